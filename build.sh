@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Merlinite.Native build entry point (Linux). See README.md.
+#
+#   ./build.sh            restore (dotnet + npm) and publish the AOT binary to ./bin/merlinite
+#   ./build.sh test       build, then run every test project; prints "N passed, N failed, N skipped"
+#   ./build.sh run        build if needed, then run the main job (the tiny default recipe)
+#   ./build.sh headers    fetch llama.cpp v0.5.0's headers (ignored .cache/llama.cpp; tests compare struct layouts)
+#   ./build.sh clean      remove build outputs
+#   --cuda                use the CUDA 13 prebuilt of llama.cpp instead of the CPU one
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+LLAMA_NPM_VERSION=3.22.1
+CUDA=0
+ACTION=build
+for arg in "$@"; do
+  case "$arg" in
+    --cuda) CUDA=1 ;;
+    build|test|run|headers|clean) ACTION="$arg" ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+apt_install() {
+  # Installs Debian packages only when a needed command is missing (fresh CI machines).
+  local missing=()
+  for pair in "$@"; do
+    local cmd="${pair%%:*}" pkg="${pair##*:}"
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]} (apt)"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+check_tools() {
+  command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet not on PATH)"
+  command -v npm >/dev/null || die "node/npm is required to fetch the pinned llama.cpp libraries"
+  # The Native AOT linker needs a C toolchain and zlib; gcc also compiles the struct-layout probe in the tests.
+  apt_install gcc:gcc git:git
+  [ -e /usr/include/zlib.h ] || apt_install zlib-flate:zlib1g-dev
+}
+
+# The pinned llama.cpp shared libraries go to native/lib (ignored) and from there next to the binary.
+native_libs() {
+  local dir pkgdir
+  if [ "$CUDA" = 1 ]; then dir=native/cuda; pkgdir=linux-x64-cuda; else dir=native; pkgdir=linux-x64; fi
+  local src="$dir/node_modules/@node-llama-cpp/$pkgdir/bins/$pkgdir"
+  if [ ! -d "$src" ]; then
+    say "npm ci ($dir): @node-llama-cpp/$pkgdir@$LLAMA_NPM_VERSION"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || die "npm could not install @node-llama-cpp/$pkgdir"
+  fi
+  local stamp="native/lib/.variant"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$pkgdir" ]; then
+    rm -rf native/lib && mkdir -p native/lib
+    cp "$src"/*.so native/lib/
+    rm -f native/lib/libllama-common.so   # C++ helpers of node-llama-cpp; we bind the C API only
+    echo "$pkgdir" > "$stamp"
+  fi
+}
+
+headers() {
+  [ -f .cache/llama.cpp/include/llama.h ] && return 0
+  say "fetching llama.cpp v0.5.0 headers (node-llama-cpp@$LLAMA_NPM_VERSION source bundle) into .cache/"
+  mkdir -p .cache
+  (cd .cache && npm pack "node-llama-cpp@$LLAMA_NPM_VERSION" --loglevel=error >/dev/null \
+    && tar xzf "node-llama-cpp-$LLAMA_NPM_VERSION.tgz" package/llama/gitRelease.bundle \
+    && git clone -q package/llama/gitRelease.bundle llama.cpp 2>/dev/null \
+    && rm -rf package "node-llama-cpp-$LLAMA_NPM_VERSION.tgz") || die "could not fetch the llama.cpp source bundle"
+}
+
+publish() {
+  check_tools
+  native_libs
+  say "dotnet publish (Native AOT) -> bin/merlinite"
+  local log; log=$(mktemp)
+  if ! dotnet publish src/Merlinite.Cli/Merlinite.Cli.csproj -c Release -o bin -nologo -v:q >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; die "publish failed"
+  fi
+  # Zero trim/AOT warnings is a project rule, so a warning fails the build here too.
+  if grep -E "warning IL[0-9]{4}" "$log" >&2; then rm -f "$log"; die "AOT/trim warnings (see above)"; fi
+  rm -f "$log"
+  cp native/lib/*.so bin/
+  rm -f bin/*.pdb bin/*.dbg
+  say "built $(du -h bin/merlinite | cut -f1) bin/merlinite"
+}
+
+run_tests() {
+  publish
+  headers
+  say "dotnet test"
+  local log; log=$(mktemp)
+  set +e
+  dotnet test Merlinite.Native.sln -c Release -nologo 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  # One closing line summed over all test assemblies (the workplace CI reads it).
+  awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ {
+      for (i = 1; i <= NF; i++) {
+        if ($i ~ /Failed$/) f += $(i+1); if ($i ~ /Passed$/) p += $(i+1); if ($i ~ /Skipped$/) s += $(i+1)
+      }
+    }
+    END { printf "%d passed, %d failed, %d skipped\n", p, f, s; if (p + f == 0) exit 3 }' "$log" || { rm -f "$log"; die "no tests ran"; }
+  rm -f "$log"
+  return "$rc"
+}
+
+case "$ACTION" in
+  clean) rm -rf bin native/lib artifacts; find src tests -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} + ;;
+  headers) headers ;;
+  build) publish ;;
+  test) run_tests ;;
+  run)
+    if [ ! -x bin/merlinite ] || [ -n "$(find src -newer bin/merlinite -name '*.cs' -print -quit)" ]; then publish; fi
+    exec "$ROOT/recipes/run-default.sh"
+    ;;
+esac

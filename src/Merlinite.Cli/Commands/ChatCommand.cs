@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Merlinite.Cli.Infrastructure;
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Generation;
+using Merlinite.Engine.Models;
+
+namespace Merlinite.Cli.Commands;
+
+public static class ChatCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelOptions();
+        var sampling = new SamplingFlags();
+        var prompt = new Option<string?>("--prompt", "-p") { Description = "one-shot: answer this message and exit (stdin is read instead when it is piped)" };
+        var system = new Option<string?>("--system") { Description = "system prompt (default: the Merlinite model card's; \"\" for none)" };
+        var json = new Option<bool>("--json") { Description = "one-shot output as a JSON object (text, token counts, finish reason, speed)" };
+
+        var cmd = new Command("chat", "Chat with a model in Merlinite's template (<|system|>/<|user|>/<|assistant|>, stops at <|endoftext|>). " +
+                                      "Interactive with streaming and history on a terminal; one-shot with -p or piped stdin.");
+        model.AddTo(cmd);
+        sampling.AddTo(cmd);
+        cmd.Add(prompt); cmd.Add(system); cmd.Add(json);
+
+        cmd.SetAction((parse, ct) =>
+        {
+            var load = model.Read(parse);
+            var samplingOptions = sampling.Read(parse);
+            string? oneShot = parse.GetValue(prompt);
+            if (oneShot is null && Console.IsInputRedirected) oneShot = Console.In.ReadToEnd().TrimEnd('\n', '\r');
+            if (oneShot is not null && oneShot.Length == 0) throw new UsageException("the prompt is empty");
+            string? systemPrompt = parse.GetValue(system) ?? MerliniteTemplate.DefaultSystemPrompt;
+
+            using var loaded = LoadedModel.Load(load);
+            var session = new ChatSession(loaded, systemPrompt, samplingOptions);
+            session.Notice += message => Console.Error.WriteLine($"note: {message}");
+
+            int code = oneShot is not null
+                ? OneShot(session, oneShot, parse.GetValue(json), ct)
+                : Repl(session, ct);
+            return Task.FromResult(code);
+        });
+        return cmd;
+    }
+
+    private static int OneShot(ChatSession session, string message, bool json, CancellationToken ct)
+    {
+        if (!json)
+        {
+            using var stdout = Console.OpenStandardOutput();
+            session.Reply(message, chunk => Write(stdout, chunk), ct);
+            Write(stdout, "\n");
+            return ExitCodes.Ok;
+        }
+
+        var r = session.Reply(message, null, ct);
+        using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("text", r.Text);
+        w.WriteString("finish_reason", r.FinishReason.ToWireName());
+        w.WriteNumber("prompt_tokens", r.PromptTokens);
+        w.WriteNumber("completion_tokens", r.CompletionTokens);
+        w.WriteNumber("seed", r.Seed);
+        w.WriteNumber("tokens_per_second", Math.Round(r.TokensPerSecond, 1));
+        w.WriteEndObject();
+        w.Flush();
+        Console.WriteLine();
+        return ExitCodes.Ok;
+    }
+
+    private static int Repl(ChatSession session, CancellationToken ct)
+    {
+        Console.Error.WriteLine("merlinite chat — type a message; /reset clears the history, /exit (or Ctrl+D) quits.");
+        using var stdout = Console.OpenStandardOutput();
+        while (!ct.IsCancellationRequested)
+        {
+            Console.Error.Write("> ");
+            var line = Console.ReadLine();
+            if (line is null || line.Trim() is "/exit" or "/quit") break;
+            if (line.Trim() == "/reset") { session.Reset(); Console.Error.WriteLine("(history cleared)"); continue; }
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            session.Reply(line, chunk => Write(stdout, chunk), ct);
+            Write(stdout, "\n");
+        }
+        return ExitCodes.Ok;
+    }
+
+    // Raw UTF-8 writes so streamed pieces appear immediately and byte-exact.
+    private static void Write(Stream stdout, string text)
+    {
+        stdout.Write(Encoding.UTF8.GetBytes(text));
+        stdout.Flush();
+    }
+}

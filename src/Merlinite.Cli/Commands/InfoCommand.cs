@@ -1,0 +1,33 @@
+using System.CommandLine;
+using System.Reflection;
+using Merlinite.Cli.Infrastructure;
+using Merlinite.Llama;
+
+namespace Merlinite.Cli.Commands;
+
+public static class InfoCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("info", "Print merlinite's version, the llama.cpp build it loaded, and the devices found (CPU features, GPUs).");
+        cmd.SetAction(_ =>
+        {
+            var version = typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
+            Console.WriteLine($"merlinite      {version.Split('+')[0]}");
+            LlamaRuntime.EnsureInitialized();
+            Console.WriteLine($"llama.cpp      release {LlamaRuntime.LlamaCppRelease} (libllama {LlamaRuntime.Version})");
+            Console.WriteLine($"libraries      {LlamaRuntime.LibraryDirectory}");
+            Console.WriteLine($"gpu offload    {(LlamaRuntime.SupportsGpuOffload ? "yes" : "no")}");
+            Console.WriteLine($"backends       {string.Join(", ", LlamaRuntime.GetBackendNames())}");
+            Console.WriteLine("devices");
+            foreach (var d in LlamaRuntime.GetDevices())
+            {
+                string mem = d.MemoryTotal > 0 ? $", {d.MemoryFree / 1073741824.0:F1}/{d.MemoryTotal / 1073741824.0:F1} GiB free" : "";
+                Console.WriteLine($"  [{d.Index}] {d.Type,-5} {d.Name}: {d.Description}{mem}");
+            }
+            Console.WriteLine($"system         {LlamaRuntime.SystemInfo.Trim()}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using Merlinite.Cli.Infrastructure;
+using Merlinite.Llama;
+using Merlinite.Llama.Native;
+
+namespace Merlinite.Cli.Commands;
+
+public static partial class QuantizeCommand
+{
+    private static readonly Dictionary<string, LlamaFtype> Types = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["f32"] = LlamaFtype.AllF32, ["f16"] = LlamaFtype.MostlyF16, ["bf16"] = LlamaFtype.MostlyBF16,
+        ["q8_0"] = LlamaFtype.MostlyQ8_0, ["q6_k"] = LlamaFtype.MostlyQ6_K,
+        ["q5_k_m"] = LlamaFtype.MostlyQ5_K_M, ["q5_k_s"] = LlamaFtype.MostlyQ5_K_S, ["q5_0"] = LlamaFtype.MostlyQ5_0, ["q5_1"] = LlamaFtype.MostlyQ5_1,
+        ["q4_k_m"] = LlamaFtype.MostlyQ4_K_M, ["q4_k_s"] = LlamaFtype.MostlyQ4_K_S, ["q4_0"] = LlamaFtype.MostlyQ4_0, ["q4_1"] = LlamaFtype.MostlyQ4_1,
+        ["q3_k_l"] = LlamaFtype.MostlyQ3_K_L, ["q3_k_m"] = LlamaFtype.MostlyQ3_K_M, ["q3_k_s"] = LlamaFtype.MostlyQ3_K_S,
+        ["q2_k"] = LlamaFtype.MostlyQ2_K,
+    };
+
+    public static Command Create()
+    {
+        var input = new Argument<FileInfo>("IN") { Description = "the GGUF model to quantize (F32/F16/BF16 for best results)" };
+        var output = new Argument<FileInfo>("OUT") { Description = "the GGUF file to write" };
+        var type = new Option<string>("--type") { Description = $"target type: {string.Join(", ", Types.Keys)}", DefaultValueFactory = _ => "q4_k_m", HelpName = "type" };
+        type.AcceptOnlyFromAmong([.. Types.Keys]);
+        var threads = new Option<int>("--threads", "-t") { Description = "threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+
+        var cmd = new Command("quantize", "Quantize a GGUF model with llama.cpp's quantizer (e.g. F16 -> Q4_K_M). The output appears only when complete.")
+        {
+            input, output, type, threads,
+        };
+        cmd.SetAction(parse =>
+        {
+            var inFile = parse.GetValue(input)!;
+            if (!inFile.Exists) throw new UsageException($"model file not found: {inFile.FullName}");
+            var outPath = parse.GetValue(output)!.FullName;
+            if (Path.GetFullPath(inFile.FullName) == outPath) throw new UsageException("IN and OUT must be different files");
+            var ftype = Types[parse.GetValue(type)!];
+
+            var p = LlamaQuantizer.DefaultParams();
+            p.ftype = ftype;
+            p.nthread = parse.GetValue(threads);
+            string partial = outPath + ".partial";
+            try
+            {
+                ProgressDisplay.Run($"quantize {Path.GetFileName(outPath)}", sink =>
+                {
+                    // llama.cpp logs "[  12/ 291] name ..." per tensor: that is the only progress signal it gives.
+                    LlamaRuntime.LogHandler = (_, text) =>
+                    {
+                        var m = TensorLine().Match(text);
+                        if (m.Success) sink.Report(double.Parse(m.Groups[1].Value) / double.Parse(m.Groups[2].Value), m.Groups[3].Value);
+                    };
+                    LlamaQuantizer.Quantize(inFile.FullName, partial, p);
+                    LlamaRuntime.LogHandler = null;
+                    return 0;
+                });
+                File.Move(partial, outPath, overwrite: true);
+            }
+            finally
+            {
+                LlamaRuntime.LogHandler = null;
+                if (File.Exists(partial)) File.Delete(partial);
+            }
+            Console.WriteLine($"wrote {outPath} ({LlamaQuantizer.FtypeName(ftype)}, {new FileInfo(outPath).Length / 1048576.0:F1} MiB)");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    [GeneratedRegex(@"\[\s*(\d+)/\s*(\d+)\]\s+(\S+)")]
+    private static partial Regex TensorLine();
+}

@@ -1,0 +1,19 @@
+using System.CommandLine;
+
+namespace Merlinite.Cli.Commands;
+
+public static class RootCommandFactory
+{
+    public static RootCommand Create() => new(
+        "merlinite — align open chat models on one machine: Merlinite-style iterative rejection sampling " +
+        "(sample N answers, score them with a DPO log-ratio reward, fine-tune on the best) on llama.cpp.\n\n" +
+        "Start with:  merlinite synth --preset tiny --out gguf/tiny.gguf && merlinite chat gguf/tiny.gguf -p hi")
+    {
+        ChatCommand.Create(),
+        GenerateCommand.Create(),
+        SynthCommand.Create(),
+        QuantizeCommand.Create(),
+        GgufCommand.Create(),
+        InfoCommand.Create(),
+    };
+}

@@ -1,0 +1,43 @@
+using System.Text;
+
+namespace Merlinite.Engine.Chat;
+
+/// <summary>
+/// Merlinite-7B's chat format (model card): <c>&lt;|system|&gt;\n{sys}\n&lt;|user|&gt;\n{msg}\n&lt;|assistant|&gt;\n</c>,
+/// each assistant turn closed by <c>&lt;|endoftext|&gt;</c>. Rendered here rather than through
+/// llama_chat_apply_template because llama.cpp has no built-in template for it.
+/// </summary>
+public static class MerliniteTemplate
+{
+    public const string SystemTag = "<|system|>";
+    public const string UserTag = "<|user|>";
+    public const string AssistantTag = "<|assistant|>";
+    public const string EndOfText = "<|endoftext|>";
+
+    public const string DefaultSystemPrompt =
+        "You are an AI language model developed by IBM Research. You are a cautious assistant. " +
+        "You carefully follow instructions. You are helpful and harmless and you follow ethical guidelines " +
+        "and promote positive behavior.";
+
+    /// <param name="addGenerationPrompt">End with the assistant tag so the model writes the next reply.</param>
+    public static string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            switch (m.Role)
+            {
+                case ChatRole.System: sb.Append(SystemTag).Append('\n').Append(m.Content).Append('\n'); break;
+                case ChatRole.User: sb.Append(UserTag).Append('\n').Append(m.Content).Append('\n'); break;
+                case ChatRole.Assistant:
+                    sb.Append(AssistantTag).Append('\n').Append(m.Content).Append(EndOfText);
+                    // The HF template separates a closed assistant turn from the next one by a newline.
+                    if (i < messages.Count - 1) sb.Append('\n');
+                    break;
+            }
+        }
+        if (addGenerationPrompt) sb.Append(AssistantTag).Append('\n');
+        return sb.ToString();
+    }
+}
