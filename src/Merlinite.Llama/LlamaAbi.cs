@@ -102,32 +102,37 @@ internal static unsafe class LlamaAbi
 
         var mp = LlamaNative.llama_model_default_params();
         Expect(llamaPath, "llama_model_default_params",
-            mp.devices == null && mp.tensor_buft_overrides == null && mp.n_gpu_layers == -1 && mp.split_mode == LlamaSplitMode.Layer
-            && mp.load_mode == LlamaLoadMode.Auto && mp.lazy_mode == LlamaLazyMode.Auto && mp.main_gpu == 0 && mp.tensor_split == null
-            && mp.progress_callback == null && mp.progress_callback_user_data == null && mp.kv_overrides == null
-            && !mp.vocab_only && !mp.check_tensors && mp.use_extra_bufts && !mp.no_host && !mp.no_alloc && !mp.load_mtp,
-            $"n_gpu_layers={mp.n_gpu_layers} split_mode={(int)mp.split_mode} load_mode={(int)mp.load_mode} lazy_mode={(int)mp.lazy_mode} use_extra_bufts={mp.use_extra_bufts}");
+            ("devices", (nint)mp.devices, nint.Zero), ("tensor_buft_overrides", (nint)mp.tensor_buft_overrides, nint.Zero),
+            ("n_gpu_layers", mp.n_gpu_layers, -1), ("split_mode", mp.split_mode, LlamaSplitMode.Layer),
+            ("load_mode", mp.load_mode, LlamaLoadMode.Auto), ("lazy_mode", mp.lazy_mode, LlamaLazyMode.Auto),
+            ("main_gpu", mp.main_gpu, 0), ("tensor_split", (nint)mp.tensor_split, nint.Zero), ("progress_callback", (nint)mp.progress_callback, nint.Zero),
+            ("progress_callback_user_data", (nint)mp.progress_callback_user_data, nint.Zero), ("kv_overrides", (nint)mp.kv_overrides, nint.Zero),
+            ("vocab_only", mp.vocab_only, false), ("check_tensors", mp.check_tensors, false), ("use_extra_bufts", mp.use_extra_bufts, true),
+            ("no_host", mp.no_host, false), ("no_alloc", mp.no_alloc, false), ("load_mtp", mp.load_mtp, false));
 
         var cp = LlamaNative.llama_context_default_params();
         Expect(llamaPath, "llama_context_default_params",
-            cp.n_ctx == 512 && cp.n_batch == 2048 && cp.n_ubatch == 512 && cp.n_seq_max == 1 && cp.n_rs_seq == 0
-            && cp.ctx_type == LlamaContextType.Default && cp.rope_scaling_type == LlamaRopeScalingType.Unspecified
-            && cp.pooling_type == LlamaPoolingType.Unspecified && cp.attention_type == LlamaAttentionType.Unspecified
-            && cp.flash_attn_type == LlamaFlashAttnType.Auto && cp.yarn_ext_factor == -1f && cp.cb_eval == null
-            && cp.type_k == GgmlType.F16 && cp.type_v == GgmlType.F16 && cp.abort_callback == null
-            && !cp.embeddings && cp.offload_kqv && cp.no_perf && cp.op_offload && cp.swa_full && !cp.kv_unified
-            && cp.samplers == null && cp.n_samplers == 0 && cp.ctx_other == null,
-            $"n_ctx={cp.n_ctx} n_batch={cp.n_batch} n_ubatch={cp.n_ubatch} type_k={(int)cp.type_k} offload_kqv={cp.offload_kqv} ctx_other={(nint)cp.ctx_other}");
+            ("n_ctx", cp.n_ctx, 512u), ("n_batch", cp.n_batch, 2048u), ("n_ubatch", cp.n_ubatch, 512u), ("n_seq_max", cp.n_seq_max, 1u),
+            ("n_rs_seq", cp.n_rs_seq, 0u), ("n_outputs_max", cp.n_outputs_max, 0u), ("n_outputs_max_per_seq", cp.n_outputs_max_per_seq, 1u),
+            ("ctx_type", cp.ctx_type, LlamaContextType.Default), ("rope_scaling_type", cp.rope_scaling_type, LlamaRopeScalingType.Unspecified),
+            ("pooling_type", cp.pooling_type, LlamaPoolingType.Unspecified), ("attention_type", cp.attention_type, LlamaAttentionType.Unspecified),
+            ("flash_attn_type", cp.flash_attn_type, LlamaFlashAttnType.Auto), ("rope_freq_base", cp.rope_freq_base, 0f),
+            ("yarn_ext_factor", cp.yarn_ext_factor, -1f), ("yarn_orig_ctx", cp.yarn_orig_ctx, 0u), ("cb_eval", (nint)cp.cb_eval, nint.Zero),
+            ("type_k", cp.type_k, GgmlType.F16), ("type_v", cp.type_v, GgmlType.F16), ("abort_callback", (nint)cp.abort_callback, nint.Zero),
+            ("embeddings", cp.embeddings, false), ("offload_kqv", cp.offload_kqv, true), ("no_perf", cp.no_perf, true),
+            ("op_offload", cp.op_offload, true), ("swa_full", cp.swa_full, true), ("kv_unified", cp.kv_unified, false),
+            ("samplers", (nint)cp.samplers, nint.Zero), ("n_samplers", cp.n_samplers, (nuint)0), ("ctx_other", (nint)cp.ctx_other, nint.Zero));
 
         var qp = LlamaNative.llama_model_quantize_default_params();
         Expect(llamaPath, "llama_model_quantize_default_params",
-            qp.ftype == LlamaFtype.MostlyQ8_0 && qp.output_tensor_type == GgmlType.Count && qp.token_embedding_type == GgmlType.Count
-            && !qp.allow_requantize && qp.quantize_output_tensor && !qp.only_copy && !qp.pure && !qp.keep_split && !qp.dry_run
-            && qp.imatrix == null && qp.kv_overrides == null && qp.tt_overrides == null && qp.prune_layers == null,
-            $"ftype={(int)qp.ftype} output_tensor_type={(int)qp.output_tensor_type} quantize_output_tensor={qp.quantize_output_tensor}");
+            ("nthread", qp.nthread, 0), ("ftype", qp.ftype, LlamaFtype.MostlyQ8_0), ("output_tensor_type", qp.output_tensor_type, GgmlType.Count),
+            ("token_embedding_type", qp.token_embedding_type, GgmlType.Count), ("allow_requantize", qp.allow_requantize, false),
+            ("quantize_output_tensor", qp.quantize_output_tensor, true), ("only_copy", qp.only_copy, false), ("pure", qp.pure, false),
+            ("keep_split", qp.keep_split, false), ("dry_run", qp.dry_run, false), ("imatrix", (nint)qp.imatrix, nint.Zero),
+            ("kv_overrides", (nint)qp.kv_overrides, nint.Zero), ("tt_overrides", (nint)qp.tt_overrides, nint.Zero), ("prune_layers", (nint)qp.prune_layers, nint.Zero));
 
         var sp = LlamaNative.llama_sampler_chain_default_params();
-        Expect(llamaPath, "llama_sampler_chain_default_params", sp.no_perf, $"no_perf={sp.no_perf}");
+        Expect(llamaPath, "llama_sampler_chain_default_params", ("no_perf", sp.no_perf, true));
     }
 
     private static void CheckReturnedSize(nint hLlama, string function, int declared, string llamaPath)
@@ -150,9 +155,10 @@ internal static unsafe class LlamaAbi
             Fail(llamaPath, $"{function}() returns a struct of about {written} bytes, the binding declares {declared}");
     }
 
-    private static void Expect(string llamaPath, string function, bool ok, string detail)
+    private static void Expect(string llamaPath, string function, params (string Field, object Actual, object Expected)[] checks)
     {
-        if (!ok) Fail(llamaPath, $"{function}() returned unexpected defaults ({detail})");
+        var wrong = checks.Where(c => !Equals(c.Actual, c.Expected)).Select(c => $"{c.Field}={c.Actual} (expected {c.Expected})").ToList();
+        if (wrong.Count > 0) Fail(llamaPath, $"{function}() returned unexpected defaults: {string.Join(", ", wrong)}");
     }
 
     private static void Fail(string llamaPath, string what) =>

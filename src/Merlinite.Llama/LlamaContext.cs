@@ -9,10 +9,14 @@ public sealed unsafe class LlamaContext : IDisposable
     public SafeLlamaContextHandle Handle { get; }
     public LlamaModel Model { get; }
 
+    private readonly int _nVocab, _nEmbdOut;
+
     private LlamaContext(SafeLlamaContextHandle handle, LlamaModel model)
     {
         Handle = handle;
         Model = model;
+        _nVocab = model.Vocab.Count;
+        _nEmbdOut = model.EmbeddingLengthOutput;
     }
 
     internal llama_context* Ptr => Handle.Pointer;
@@ -87,7 +91,7 @@ public sealed unsafe class LlamaContext : IDisposable
     {
         float* p = LlamaNative.llama_get_logits_ith(Ptr, i);
         if (p == null) throw new ArgumentOutOfRangeException(nameof(i), i, "no logits for this output (was logits requested for that batch entry?)");
-        return new Span<float>(p, Model.Vocab.Count);
+        return new Span<float>(p, _nVocab);
     }
 
     /// <summary>All output logits of the last decode: <paramref name="outputs"/> rows of n_vocab floats, in batch order.</summary>
@@ -95,7 +99,7 @@ public sealed unsafe class LlamaContext : IDisposable
     {
         float* p = LlamaNative.llama_get_logits(Ptr);
         if (p == null) throw new InvalidOperationException("no logits (no decode yet, or an embeddings-only context)");
-        return new Span<float>(p, checked(outputs * Model.Vocab.Count));
+        return new Span<float>(p, checked(outputs * _nVocab));
     }
 
     /// <summary>Embeddings (n_embd floats) of the i-th output; requires embeddings on.</summary>
@@ -103,7 +107,7 @@ public sealed unsafe class LlamaContext : IDisposable
     {
         float* p = LlamaNative.llama_get_embeddings_ith(Ptr, i);
         if (p == null) throw new ArgumentOutOfRangeException(nameof(i), i, "no embeddings for this output");
-        return new Span<float>(p, Model.EmbeddingLengthOutput);
+        return new Span<float>(p, _nEmbdOut);
     }
 
     /// <summary>Pooled embeddings of a sequence (null when pooling is NONE).</summary>
@@ -111,7 +115,7 @@ public sealed unsafe class LlamaContext : IDisposable
     {
         float* p = LlamaNative.llama_get_embeddings_seq(Ptr, seqId);
         if (p == null) return null;
-        int n = PoolingType == LlamaPoolingType.Rank ? (int)LlamaNative.llama_model_n_cls_out(Model.Handle.Pointer) : Model.EmbeddingLengthOutput;
+        int n = PoolingType == LlamaPoolingType.Rank ? (int)LlamaNative.llama_model_n_cls_out(Model.Handle.Pointer) : _nEmbdOut;
         return new ReadOnlySpan<float>(p, n).ToArray();
     }
 

@@ -224,15 +224,13 @@ public static unsafe class LlamaRuntime
     private static void InitializeCore(string dir, bool fromEnv)
     {
         // Caller holds Gate.
-        if (_initialized) return;
+        if (_initialized || _initializing) return; // re-entered from the resolver while initializing: handles are already set
+        LibraryFiles files = FindLibraries(dir, fromEnv); // a missing folder/file is always reported as such
         if (_stickyFailure is not null)
         {
             if (PathsEqual(dir, _libDir!)) throw _stickyFailure;
             throw new LlamaLibraryException($"llama.cpp from {_libDir} failed to initialize earlier ({_stickyFailure.Message}); cannot load another copy from {dir} in the same process", _stickyFailure);
         }
-        if (_initializing) return; // re-entered from the resolver while initializing: handles are already set
-
-        LibraryFiles files = FindLibraries(dir, fromEnv);
         _initializing = true;
         try
         {

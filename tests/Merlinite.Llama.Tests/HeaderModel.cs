@@ -131,7 +131,7 @@ internal static partial class HeaderModel
             return "fn(" + string.Join(",", t.GetFunctionPointerParameterTypes().Select(p => CanonicalCs(p, true))) + ")->" + CanonicalCs(t.GetFunctionPointerReturnType(), true);
         if (t.IsPointer)
         {
-            string inner = CanonicalCs(t.GetElementType()!, fnPtr);
+            string inner = CanonicalCs(t.GetElementType()!); // byte* is a char buffer even inside a callback
             return CanonicalC(inner == "uint8_t" ? "char*" : inner + "*");
         }
         if (t.IsEnum) return Enums.TryGetValue(t, out var e) ? e.CName : "?enum " + t.Name;
