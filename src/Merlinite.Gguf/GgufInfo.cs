@@ -38,12 +38,12 @@ public static partial class GgufInfo
 
         sb.Append('\n');
         Line(sb, $"Metadata ({file.Metadata.Count}):");
-        int keyIndexWidth = Math.Max(1, file.Metadata.Count.ToString(Inv).Length);
+        int keyIndexWidth = Math.Max(1, (file.Metadata.Count - 1).ToString(Inv).Length);
         for (int i = 0; i < file.Metadata.Count; i++)
         {
             var (key, value) = file.Metadata[i];
             string type = GgufValueTypes.Name(value.Type);
-            Line(sb, $"  {(i + 1).ToString(Inv).PadLeft(keyIndexWidth)}  {type,-8} {key} = {GgufValueFormatter.Format(value, maxElements, maxString)}");
+            Line(sb, $"  {i.ToString(Inv).PadLeft(keyIndexWidth)}  {type,-8} {key} = {GgufValueFormatter.Format(value, maxElements, maxString)}");
         }
 
         sb.Append('\n');

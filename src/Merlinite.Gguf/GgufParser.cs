@@ -38,7 +38,7 @@ internal sealed class GgufParser
     private readonly GgufSource _source;
     private readonly string _name;
     private readonly long _length;
-    private byte[] _buffer = new byte[64 * 1024];
+    private byte[] _buffer;
     private long _bufferStart;
     private int _bufferCount;
     private long _position;
@@ -48,6 +48,7 @@ internal sealed class GgufParser
         _source = source;
         _name = name;
         _length = source.Length;
+        _buffer = new byte[(int)Math.Clamp(_length, 16, 64 * 1024)];
     }
 
     internal sealed record Result(

@@ -13,6 +13,7 @@ public sealed partial class GgufValue
     // .NET arrays (byte[], int[], string[], GgufValue[] for nested arrays, ...) that are never handed out.
     private readonly ulong _bits;
     private readonly object? _ref;
+    private readonly GgufValueType _elementType;
 
     private GgufValue(GgufValueType type, ulong bits, object? reference, GgufValueType elementType = default, string? key = null)
     {
@@ -22,8 +23,6 @@ public sealed partial class GgufValue
         _elementType = elementType;
         Key = key;
     }
-
-    private readonly GgufValueType _elementType;
 
     public GgufValueType Type { get; }
 
@@ -93,21 +92,23 @@ public sealed partial class GgufValue
         ? (string[])((string[])_ref!).Clone()
         : throw Mismatch("an array of strings");
 
-    public float[] AsFloat32Array() => _ref switch
+    public float[] AsFloat32Array() => !IsArray ? throw Mismatch("an array of float32") : _elementType switch
     {
-        float[] a when IsArray => (float[])a.Clone(),
-        double[] a when IsArray => Array.ConvertAll(a, d => (float)d),
+        GgufValueType.Float32 => (float[])((float[])_ref!).Clone(),
+        GgufValueType.Float64 => Array.ConvertAll((double[])_ref!, d => (float)d),
         _ => throw Mismatch("an array of float32"),
     };
 
-    public double[] AsFloat64Array() => _ref switch
+    public double[] AsFloat64Array() => !IsArray ? throw Mismatch("an array of float64") : _elementType switch
     {
-        double[] a when IsArray => (double[])a.Clone(),
-        float[] a when IsArray => Array.ConvertAll(a, f => (double)f),
+        GgufValueType.Float64 => (double[])((double[])_ref!).Clone(),
+        GgufValueType.Float32 => Array.ConvertAll((float[])_ref!, f => (double)f),
         _ => throw Mismatch("an array of float64"),
     };
 
-    public bool[] AsBoolArray() => IsArray && _ref is bool[] a ? (bool[])a.Clone() : throw Mismatch("an array of bools");
+    public bool[] AsBoolArray() => IsArray && _elementType == GgufValueType.Bool
+        ? (bool[])((bool[])_ref!).Clone()
+        : throw Mismatch("an array of bools");
 
     public int[] AsInt32Array() => IntegerArray(int.MinValue, int.MaxValue, "int32", v => (int)v);
 
@@ -127,13 +128,13 @@ public sealed partial class GgufValue
         if ((uint)index >= (uint)array.Length)
             throw new ArgumentOutOfRangeException(nameof(index), index, $"array '{Key}' has {array.Length} elements");
         string? key = Key is null ? null : $"{Key}[{index}]";
-        return _ref switch
+        return _elementType switch
         {
-            GgufValue[] nested => nested[index].WithKey(key),
-            string[] s => new GgufValue(GgufValueType.String, 0, s[index], key: key),
-            bool[] b => new GgufValue(GgufValueType.Bool, b[index] ? 1UL : 0UL, null, key: key),
-            float[] f => new GgufValue(GgufValueType.Float32, BitConverter.SingleToUInt32Bits(f[index]), null, key: key),
-            double[] d => new GgufValue(GgufValueType.Float64, BitConverter.DoubleToUInt64Bits(d[index]), null, key: key),
+            GgufValueType.Array => ((GgufValue[])array)[index].WithKey(key),
+            GgufValueType.String => new GgufValue(GgufValueType.String, 0, ((string[])array)[index], key: key),
+            GgufValueType.Bool => new GgufValue(GgufValueType.Bool, ((bool[])array)[index] ? 1UL : 0UL, null, key: key),
+            GgufValueType.Float32 => new GgufValue(GgufValueType.Float32, BitConverter.SingleToUInt32Bits(((float[])array)[index]), null, key: key),
+            GgufValueType.Float64 => new GgufValue(GgufValueType.Float64, BitConverter.DoubleToUInt64Bits(((double[])array)[index]), null, key: key),
             _ => new GgufValue(_elementType, (ulong)(long)IntegerAt(index), null, key: key),
         };
     }
@@ -173,16 +174,18 @@ public sealed partial class GgufValue
         return result;
     }
 
-    internal Int128 IntegerAt(int i) => _ref switch
+    // Switches on the element type, not on the payload's runtime type: the CLR lets an sbyte[] pass as a byte[]
+    // (and int[] as uint[], ...), so type patterns would read signed arrays as unsigned.
+    internal Int128 IntegerAt(int i) => _elementType switch
     {
-        byte[] a => a[i],
-        sbyte[] a => a[i],
-        ushort[] a => a[i],
-        short[] a => a[i],
-        uint[] a => a[i],
-        int[] a => a[i],
-        ulong[] a => a[i],
-        long[] a => a[i],
+        GgufValueType.UInt8 => ((byte[])_ref!)[i],
+        GgufValueType.Int8 => ((sbyte[])_ref!)[i],
+        GgufValueType.UInt16 => ((ushort[])_ref!)[i],
+        GgufValueType.Int16 => ((short[])_ref!)[i],
+        GgufValueType.UInt32 => ((uint[])_ref!)[i],
+        GgufValueType.Int32 => ((int[])_ref!)[i],
+        GgufValueType.UInt64 => ((ulong[])_ref!)[i],
+        GgufValueType.Int64 => ((long[])_ref!)[i],
         _ => throw Mismatch("an array of integers"),
     };
 
@@ -191,5 +194,5 @@ public sealed partial class GgufValue
 
     private string Describe() => IsArray
         ? $"an array of {GgufValueTypes.Name(_elementType)}"
-        : $"a {GgufValueTypes.Name(Type)}";
+        : (GgufValueTypes.Name(Type).StartsWith('i') ? "an " : "a ") + GgufValueTypes.Name(Type);
 }

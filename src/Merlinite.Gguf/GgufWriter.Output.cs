@@ -183,32 +183,28 @@ public sealed partial class GgufWriter
     {
         U32(w, (uint)value.ElementType!.Value);
         U64(w, (ulong)value.ArrayLength);
-        switch (value.Reference)
+        var payload = (Array)value.Reference!;
+        switch (value.ElementType)
         {
-            case string[] strings:
-                foreach (var s in strings) Str(w, s);
+            case GgufValueType.String:
+                foreach (var s in (string[])payload) Str(w, s);
                 break;
-            case GgufValue[] nested:
-                foreach (var inner in nested) WriteArrayBody(w, inner);
+            case GgufValueType.Array:
+                foreach (var inner in (GgufValue[])payload) WriteArrayBody(w, inner);
                 break;
-            case bool[] bools:
+            case GgufValueType.Bool:
             {
+                var bools = (bool[])payload;
                 var span = w.GetSpan(Math.Max(bools.Length, 1));
                 for (int i = 0; i < bools.Length; i++) span[i] = bools[i] ? (byte)1 : (byte)0;
                 w.Advance(bools.Length);
                 break;
             }
-            case byte[] a: w.Write(a); break;
-            case sbyte[] a: w.Write(MemoryMarshal.AsBytes(a.AsSpan())); break;
-            case ushort[] a: w.Write(MemoryMarshal.AsBytes(a.AsSpan())); break;
-            case short[] a: w.Write(MemoryMarshal.AsBytes(a.AsSpan())); break;
-            case uint[] a: w.Write(MemoryMarshal.AsBytes(a.AsSpan())); break;
-            case int[] a: w.Write(MemoryMarshal.AsBytes(a.AsSpan())); break;
-            case ulong[] a: w.Write(MemoryMarshal.AsBytes(a.AsSpan())); break;
-            case long[] a: w.Write(MemoryMarshal.AsBytes(a.AsSpan())); break;
-            case float[] a: w.Write(MemoryMarshal.AsBytes(a.AsSpan())); break;
-            case double[] a: w.Write(MemoryMarshal.AsBytes(a.AsSpan())); break;
-            default: throw new InvalidOperationException($"unexpected array payload {value.Reference?.GetType().Name}");
+            default:
+                // Fixed-size elements are stored little-endian and packed, exactly as in memory on this (LE) host.
+                w.Write(MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(payload),
+                    payload.Length * GgufValueTypes.FixedSize(value.ElementType!.Value)));
+                break;
         }
     }
 

@@ -18,7 +18,7 @@ public sealed partial class GgufWriter
 
     /// <summary>
     /// Data alignment: the <c>general.alignment</c> entry if one was added, else 32. Setting it adds or replaces that
-    /// entry (llama.cpp reads the alignment from it, so the two can never disagree).
+    /// entry (llama.cpp reads the alignment from it, so the two can never disagree); setting the default 32 adds nothing.
     /// </summary>
     public uint Alignment
     {
@@ -28,7 +28,7 @@ public sealed partial class GgufWriter
             CheckAlignment(value);
             var entry = new GgufKeyValue(GgufParser.AlignmentKey, GgufValue.FromUInt32(value));
             if (_metadataIndex.TryGetValue(GgufParser.AlignmentKey, out int i)) _metadata[i] = entry;
-            else Add(entry.Key, entry.Value);
+            else if (value != GgufParser.DefaultAlignment) Add(entry.Key, entry.Value);
         }
     }
 

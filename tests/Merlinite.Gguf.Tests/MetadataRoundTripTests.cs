@@ -79,9 +79,9 @@ public class MetadataRoundTripTests
         Assert.Equal(new uint[] { 0, 65535 }, m["u16"].AsUInt32Array());
         Assert.Equal(GgufValueType.Int16, m["i16"].ElementType);
         Assert.Equal(new[] { -32768, 32767 }, m["i16"].AsInt32Array());
-        Assert.Equal(new[] { 0, uint.MaxValue }, m["u32"].AsUInt32Array());
+        Assert.Equal(new uint[] { 0, uint.MaxValue }, m["u32"].AsUInt32Array());
         Assert.Equal(new[] { int.MinValue, -1, int.MaxValue }, m["i32"].AsInt32Array());
-        Assert.Equal(new[] { 0, ulong.MaxValue }, m["u64"].AsUInt64Array());
+        Assert.Equal(new ulong[] { 0, ulong.MaxValue }, m["u64"].AsUInt64Array());
         Assert.Equal(new[] { long.MinValue, long.MaxValue }, m["i64"].AsInt64Array());
         Assert.Equal(new[] { 0.5f, float.NegativeInfinity, float.Epsilon }, m["f32"].AsFloat32Array());
         Assert.Equal(new[] { double.MaxValue, -0.25 }, m["f64"].AsFloat64Array());
