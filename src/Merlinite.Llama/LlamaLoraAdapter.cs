@@ -45,17 +45,7 @@ public sealed unsafe class LlamaLoraAdapter : IDisposable
     public string? GetMetadataKey(int index) => NativeStrings.ReadSnprintf((b, n) => LlamaNative.llama_adapter_meta_key_by_index(Ptr, index, b, n));
     public string? GetMetadataValue(int index) => NativeStrings.ReadSnprintf((b, n) => LlamaNative.llama_adapter_meta_val_str_by_index(Ptr, index, b, n));
 
-    public IReadOnlyDictionary<string, string> GetAllMetadata()
-    {
-        var d = new Dictionary<string, string>(StringComparer.Ordinal);
-        int count = MetadataCount;
-        for (int i = 0; i < count; i++)
-        {
-            string? k = GetMetadataKey(i);
-            if (k is not null) d[k] = GetMetadataValue(i) ?? "";
-        }
-        return d;
-    }
+    public IReadOnlyDictionary<string, string> GetAllMetadata() => NativeStrings.CollectMetadata(MetadataCount, GetMetadataKey, GetMetadataValue);
 
     /// <summary>Invocation tokens of an aLoRA (activated LoRA); empty for a plain LoRA.</summary>
     public int[] GetAloraInvocationTokens()

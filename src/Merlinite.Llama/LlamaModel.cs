@@ -152,17 +152,7 @@ public sealed unsafe class LlamaModel : IDisposable
     public string? GetMetadataValue(int index) => NativeStrings.ReadSnprintf((b, n) => LlamaNative.llama_model_meta_val_str_by_index(Ptr, index, b, n));
 
     /// <summary>All scalar metadata (key → value as string).</summary>
-    public IReadOnlyDictionary<string, string> GetAllMetadata()
-    {
-        var d = new Dictionary<string, string>(StringComparer.Ordinal);
-        int count = MetadataCount;
-        for (int i = 0; i < count; i++)
-        {
-            string? k = GetMetadataKey(i);
-            if (k is not null) d[k] = GetMetadataValue(i) ?? "";
-        }
-        return d;
-    }
+    public IReadOnlyDictionary<string, string> GetAllMetadata() => NativeStrings.CollectMetadata(MetadataCount, GetMetadataKey, GetMetadataValue);
 
     /// <summary>The GGUF key of a sampling metadata entry (e.g. "general.sampling.top_k").</summary>
     public static string? GetMetaKeyName(LlamaModelMetaKey key)

@@ -35,4 +35,13 @@ internal static unsafe class NativeStrings
         Encoding.UTF8.GetBytes(s, bytes);
         return bytes;
     }
+
+    /// <summary>Key/value metadata read by index (models and adapters expose the same triple of calls).</summary>
+    internal static IReadOnlyDictionary<string, string> CollectMetadata(int count, Func<int, string?> key, Func<int, string?> value)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+            if (key(i) is { } k) d[k] = value(i) ?? "";
+        return d;
+    }
 }
