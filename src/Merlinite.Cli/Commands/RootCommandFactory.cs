@@ -14,6 +14,8 @@ public static class RootCommandFactory
         SynthCommand.Create(),
         QuantizeCommand.Create(),
         GgufCommand.Create(),
+        ScoreCommand.Create(),
+        RewardCommand.Create(),
         InfoCommand.Create(),
     };
 }

@@ -39,6 +39,8 @@ public sealed class LoadedModel : IDisposable
             ctxParams.n_batch = (uint)options.BatchSize;
             ctxParams.n_ubatch = (uint)Math.Min(options.BatchSize, 512);
             ctxParams.n_seq_max = (uint)options.Sequences;
+            // One KV buffer for all sequences: a shared prompt's cells then belong to several sequences at once.
+            ctxParams.kv_unified = options.Sequences > 1;
             ctxParams.n_threads = threads;
             ctxParams.n_threads_batch = threads;
             var context = model.CreateContext(ctxParams);

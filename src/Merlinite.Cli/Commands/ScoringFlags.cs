@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Merlinite.Cli.Infrastructure;
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Scoring;
+
+namespace Merlinite.Cli.Commands;
+
+/// <summary>Flags shared by score, reward and reward eval.</summary>
+public sealed class ScoringFlags
+{
+    public Option<string> Template { get; } = new("--template") { Description = "how prompts are rendered: merlinite (Merlinite's chat template), model (the GGUF's own, e.g. Mixtral's [INST]), raw (texts as they are)", DefaultValueFactory = _ => "merlinite" };
+    public Option<string?> System { get; } = new("--system") { Description = "system prompt for plain \"prompt\" lines (default: the Merlinite model card's with --template merlinite, none otherwise; \"\" for none)" };
+    public Option<bool> NoEos { get; } = new("--no-eos") { Description = "do not score the end-of-generation token after each response (it is scored by default, except with --template raw)" };
+    public Option<string> Truncate { get; } = new("--truncate") { Description = "items longer than the context: none (per-item error, the rest is scored) or left (drop the oldest prompt tokens)", DefaultValueFactory = _ => "none" };
+    public Option<int> Ctx { get; } = new("--ctx", "-c") { Description = "KV cache size in tokens, shared by all parallel sequences", DefaultValueFactory = _ => 8192 };
+    public Option<int> Parallel { get; } = new("--parallel", "-np") { Description = "sequences scored together (responses that share a prompt share its KV cache)", DefaultValueFactory = _ => 16 };
+    public Option<int> Batch { get; } = new("--batch", "-b") { Description = "tokens per llama_decode call", DefaultValueFactory = _ => 2048 };
+    public Option<int> Threads { get; } = new("--threads", "-t") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+    public Option<int> GpuLayers { get; } = new("--gpu-layers", "-ngl") { Description = "layers offloaded to the GPU (-1 = all)", DefaultValueFactory = _ => -1 };
+
+    public ScoringFlags()
+    {
+        Template.AcceptOnlyFromAmong("merlinite", "model", "raw");
+        Truncate.AcceptOnlyFromAmong("none", "left");
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Template, System, NoEos, Truncate, Ctx, Parallel, Batch, Threads, GpuLayers }) command.Add(o);
+    }
+
+    public ScoreTemplateKind TemplateKind(ParseResult p) => p.GetValue(Template) switch
+    {
+        "model" => ScoreTemplateKind.Model,
+        "raw" => ScoreTemplateKind.Raw,
+        _ => ScoreTemplateKind.Merlinite,
+    };
+
+    public string? SystemPrompt(ParseResult p) =>
+        p.GetValue(System) ?? (TemplateKind(p) == ScoreTemplateKind.Merlinite ? MerliniteTemplate.DefaultSystemPrompt : null);
+
+    public bool AppendEos(ParseResult p) => !p.GetValue(NoEos) && TemplateKind(p) != ScoreTemplateKind.Raw;
+
+    public ScorerOptions ScorerOptions(ParseResult p, int topK) => new()
+    {
+        TopK = topK,
+        Truncate = p.GetValue(Truncate) == "left" ? TruncatePolicy.Left : TruncatePolicy.None,
+    };
+
+    public ModelLoadOptions LoadOptions(ParseResult p, FileInfo model)
+    {
+        if (!model.Exists) throw new UsageException($"model file not found: {model.FullName}");
+        int parallel = p.GetValue(Parallel), ctx = p.GetValue(Ctx), batch = p.GetValue(Batch), threads = p.GetValue(Threads);
+        if (parallel < 1) throw new UsageException($"--parallel must be >= 1 (got {parallel})");
+        if (ctx < 16) throw new UsageException($"--ctx must be >= 16 (got {ctx})");
+        if (batch < 1) throw new UsageException($"--batch must be >= 1 (got {batch})");
+        if (threads < 0) throw new UsageException($"--threads must be >= 0 (got {threads})");
+        return new ModelLoadOptions
+        {
+            Path = model.FullName, ContextSize = ctx, Sequences = parallel, BatchSize = batch,
+            Threads = threads, GpuLayers = p.GetValue(GpuLayers),
+        };
+    }
+}

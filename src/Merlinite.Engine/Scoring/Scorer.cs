@@ -1,0 +1,187 @@
+using Merlinite.Engine.Models;
+using Merlinite.Llama;
+
+namespace Merlinite.Engine.Scoring;
+
+/// <summary>
+/// Teacher-forced per-token log-probs of responses given prompts. Items that share a prompt share its KV cache: the
+/// prompt is decoded once and copied to the other sequences with llama_memory_seq_cp. Several sequences go through each
+/// llama_decode, and logits are requested only where a response token is predicted.
+/// </summary>
+public sealed class Scorer(LoadedModel model, ScorerOptions options)
+{
+    private readonly float[] _scratch = new float[model.Vocab.Count];
+
+    /// <summary>Scores every item; results come back in input order, and <paramref name="onResult"/> sees them in that
+    /// order as soon as each is final. An item that cannot be scored gets an <see cref="ScoreResult.Error"/>.</summary>
+    public IReadOnlyList<ScoreResult> Score(IReadOnlyList<ScoreItem> items, Action<ScoreResult>? onResult = null, CancellationToken ct = default)
+    {
+        var results = new ScoreResult?[items.Count];
+        int emitted = 0;
+        var jobs = new List<Job>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            var (job, error) = Prepare(i, items[i]);
+            if (job is null) results[i] = error; else jobs.Add(job);
+        }
+        Emit();
+
+        foreach (var wave in PlanWaves(jobs))
+        {
+            ct.ThrowIfCancellationRequested();
+            RunWave(wave);
+            foreach (var job in wave.SelectMany(g => g))
+                results[job.Index] = new ScoreResult(job.Item.Id, job.Tokens!, null, job.TruncatedPromptTokens);
+            Emit();
+        }
+        return results!;
+
+        void Emit()
+        {
+            while (emitted < results.Length && results[emitted] is { } r) { onResult?.Invoke(r); emitted++; }
+        }
+    }
+
+    private sealed class Job(int index, ScoreItem item, int[] prompt, int truncated)
+    {
+        public int Index { get; } = index;
+        public ScoreItem Item { get; } = item;
+        public int[] Prompt { get; } = prompt;
+        public int[] Response => Item.ResponseTokens;
+        public int TruncatedPromptTokens { get; } = truncated;
+        public ScoredToken[]? Tokens { get; set; }
+        /// <summary>KV cells this job adds beyond its (shared) prompt.</summary>
+        public int ExtraCells => Response.Length - 1;
+    }
+
+    private (Job?, ScoreResult?) Prepare(int index, ScoreItem item)
+    {
+        if (item.ResponseTokens.Length == 0) return (null, new ScoreResult(item.Id, [], "the response has no tokens"));
+        if (item.PromptTokens.Length == 0) return (null, new ScoreResult(item.Id, [], "the prompt has no tokens (a BOS token is expected at least)"));
+        // Positions needed: the whole prompt plus every response token but the last (whose logits nobody needs).
+        int need = item.PromptTokens.Length + item.ResponseTokens.Length - 1;
+        int room = model.Context.ContextSizePerSequence;
+        if (need <= room) return (new Job(index, item, item.PromptTokens, 0), null);
+        int cut = need - room;
+        if (options.Truncate == TruncatePolicy.None || cut > item.PromptTokens.Length - 2)
+            return (null, new ScoreResult(item.Id, [],
+                $"prompt ({item.PromptTokens.Length} tokens) + response ({item.ResponseTokens.Length}) need {need} positions but the context holds {room}" +
+                (options.Truncate == TruncatePolicy.None ? "; use a larger --ctx or --truncate left" : "; the response alone does not fit")));
+        // Keep BOS, drop the oldest prompt tokens after it.
+        var prompt = new int[item.PromptTokens.Length - cut];
+        prompt[0] = item.PromptTokens[0];
+        item.PromptTokens.AsSpan(1 + cut).CopyTo(prompt.AsSpan(1));
+        return (new Job(index, item, prompt, cut), null);
+    }
+
+    /// <summary>Groups jobs by identical prompt, then packs groups into waves that fit the sequences and KV cells.</summary>
+    private IEnumerable<List<List<Job>>> PlanWaves(List<Job> jobs)
+    {
+        int maxSeqs = model.Context.MaxSequences;
+        int cells = model.Context.ContextSize;
+        var groups = jobs.GroupBy(j => j.Prompt, PromptComparer.Instance)
+            .SelectMany(g => g.Chunk(maxSeqs).Select(c => c.ToList()))
+            .ToList();
+        var wave = new List<List<Job>>();
+        int waveSeqs = 0, waveCells = 0;
+        foreach (var group in groups)
+        {
+            int groupCells = group[0].Prompt.Length + group.Sum(j => j.ExtraCells);
+            if (wave.Count > 0 && (waveSeqs + group.Count > maxSeqs || waveCells + groupCells > cells))
+            {
+                yield return wave;
+                wave = new(); waveSeqs = 0; waveCells = 0;
+            }
+            wave.Add(group); waveSeqs += group.Count; waveCells += groupCells;
+        }
+        if (wave.Count > 0) yield return wave;
+    }
+
+    private void RunWave(List<List<Job>> wave)
+    {
+        var memory = model.Context.Memory;
+        memory.Clear();
+        using var feeder = new BatchFeeder(model.Context, Predict);
+
+        // Phase 1: each group's prompt once, on the group's first sequence. Its last position predicts response[0] of
+        // every member of the group, so that one row of logits serves them all.
+        int seq = 0;
+        var firstSeq = new int[wave.Count];
+        for (int g = 0; g < wave.Count; g++)
+        {
+            var job = wave[g][0];
+            firstSeq[g] = seq;
+            for (int p = 0; p < job.Prompt.Length; p++)
+                feeder.Add(job.Prompt[p], p, seq, p == job.Prompt.Length - 1 ? new Target(wave[g], 0) : null);
+            seq += wave[g].Count;
+        }
+        feeder.Flush();
+
+        // Phase 2: share the prompt with the group's other sequences, then feed every response (teacher forcing).
+        for (int g = 0; g < wave.Count; g++)
+        {
+            var group = wave[g];
+            int prompt = group[0].Prompt.Length;
+            for (int k = 1; k < group.Count; k++) memory.SeqCopy(firstSeq[g], firstSeq[g] + k, 0, prompt);
+            for (int k = 0; k < group.Count; k++)
+            {
+                var job = group[k];
+                for (int j = 0; j < job.Response.Length - 1; j++)
+                    feeder.Add(job.Response[j], prompt + j, firstSeq[g] + k, new Target([job], j + 1));
+            }
+        }
+        feeder.Flush();
+    }
+
+    /// <summary>The jobs whose response token <see cref="ResponseIndex"/> a row of logits predicts.</summary>
+    private sealed record Target(IReadOnlyList<Job> Jobs, int ResponseIndex);
+
+    private void Predict(Target target, ReadOnlySpan<float> logits)
+    {
+        double lse = LogSoftmax.LogSumExp(logits, _scratch);
+        foreach (var job in target.Jobs)
+        {
+            job.Tokens ??= new ScoredToken[job.Response.Length];
+            int token = job.Response[target.ResponseIndex];
+            job.Tokens[target.ResponseIndex] = new ScoredToken(token, logits[token] - lse, LogSoftmax.Top(logits, lse, options.TopK));
+        }
+    }
+
+    /// <summary>Fills a llama_batch and decodes it whenever it is full, handing each requested output row to a callback.</summary>
+    private sealed class BatchFeeder(LlamaContext context, Action<Target, ReadOnlySpan<float>> onLogits) : IDisposable
+    {
+        private readonly LlamaBatch _batch = new(context.BatchSize);
+        private readonly List<(int Index, Target Target)> _targets = new();
+
+        public void Add(int token, int pos, int seq, Target? target)
+        {
+            if (_batch.Count == _batch.Capacity) Flush();
+            if (target is not null) _targets.Add((_batch.Count, target));
+            _batch.Add(token, pos, seq, target is not null);
+        }
+
+        public void Flush()
+        {
+            if (_batch.Count == 0) return;
+            int rc = context.Decode(_batch);
+            if (rc != 0) throw new LlamaException($"llama_decode failed with code {rc} while scoring" + (rc == 1 ? " (no room in the KV cache: use a larger --ctx)" : ""));
+            foreach (var (index, target) in _targets) onLogits(target, context.GetLogitsIth(index));
+            _targets.Clear();
+            _batch.Clear();
+        }
+
+        public void Dispose() => _batch.Dispose();
+    }
+
+    private sealed class PromptComparer : IEqualityComparer<int[]>
+    {
+        public static readonly PromptComparer Instance = new();
+        public bool Equals(int[]? a, int[]? b) => a.AsSpan().SequenceEqual(b);
+        public int GetHashCode(int[] a)
+        {
+            var h = new HashCode();
+            foreach (int t in a) h.Add(t);
+            return h.ToHashCode();
+        }
+    }
+}

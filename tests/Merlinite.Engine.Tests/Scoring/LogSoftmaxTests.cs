@@ -1,0 +1,26 @@
+using Merlinite.Engine.Scoring;
+
+namespace Merlinite.Engine.Tests.Scoring;
+
+public class LogSoftmaxTests
+{
+    [Fact]
+    public void Matches_a_naive_double_computation()
+    {
+        var rng = new Random(3);
+        var logits = Enumerable.Range(0, 1000).Select(_ => (float)(rng.NextDouble() * 20 - 10)).ToArray();
+        double naive = Math.Log(logits.Sum(l => Math.Exp(l)));
+        Assert.Equal(naive, LogSoftmax.LogSumExp(logits, new float[logits.Length]), 5);
+    }
+
+    [Fact]
+    public void Stays_finite_for_logits_that_would_overflow_exp()
+    {
+        var logits = new float[] { 10000f, 9999f, -10000f };
+        double lse = LogSoftmax.LogSumExp(logits, new float[3]);
+        Assert.True(double.IsFinite(lse));
+        Assert.Equal(10000 + Math.Log(1 + Math.Exp(-1)), lse, 3);
+        var top = LogSoftmax.Top(logits, lse, 2);
+        Assert.Equal([0, 1], top.Select(t => t.Token));
+    }
+}
