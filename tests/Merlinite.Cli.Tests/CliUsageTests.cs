@@ -7,7 +7,7 @@ public class CliUsageTests
     {
         var r = MerliniteBinary.Run("--help");
         Assert.Equal(0, r.ExitCode);
-        foreach (var c in new[] { "chat", "generate", "synth", "quantize", "gguf", "info" }) Assert.Contains(c, r.Stdout);
+        foreach (var c in new[] { "chat", "generate", "score", "reward", "bench", "synth", "quantize", "gguf", "info" }) Assert.Contains(c, r.Stdout);
     }
 
     [Theory]

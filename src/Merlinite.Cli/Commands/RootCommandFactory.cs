@@ -16,6 +16,7 @@ public static class RootCommandFactory
         GgufCommand.Create(),
         ScoreCommand.Create(),
         RewardCommand.Create(),
+        BenchCommand.Create(),
         InfoCommand.Create(),
     };
 }
