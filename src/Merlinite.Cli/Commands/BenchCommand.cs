@@ -19,10 +19,11 @@ public static class BenchCommand
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "tokens per prompt", DefaultValueFactory = _ => 128 };
         var responseTokens = new Option<int>("--response-tokens") { Description = "tokens per response", DefaultValueFactory = _ => 64 };
         var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var fast = new Option<bool>("--fast-attn") { Description = "F16 KV cache and flash attention (llama.cpp's defaults) instead of the exact default" };
         var reps = new Option<int>("--reps") { Description = "repetitions; the best time of each mode is reported", DefaultValueFactory = _ => 3 };
         var cmd = new Command("score", "Shared-prompt batched scoring vs one pair at a time, log-softmax included, on random token ids.")
         {
-            model, n, prompts, promptTokens, responseTokens, threads, reps,
+            model, n, prompts, promptTokens, responseTokens, threads, reps, fast,
         };
         cmd.SetAction(parse =>
         {
@@ -33,7 +34,7 @@ public static class BenchCommand
             var options = new ModelLoadOptions
             {
                 Path = path.FullName, Threads = parse.GetValue(threads), Sequences = N,
-                ContextSize = Math.Max(1024, pt + N * rt + 64), BatchSize = 2048,
+                ContextSize = Math.Max(1024, pt + N * rt + 64), BatchSize = 2048, ExactAttention = !parse.GetValue(fast),
             };
             using (var probe = LoadedModel.Load(options with { Sequences = 1 }))
                 Console.WriteLine($"model {path.Name}: {probe.Model.Description}, {probe.Model.ParameterCount / 1e6:F1}M params, vocab {probe.Vocab.Count}, threads {(options.Threads > 0 ? options.Threads : Environment.ProcessorCount)}");

@@ -41,6 +41,11 @@ public sealed class LoadedModel : IDisposable
             ctxParams.n_seq_max = (uint)options.Sequences;
             // One KV buffer for all sequences: a shared prompt's cells then belong to several sequences at once.
             ctxParams.kv_unified = options.Sequences > 1;
+            if (options.ExactAttention)
+            {
+                ctxParams.type_k = ctxParams.type_v = Llama.Native.GgmlType.F32;
+                ctxParams.flash_attn_type = Llama.Native.LlamaFlashAttnType.Disabled;
+            }
             ctxParams.n_threads = threads;
             ctxParams.n_threads_batch = threads;
             var context = model.CreateContext(ctxParams);
