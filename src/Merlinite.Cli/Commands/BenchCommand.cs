@@ -64,8 +64,8 @@ public static class BenchCommand
         for (int r = 0; r < Math.Max(1, reps); r++)
         {
             var clock = Stopwatch.StartNew();
-            if (options.Sequences == 1) foreach (var item in items) scorer.Score([item]);
-            else scorer.Score(items);
+            var results = options.Sequences == 1 ? items.SelectMany(item => scorer.Score([item])).ToList() : scorer.Score(items);
+            if (results.FirstOrDefault(r => !r.Ok) is { } failed) throw new InvalidOperationException($"bench item {failed.Id} failed: {failed.Error}");
             best = Math.Min(best, clock.Elapsed.TotalSeconds);
         }
         return best;

@@ -122,7 +122,7 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
         {
             var group = wave[g];
             int prompt = group[0].Prompt.Length;
-            for (int k = 1; k < group.Count; k++) memory.SeqCopy(firstSeq[g], firstSeq[g] + k, 0, prompt);
+            for (int k = 1; k < group.Count; k++) memory.SeqCopy(firstSeq[g], firstSeq[g] + k, -1, -1);
             for (int k = 0; k < group.Count; k++)
             {
                 var job = group[k];
