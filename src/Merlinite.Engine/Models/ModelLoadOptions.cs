@@ -32,7 +32,7 @@ public sealed record ModelLoadOptions
     public IReadOnlyList<LoraSpec> Loras { get; init; } = [];
     /// <summary>F32 KV cache and no flash attention, instead of llama.cpp's defaults (F16 cache, flash attention on
     /// where supported). Scoring wants it: with the defaults, log-probs of the tiny test models were off by up to 5e-3
-    /// per token against an exact forward pass (both settings contribute); with it, by under 1e-6.</summary>
+    /// per token against an exact forward pass (both settings contribute); with it, by under 3e-6.</summary>
     public bool ExactAttention { get; init; }
     /// <summary>Pass llama.cpp's own log through to stderr.</summary>
     public bool Verbose { get; init; }
