@@ -13,11 +13,9 @@ public sealed class ScoringFlags
     public Option<string?> System { get; } = new("--system") { Description = "system prompt for plain \"prompt\" lines (default: the Merlinite model card's with --template merlinite, none otherwise; \"\" for none)" };
     public Option<bool> NoEos { get; } = new("--no-eos") { Description = "do not score the end-of-generation token after each response (it is scored by default, except with --template raw)" };
     public Option<string> Truncate { get; } = new("--truncate") { Description = "items longer than the context: none (per-item error, the rest is scored) or left (drop the oldest prompt tokens)", DefaultValueFactory = _ => "none" };
-    public Option<int> Ctx { get; } = new("--ctx", "-c") { Description = "KV cache size in tokens, shared by all parallel sequences", DefaultValueFactory = _ => 8192 };
     public Option<int> Parallel { get; } = new("--parallel", "-np") { Description = "sequences scored together (responses that share a prompt share its KV cache)", DefaultValueFactory = _ => 16 };
     public Option<int> Batch { get; } = new("--batch", "-b") { Description = "tokens per llama_decode call", DefaultValueFactory = _ => 2048 };
-    public Option<int> Threads { get; } = new("--threads", "-t") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
-    public Option<int> GpuLayers { get; } = new("--gpu-layers", "-ngl") { Description = "layers offloaded to the GPU (-1 = all)", DefaultValueFactory = _ => -1 };
+    private readonly RuntimeFlags _runtime = new(defaultContext: 8192);
     public Option<bool> FastAttention { get; } = new("--fast-attn") { Description = "llama.cpp's defaults (F16 KV cache, flash attention): less memory, faster on GPUs, but log-probs move by up to ~5e-3 per token; the default is an F32 cache without flash attention" };
 
     public ScoringFlags()
@@ -28,7 +26,8 @@ public sealed class ScoringFlags
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Template, System, NoEos, Truncate, Ctx, Parallel, Batch, Threads, GpuLayers, FastAttention }) command.Add(o);
+        foreach (var o in new Option[] { Template, System, NoEos, Truncate, Parallel, Batch, FastAttention }) command.Add(o);
+        _runtime.AddTo(command);
     }
 
     public ScoreTemplateKind TemplateKind(ParseResult p) => p.GetValue(Template) switch
@@ -51,16 +50,11 @@ public sealed class ScoringFlags
 
     public ModelLoadOptions LoadOptions(ParseResult p, FileInfo model)
     {
-        if (!model.Exists) throw new UsageException($"model file not found: {model.FullName}");
-        int parallel = p.GetValue(Parallel), ctx = p.GetValue(Ctx), batch = p.GetValue(Batch), threads = p.GetValue(Threads);
+        var options = _runtime.Read(p, model);
+        int parallel = p.GetValue(Parallel), batch = p.GetValue(Batch);
         if (parallel < 1) throw new UsageException($"--parallel must be >= 1 (got {parallel})");
-        if (ctx < 16) throw new UsageException($"--ctx must be >= 16 (got {ctx})");
+        if (options.ContextSize is > 0 and < 16) throw new UsageException($"--ctx must be 0 or >= 16 (got {options.ContextSize})");
         if (batch < 1) throw new UsageException($"--batch must be >= 1 (got {batch})");
-        if (threads < 0) throw new UsageException($"--threads must be >= 0 (got {threads})");
-        return new ModelLoadOptions
-        {
-            Path = model.FullName, ContextSize = ctx, Sequences = parallel, BatchSize = batch,
-            Threads = threads, GpuLayers = p.GetValue(GpuLayers), ExactAttention = !p.GetValue(FastAttention),
-        };
+        return options with { Sequences = parallel, BatchSize = batch, ExactAttention = !p.GetValue(FastAttention) };
     }
 }
