@@ -8,11 +8,13 @@
   ./build.ps1 headers    fetch llama.cpp v0.5.0's headers into the ignored .cache/llama.cpp
   ./build.ps1 clean      remove build outputs
   -Cuda                  use the CUDA 13 prebuilt of llama.cpp instead of the CPU one
+  -NativeCpu             build llama.cpp's CPU backend from the pinned source for this machine (see build.sh)
 #>
 param(
     [ValidateSet('build', 'test', 'run', 'headers', 'clean')]
     [string]$Action = 'build',
-    [switch]$Cuda
+    [switch]$Cuda,
+    [switch]$NativeCpu
 )
 $ErrorActionPreference = 'Stop'
 Set-Location $PSScriptRoot
@@ -23,7 +25,24 @@ if (-not $IsLinux) { throw 'build.ps1: only Linux x64 is supported (the pinned l
 function Say([string]$m) { Write-Host "==> $m" -ForegroundColor Blue }
 function Need([string]$cmd, [string]$why) { if (-not (Get-Command $cmd -ErrorAction SilentlyContinue)) { throw "build.ps1: $cmd is required ($why)" } }
 
+function Install-NativeCpuLibs {
+    if ((Test-Path native/lib/.variant) -and (Get-Content native/lib/.variant) -eq 'native-cpu') { return }
+    Get-Headers; Need cmake 'builds llama.cpp'; Need g++ 'builds llama.cpp'
+    Say 'building llama.cpp (v0.5.0 source bundle) for this CPU into .cache/llama-native'
+    cmake -S .cache/llama.cpp -B .cache/llama-native -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON `
+        -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=OFF `
+        -DLLAMA_BUILD_COMMON=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_HTML=OFF | Out-Null
+    if ($LASTEXITCODE) { throw 'cmake configure failed' }
+    cmake --build .cache/llama-native --target llama -j ([Environment]::ProcessorCount) | Out-Null
+    if ($LASTEXITCODE) { throw 'llama.cpp build failed' }
+    Remove-Item -Recurse -Force native/lib -ErrorAction SilentlyContinue
+    New-Item -ItemType Directory native/lib | Out-Null
+    Get-ChildItem .cache/llama-native/bin -Filter 'lib*.so*' | Where-Object { $_.Name -match '\.so(\.0)?$' } | ForEach-Object { Copy-Item $_.FullName native/lib/ }
+    Set-Content native/lib/.variant 'native-cpu'
+}
+
 function Install-NativeLibs {
+    if ($NativeCpu) { Install-NativeCpuLibs; return }
     $dir = if ($Cuda) { 'native/cuda' } else { 'native' }
     $pkg = if ($Cuda) { 'linux-x64-cuda' } else { 'linux-x64' }
     $src = "$dir/node_modules/@node-llama-cpp/$pkg/bins/$pkg"
@@ -62,7 +81,8 @@ function Publish {
     if ($LASTEXITCODE) { $log | Write-Host; throw 'publish failed' }
     $warnings = $log | Select-String -Pattern 'warning IL[0-9]{4}'
     if ($warnings) { $warnings | Write-Host; throw 'AOT/trim warnings (see above)' }
-    Copy-Item native/lib/*.so bin/
+    Remove-Item bin/*.so, bin/*.so.* -ErrorAction SilentlyContinue
+    Copy-Item native/lib/*.so* bin/
     Remove-Item bin/*.pdb, bin/*.dbg -ErrorAction SilentlyContinue
 }
 
