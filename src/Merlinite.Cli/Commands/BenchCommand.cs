@@ -9,7 +9,7 @@ namespace Merlinite.Cli.Commands;
 /// <summary>Speed measurements whose figures go into docs/benchmarks.md (never asserted by tests).</summary>
 public static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks (figures for docs/benchmarks.md).") { CreateScore() };
+    public static Command Create() => new("bench", "Benchmarks (figures for docs/benchmarks.md).") { CreateScore(), BenchSampleCommand.Create() };
 
     private static Command CreateScore()
     {

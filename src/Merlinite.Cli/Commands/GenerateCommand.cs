@@ -45,7 +45,7 @@ public static class GenerateCommand
                 {
                     ct.ThrowIfCancellationRequested();
                     var item = items[i];
-                    string text = raw ? RawText(item) : MerliniteTemplate.Render(item.Messages);
+                    string text = PromptText.Render(item.Messages, raw);
                     var r = Completion.Run(loaded, text, samplingOptions, ct);
                     writer.WriteLine(ResultLine(item.Id, r));
                     sink.Report((i + 1.0) / items.Count, $"{i + 1}/{items.Count}");
@@ -58,8 +58,6 @@ public static class GenerateCommand
         });
         return cmd;
     }
-
-    private static string RawText(PromptItem item) => string.Join("\n", item.Messages.Where(m => m.Role != ChatRole.System).Select(m => m.Content));
 
     private static string ResultLine(string id, GenerationResult r)
     {

@@ -21,7 +21,7 @@ public sealed class ModelOptions
     public ModelLoadOptions Read(ParseResult parse) =>
         _runtime.Read(parse, parse.GetValue(Model)!) with { Loras = (parse.GetValue(Lora) ?? []).Select(ParseLora).ToArray() };
 
-    private static LoraSpec ParseLora(string text)
+    internal static LoraSpec ParseLora(string text)
     {
         try { return LoraSpec.Parse(text); }
         catch (FormatException e) { throw new Infrastructure.UsageException(e.Message); }

@@ -11,6 +11,7 @@ public static class RootCommandFactory
     {
         ChatCommand.Create(),
         GenerateCommand.Create(),
+        SampleCommand.Create(),
         SynthCommand.Create(),
         QuantizeCommand.Create(),
         GgufCommand.Create(),

@@ -5,9 +5,12 @@ namespace Merlinite.Engine.Generation;
 /// <summary>Builds llama.cpp's sampler chain in the order llama.cpp's own tools use.</summary>
 public static class SamplerChain
 {
-    public static LlamaSampler Create(SamplingOptions o, int vocabSize)
+    /// <param name="banned">Tokens that must never be drawn (e.g. end-of-generation tokens for a fixed-length benchmark).</param>
+    public static LlamaSampler Create(SamplingOptions o, int vocabSize, IReadOnlyList<int>? banned = null)
     {
         var chain = LlamaSampler.CreateChain();
+        if (banned is { Count: > 0 })
+            chain.Add(LlamaSampler.LogitBias(vocabSize, banned.Select(t => new Llama.Native.llama_logit_bias { token = t, bias = float.NegativeInfinity }).ToArray()));
         if (o.RepeatPenalty != 1.0f) chain.Add(LlamaSampler.Penalties(vocabSize, o.RepeatLastN, o.RepeatPenalty));
         if (o.Temperature <= 0)
             return chain.Add(LlamaSampler.Greedy());

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Merlinite.Cli.Infrastructure;
+using Merlinite.Engine.Generation;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Sampling;
+
+namespace Merlinite.Cli.Commands;
+
+/// <summary>
+/// Best-of-N sampling speed on the shape of llama-batched-bench -pps: one shared prompt of random tokens, N samples of
+/// exactly G new tokens each (end-of-generation banned), all N in one batch vs one sample at a time.
+/// </summary>
+public static class BenchSampleCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<FileInfo>("--model", "-m") { Description = "the GGUF model to sample from", Required = true, HelpName = "M.gguf" };
+        var ns = new Option<string>("--n") { Description = "samples per prompt, comma-separated (each is one row)", DefaultValueFactory = _ => "8,16" };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "tokens in the shared prompt", DefaultValueFactory = _ => 128 };
+        var genTokens = new Option<int>("--gen-tokens") { Description = "new tokens per sample", DefaultValueFactory = _ => 64 };
+        var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var reps = new Option<int>("--reps") { Description = "repetitions; the best time of each mode is reported", DefaultValueFactory = _ => 3 };
+        var fast = new Option<bool>("--fast-attn") { Description = "F16 KV cache and flash attention (llama.cpp's defaults, what llama-batched-bench uses) instead of sample's exact default" };
+        var single = new Option<bool>("--no-single") { Description = "skip the one-sample-at-a-time baseline" };
+        var cmd = new Command("sample", "Best-of-N sampling throughput: N samples of one shared prompt together vs one at a time.")
+        {
+            model, ns, promptTokens, genTokens, threads, reps, fast, single,
+        };
+        cmd.SetAction(parse =>
+        {
+            var path = parse.GetValue(model)!;
+            if (!path.Exists) throw new UsageException($"model file not found: {path.FullName}");
+            int pt = parse.GetValue(promptTokens), gt = parse.GetValue(genTokens), r = Math.Max(1, parse.GetValue(reps));
+            var nValues = ParseList(parse.GetValue(ns)!);
+            if (pt < 2 || gt < 1) throw new UsageException("--prompt-tokens must be >= 2 and --gen-tokens >= 1");
+            var baseLoad = new ModelLoadOptions
+            {
+                Path = path.FullName, Threads = parse.GetValue(threads), ExactAttention = !parse.GetValue(fast),
+                ContextSize = pt + nValues.Max() * gt + 256, BatchSize = 512,
+            };
+            var prompt = RandomPrompt(baseLoad, pt);
+            Console.WriteLine($"model {path.Name}, threads {(baseLoad.Threads > 0 ? baseLoad.Threads : Environment.ProcessorCount)}, " +
+                              $"{(baseLoad.ExactAttention ? "exact attention (F32 KV, no flash attention)" : "llama.cpp's attention defaults")}, " +
+                              $"prompt {pt} tokens, {gt} new tokens per sample, best of {r}");
+            Console.WriteLine($"{"N",4} {"mode",-22} {"seconds",8} {"gen tok/s",10}");
+            foreach (int n in nValues)
+            {
+                double batched = Best(r, baseLoad, prompt, n, parallel: n, gt);
+                Console.WriteLine($"{n,4} {"batched (parallel=" + n + ")",-22} {batched,8:F3} {n * gt / batched,10:F1}");
+                if (parse.GetValue(single)) continue;
+                double one = Best(r, baseLoad, prompt, n, parallel: 1, gt);
+                Console.WriteLine($"{n,4} {"one at a time",-22} {one,8:F3} {n * gt / one,10:F1}");
+                Console.WriteLine($"{n,4} {"speed-up",-22} {one / batched,8:F2}x");
+            }
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static List<int> ParseList(string text)
+    {
+        var values = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, out int v) || v < 1 || v > 255) throw new UsageException($"--n: '{part}' is not a number in 1..255");
+            values.Add(v);
+        }
+        return values.Count > 0 ? values : throw new UsageException("--n: give at least one value, e.g. 8,16");
+    }
+
+    /// <summary>The time of the fastest of <paramref name="reps"/> runs, model loading excluded.</summary>
+    private static double Best(int reps, ModelLoadOptions load, int[] prompt, int n, int parallel, int genTokens)
+    {
+        using var model = LoadedModel.Load(load with { Sequences = BestOfNSampler.SequencesFor(parallel) });
+        var options = new BestOfNOptions
+        {
+            Sampling = new SamplingOptions { MaxTokens = genTokens, Seed = 1 }, N = n, IgnoreEndOfGeneration = true,
+        };
+        var sampler = new BestOfNSampler(model, options);
+        double best = double.MaxValue;
+        for (int i = 0; i < reps; i++)
+        {
+            long tokens = 0;
+            var clock = Stopwatch.StartNew();
+            sampler.Run([new SampleRequest("bench", prompt)], done => tokens = done.Samples.Sum(s => s.Tokens), null, CancellationToken.None);
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            if (tokens != (long)n * genTokens) throw new InvalidOperationException($"bench generated {tokens} tokens, expected {n * genTokens}");
+        }
+        return best;
+    }
+
+    /// <summary>BOS then deterministic random ordinary tokens.</summary>
+    private static int[] RandomPrompt(ModelLoadOptions load, int length)
+    {
+        using var probe = LoadedModel.Load(load with { ContextSize = 64 });
+        var vocab = probe.Vocab;
+        var ordinary = Enumerable.Range(0, vocab.Count).Where(t => !vocab.IsControl(t) && !vocab.IsEog(t)).ToArray();
+        var rng = new Random(1234);
+        var prompt = new int[length];
+        prompt[0] = vocab.Bos;
+        for (int i = 1; i < length; i++) prompt[i] = ordinary[rng.Next(ordinary.Length)];
+        return prompt;
+    }
+}

@@ -1,0 +1,55 @@
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Data;
+using Merlinite.Engine.Models;
+
+namespace Merlinite.Engine.Sampling;
+
+/// <summary>
+/// Samples a prompt file into a resumable JSONL file, one line per prompt in input order; the file gets its final
+/// name only when every prompt is done.
+/// <para>
+/// Prompts run in fixed blocks, each started from an empty KV cache. Continuous batching fills the batch within a
+/// block; a resumed run restarts the first unfinished block from scratch, so every decode it does has the same inputs,
+/// batch shapes and KV cell layout as in an uninterrupted run, and its output is byte-identical. (Only the lines not
+/// yet in the file are written.) Without the blocks a resumed run would batch differently, and with F16 weights that
+/// moves logits by ~5e-3 (docs/benchmarks.md).
+/// </para>
+/// </summary>
+public static class SampleFileRunner
+{
+    /// <summary>Prompts per block: enough to keep <paramref name="parallel"/> sequences busy most of the block.</summary>
+    public static int BlockSize(int parallel, int n) => Math.Max(64, 4 * ((parallel + n - 1) / n));
+
+    public static void Run(LoadedModel model, BestOfNOptions options, IReadOnlyList<PromptItem> items, bool rawTemplate,
+        string outPath, Action<SampleProgress>? progress, CancellationToken ct)
+    {
+        var sampler = new BestOfNSampler(model, options);
+        var requests = items.Select(i => new SampleRequest(i.Id, model.TokenizePrompt(PromptText.Render(i.Messages, rawTemplate)))).ToList();
+        foreach (var r in requests)
+            if (sampler.CheckFits(r) is { } error) throw new ArgumentException($"prompt '{r.Id}': {error}");
+
+        using var output = new ResumableJsonl(outPath);
+        int blockSize = BlockSize(sampler.Parallel, options.N);
+        int done = requests.Count(r => output.DoneIds.Contains(r.Id));
+        long tokensBefore = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int start = 0; start < requests.Count; start += blockSize)
+        {
+            var block = requests.Skip(start).Take(blockSize).ToList();
+            if (block.All(r => output.DoneIds.Contains(r.Id))) continue;
+            long blockTokens = 0;
+            sampler.Run(block, result =>
+            {
+                if (output.DoneIds.Contains(result.Request.Id)) return;
+                output.Append(result.Request.Id, SampleJson.Format(items[start + block.IndexOf(result.Request)], result));
+                done++;
+            }, p =>
+            {
+                blockTokens = p.Tokens;
+                progress?.Invoke(new SampleProgress(done, requests.Count, tokensBefore + p.Tokens, p.Live, clock.Elapsed));
+            }, ct);
+            tokensBefore += blockTokens;
+        }
+        output.Complete();
+    }
+}
