@@ -116,6 +116,19 @@ publish() {
   cp native/lib/*.so* bin/
   rm -f bin/*.pdb bin/*.dbg
   say "built $(du -h bin/merlinite | cut -f1) bin/merlinite"
+  publish_trainer
+}
+
+# The LoRA trainer is a separate JIT program on TorchSharp (it cannot be AOT-compiled); `merlinite train` runs it from
+# bin/trainer. Its build applies the libstdc++ fix where needed (src/Merlinite.Trainer/native).
+publish_trainer() {
+  say "dotnet publish (trainer sidecar, TorchSharp) -> bin/trainer"
+  command -v g++ >/dev/null || apt_install g++:g++
+  local log; log=$(mktemp)
+  if ! dotnet publish src/Merlinite.Trainer/Merlinite.Trainer.csproj -c Release -o bin/trainer -nologo -v:q >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; die "trainer publish failed"
+  fi
+  rm -f "$log" bin/trainer/*.pdb
 }
 
 run_tests() {

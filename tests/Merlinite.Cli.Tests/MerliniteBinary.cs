@@ -24,7 +24,9 @@ public static class MerliniteBinary
 
     public static RunResult Run(params string[] args) => RunWithInput(null, args);
 
-    public static RunResult RunWithInput(string? stdin, params string[] args)
+    public static RunResult RunWithInput(string? stdin, params string[] args) => RunWithEnvironment(stdin, new Dictionary<string, string>(), args);
+
+    public static RunResult RunWithEnvironment(string? stdin, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo(Path)
         {
@@ -33,6 +35,7 @@ public static class MerliniteBinary
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

@@ -8,7 +8,7 @@ namespace Merlinite.Cli.Commands;
 
 public static partial class QuantizeCommand
 {
-    private static readonly Dictionary<string, LlamaFtype> Types = new(StringComparer.OrdinalIgnoreCase)
+    internal static readonly Dictionary<string, LlamaFtype> Types = new(StringComparer.OrdinalIgnoreCase)
     {
         ["f32"] = LlamaFtype.AllF32, ["f16"] = LlamaFtype.MostlyF16, ["bf16"] = LlamaFtype.MostlyBF16,
         ["q8_0"] = LlamaFtype.MostlyQ8_0, ["q6_k"] = LlamaFtype.MostlyQ6_K,
@@ -38,35 +38,41 @@ public static partial class QuantizeCommand
             if (Path.GetFullPath(inFile.FullName) == outPath) throw new UsageException("IN and OUT must be different files");
             var ftype = Types[parse.GetValue(type)!];
 
-            var p = LlamaQuantizer.DefaultParams();
-            p.ftype = ftype;
-            p.nthread = parse.GetValue(threads);
-            string partial = outPath + ".partial";
-            try
-            {
-                ProgressDisplay.Run($"quantize {Path.GetFileName(outPath)}", sink =>
-                {
-                    // llama.cpp logs "[  12/ 291] name ..." per tensor: that is the only progress signal it gives.
-                    LlamaRuntime.LogHandler = (_, text) =>
-                    {
-                        var m = TensorLine().Match(text);
-                        if (m.Success) sink.Report(double.Parse(m.Groups[1].Value) / double.Parse(m.Groups[2].Value), m.Groups[3].Value);
-                    };
-                    LlamaQuantizer.Quantize(inFile.FullName, partial, p);
-                    LlamaRuntime.LogHandler = null;
-                    return 0;
-                });
-                File.Move(partial, outPath, overwrite: true);
-            }
-            finally
-            {
-                LlamaRuntime.LogHandler = null;
-                if (File.Exists(partial)) File.Delete(partial);
-            }
+            QuantizeFile(inFile.FullName, outPath, ftype, parse.GetValue(threads));
             Console.WriteLine($"wrote {outPath} ({LlamaQuantizer.FtypeName(ftype)}, {new FileInfo(outPath).Length / 1048576.0:F1} MiB)");
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Quantizes through llama.cpp into OUT.partial, renamed to OUT only when complete.</summary>
+    internal static void QuantizeFile(string inPath, string outPath, LlamaFtype ftype, int threads)
+    {
+        var p = LlamaQuantizer.DefaultParams();
+        p.ftype = ftype;
+        p.nthread = threads;
+        string partial = outPath + ".partial";
+        try
+        {
+            ProgressDisplay.Run($"quantize {Path.GetFileName(outPath)}", sink =>
+            {
+                // llama.cpp logs "[  12/ 291] name ..." per tensor: that is the only progress signal it gives.
+                LlamaRuntime.LogHandler = (_, text) =>
+                {
+                    var m = TensorLine().Match(text);
+                    if (m.Success) sink.Report(double.Parse(m.Groups[1].Value) / double.Parse(m.Groups[2].Value), m.Groups[3].Value);
+                };
+                LlamaQuantizer.Quantize(inPath, partial, p);
+                LlamaRuntime.LogHandler = null;
+                return 0;
+            });
+            File.Move(partial, outPath, overwrite: true);
+        }
+        finally
+        {
+            LlamaRuntime.LogHandler = null;
+            if (File.Exists(partial)) File.Delete(partial);
+        }
     }
 
     [GeneratedRegex(@"\[\s*(\d+)/\s*(\d+)\]\s+(\S+)")]

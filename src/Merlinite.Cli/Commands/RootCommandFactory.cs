@@ -12,6 +12,8 @@ public static class RootCommandFactory
         ChatCommand.Create(),
         GenerateCommand.Create(),
         SampleCommand.Create(),
+        TrainCommand.Create(),
+        LoraCommand.Create(),
         SynthCommand.Create(),
         QuantizeCommand.Create(),
         GgufCommand.Create(),

@@ -15,12 +15,13 @@ public static class ScoreCommand
         var output = new Option<FileInfo>("--out", "-o") { Description = "scores JSONL: {\"id\", \"sum\", \"mean\", \"count\", \"tokens\"} per pair; resumable (ids already there are skipped)", Required = true, HelpName = "scores.jsonl" };
         var topK = new Option<int>("--top-k") { Description = "also report the k most likely alternatives per response token", DefaultValueFactory = _ => 0 };
         var noTokens = new Option<bool>("--no-tokens") { Description = "only sums, means and counts (smaller output)" };
+        var lora = new Option<string[]>("--lora") { Description = "LoRA adapter applied to the model, ADAPTER.gguf[:scale] (repeatable)", HelpName = "ADAPTER[:scale]" };
         var flags = new ScoringFlags();
 
         var cmd = new Command("score", "Teacher-forced per-token log-probs of responses given prompts (log-softmax over the full vocabulary). " +
                                        "Responses that share a prompt share its KV cache. A killed run continues where it stopped.")
         {
-            model, input, output, topK, noTokens,
+            model, input, output, topK, noTokens, lora,
         };
         flags.AddTo(cmd);
         cmd.SetAction((parse, ct) =>
@@ -30,7 +31,10 @@ public static class ScoreCommand
             var inFile = parse.GetValue(input)!;
             if (!inFile.Exists) throw new UsageException($"input file not found: {inFile.FullName}");
             var pairs = PairFile.ReadScorePairs(inFile.FullName, flags.SystemPrompt(parse));
-            using var loaded = LoadedModel.Load(flags.LoadOptions(parse, parse.GetValue(model)!));
+            using var loaded = LoadedModel.Load(flags.LoadOptions(parse, parse.GetValue(model)!) with
+            {
+                Loras = (parse.GetValue(lora) ?? []).Select(ModelOptions.ParseLora).ToArray(),
+            });
             var template = new ScoreTemplate(loaded, flags.TemplateKind(parse), flags.AppendEos(parse));
             var items = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
             var outPath = parse.GetValue(output)!.FullName;

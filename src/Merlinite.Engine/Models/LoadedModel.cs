@@ -7,17 +7,19 @@ public sealed class LoadedModel : IDisposable
 {
     private readonly List<LlamaLoraAdapter> _adapters;
 
-    private LoadedModel(ModelLoadOptions options, LlamaModel model, LlamaContext context, List<LlamaLoraAdapter> adapters)
+    private readonly LlamaContext? _context;
+
+    private LoadedModel(ModelLoadOptions options, LlamaModel model, LlamaContext? context, List<LlamaLoraAdapter> adapters)
     {
         Options = options;
         Model = model;
-        Context = context;
+        _context = context;
         _adapters = adapters;
     }
 
     public ModelLoadOptions Options { get; }
     public LlamaModel Model { get; }
-    public LlamaContext Context { get; }
+    public LlamaContext Context => _context ?? throw new InvalidOperationException($"{Options.Path} was loaded for its vocabulary only");
     public LlamaVocab Vocab => Model.Vocab;
     public int ContextSize => Context.ContextSize;
 
@@ -29,7 +31,9 @@ public sealed class LoadedModel : IDisposable
 
         var modelParams = LlamaModel.DefaultParams();
         modelParams.n_gpu_layers = options.GpuLayers;
+        modelParams.vocab_only = options.VocabularyOnly;
         var model = LlamaModel.Load(options.Path, modelParams);
+        if (options.VocabularyOnly) return new LoadedModel(options, model, null, []);
         var adapters = new List<LlamaLoraAdapter>();
         try
         {
@@ -68,7 +72,7 @@ public sealed class LoadedModel : IDisposable
 
     public void Dispose()
     {
-        Context.Dispose();
+        _context?.Dispose();
         foreach (var a in _adapters) a.Dispose();
         Model.Dispose();
     }

@@ -34,6 +34,8 @@ public sealed record ModelLoadOptions
     /// where supported). Scoring wants it: with the defaults, log-probs of the tiny test models were off by up to 5e-3
     /// per token against an exact forward pass (both settings contribute); with it, by under 3e-6.</summary>
     public bool ExactAttention { get; init; }
+    /// <summary>Load only the tokenizer (llama.cpp's vocab_only): no weights, no context. For commands that only tokenize.</summary>
+    public bool VocabularyOnly { get; init; }
     /// <summary>Pass llama.cpp's own log through to stderr.</summary>
     public bool Verbose { get; init; }
 }

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Merlinite.Cli.Infrastructure;
+using Merlinite.Engine.Models;
+using Merlinite.Gguf.Lora;
+
+namespace Merlinite.Cli.Commands;
+
+/// <summary>merlinite lora merge: fold adapters into the base weights, optionally quantizing the result.</summary>
+public static class LoraCommand
+{
+    public static Command Create() => new("lora", "LoRA adapter tools.") { CreateMerge() };
+
+    private static Command CreateMerge()
+    {
+        var baseModel = new Option<FileInfo>("--base", "-m") { Description = "the base GGUF model", Required = true, HelpName = "M.gguf" };
+        var lora = new Option<string[]>("--lora") { Description = "adapter to merge, ADAPTER.gguf[:scale] (repeatable; applied in order)", Required = true, HelpName = "ADAPTER[:scale]" };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "the merged GGUF to write", Required = true, HelpName = "M2.gguf" };
+        var type = new Option<string?>("--type") { Description = $"quantize the merged model to this type ({string.Join(", ", QuantizeCommand.Types.Keys)}); default: keep the base's types (weights in K-quants etc. become f16)" };
+        var threads = new Option<int>("--threads", "-t") { Description = "quantization threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("merge", "Merge LoRA adapters into a base model: W' = W + scale·(alpha/r)·B·A for every adapted weight. The output appears only when complete.")
+        {
+            baseModel, lora, output, type, threads,
+        };
+        cmd.SetAction(parse =>
+        {
+            var basePath = parse.GetValue(baseModel)!;
+            if (!basePath.Exists) throw new UsageException($"model file not found: {basePath.FullName}");
+            var adapters = (parse.GetValue(lora) ?? []).Select(ModelOptions.ParseLora).ToList();
+            foreach (var a in adapters)
+                if (!File.Exists(a.Path)) throw new UsageException($"LoRA adapter not found: {Path.GetFullPath(a.Path)}");
+            string outPath = parse.GetValue(output)!.FullName;
+            if (outPath == basePath.FullName) throw new UsageException("--out must differ from --base");
+            string? typeName = parse.GetValue(type);
+            if (typeName is not null && !QuantizeCommand.Types.ContainsKey(typeName))
+                throw new UsageException($"--type '{typeName}' is not one of {string.Join(", ", QuantizeCommand.Types.Keys)}");
+
+            string merged = typeName is null ? outPath : outPath + ".merged-f.gguf";
+            try
+            {
+                var result = ProgressDisplay.Run($"merge {Path.GetFileName(outPath)}", sink =>
+                    LoraMerger.Merge(basePath.FullName, adapters.Select(a => (Path.GetFullPath(a.Path), a.Scale)).ToList(), merged, f => sink.Report(f)));
+                foreach (var note in result.Requantized.Take(3)) Console.Error.WriteLine($"note: {note} (no encoder for the base type; use --type to requantize)");
+                Console.Error.WriteLine($"merged {result.MergedTensors} weights, copied {result.CopiedTensors}");
+                if (typeName is not null) QuantizeCommand.QuantizeFile(merged, outPath, QuantizeCommand.Types[typeName], parse.GetValue(threads));
+            }
+            finally
+            {
+                if (typeName is not null && File.Exists(merged)) File.Delete(merged);
+            }
+            Console.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length / 1048576.0:F1} MiB)");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text;
+using System.Text.Json;
+using Merlinite.Engine.Data;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Scoring;
+
+namespace Merlinite.Engine.Training;
+
+/// <summary>
+/// Turns SFT pairs into the trainer's input, one <c>{"tokens", "mask"}</c> line per example: mask 1 on the response
+/// tokens and the closing end-of-generation token, 0 on the prompt. Tokenized with <see cref="ScoreTemplate"/>'s
+/// boundary rule, so what the policy is trained on is token for token what the reward scored.
+/// </summary>
+public static class SftTokenizer
+{
+    /// <returns>The number of trained (mask 1) tokens.</returns>
+    public static long Write(LoadedModel vocabulary, IReadOnlyList<ScorePair> pairs, ScoreTemplateKind template, int maxTokens, string path)
+    {
+        var builder = new ScoreTemplate(vocabulary, template, appendEos: template != ScoreTemplateKind.Raw);
+        var lines = new List<string>(pairs.Count);
+        long trained = 0;
+        foreach (var pair in pairs)
+        {
+            var item = builder.Build(pair.Id, pair.Prompt, pair.Response);
+            int length = item.PromptTokens.Length + item.ResponseTokens.Length;
+            if (length > maxTokens)
+                throw new InputFormatException($"example '{pair.Id}' is {length} tokens, more than the {maxTokens} allowed (the model's context or --max-seq-len)");
+            if (item.ResponseTokens.Length == 0) throw new InputFormatException($"example '{pair.Id}' has an empty response: nothing to learn");
+            lines.Add(Line(item));
+            trained += item.ResponseTokens.Length;
+        }
+        string temp = path + ".tmp";
+        File.WriteAllLines(temp, lines);
+        File.Move(temp, path, overwrite: true);
+        return trained;
+    }
+
+    private static string Line(ScoreItem item)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", item.Id);
+            w.WriteStartArray("tokens");
+            foreach (int t in item.PromptTokens) w.WriteNumberValue(t);
+            foreach (int t in item.ResponseTokens) w.WriteNumberValue(t);
+            w.WriteEndArray();
+            w.WriteStartArray("mask");
+            foreach (int _ in item.PromptTokens) w.WriteNumberValue(0);
+            foreach (int _ in item.ResponseTokens) w.WriteNumberValue(1);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+}

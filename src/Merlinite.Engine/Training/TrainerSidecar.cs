@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Merlinite.Engine.Training;
+
+public readonly record struct TrainerProgress(int Step, int TotalSteps, double? Loss, double? LearningRate, double? TokensPerSecond, bool Resumed);
+
+public sealed record TrainerResult(string Adapter, int Steps, double? FinalLoss);
+
+/// <summary>The trainer process failed; the message is its own error text.</summary>
+public sealed class TrainerFailedException(string message) : Exception(message);
+
+/// <summary>
+/// Runs the LoRA trainer (src/Merlinite.Trainer, TorchSharp: a JIT program that cannot live in the AOT binary) as a
+/// child process and follows its JSON Lines progress on stdout.
+/// </summary>
+public static class TrainerSidecar
+{
+    public const string PathVariable = "MERLINITE_TRAINER";
+
+    /// <summary>$MERLINITE_TRAINER, else <c>trainer/Merlinite.Trainer</c> beside the running binary (where build.sh puts it).</summary>
+    public static string Locate()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable(PathVariable);
+        if (!string.IsNullOrEmpty(fromEnv))
+            return File.Exists(fromEnv) ? fromEnv : throw new TrainerFailedException($"{PathVariable}={fromEnv}: no such file");
+        var beside = Path.Combine(AppContext.BaseDirectory, "trainer", "Merlinite.Trainer");
+        if (File.Exists(beside)) return beside;
+        if (File.Exists(beside + ".dll")) return beside + ".dll";
+        throw new TrainerFailedException(
+            $"the trainer sidecar is missing ({beside}); build it with ./build.sh, or point {PathVariable} at Merlinite.Trainer(.dll)");
+    }
+
+    public static TrainerResult Run(IReadOnlyList<string> args, Action<TrainerProgress>? progress, CancellationToken ct)
+    {
+        string trainer = Locate();
+        var psi = trainer.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? new ProcessStartInfo("dotnet") { ArgumentList = { trainer } }
+            : new ProcessStartInfo(trainer);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+
+        Process process;
+        try { process = Process.Start(psi) ?? throw new TrainerFailedException($"could not start {trainer}"); }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new TrainerFailedException($"could not start the trainer {trainer}: {e.Message} (it needs the .NET 10 runtime)");
+        }
+        using (process)
+        using (ct.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+        {
+            var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            TrainerResult? result = null;
+            string? error = null;
+            int totalSteps = 0;
+            bool resumed = false;
+            string? line;
+            while ((line = process.StandardOutput.ReadLine()) is not null)
+            {
+                if (!line.StartsWith('{')) continue;
+                using var doc = JsonDocument.Parse(line);
+                var e = doc.RootElement;
+                switch (e.GetProperty("event").GetString())
+                {
+                    case "start":
+                        totalSteps = e.GetProperty("total_steps").GetInt32();
+                        resumed = e.GetProperty("resumed").GetBoolean();
+                        progress?.Invoke(new TrainerProgress(e.GetProperty("start_step").GetInt32(), totalSteps, null, null, null, resumed));
+                        break;
+                    case "step":
+                        progress?.Invoke(new TrainerProgress(e.GetProperty("step").GetInt32(), totalSteps,
+                            Number(e, "loss"), Number(e, "lr"), Number(e, "tokens_per_second"), resumed));
+                        break;
+                    case "done":
+                        result = new TrainerResult(e.GetProperty("adapter").GetString()!, e.GetProperty("steps").GetInt32(), Number(e, "final_loss"));
+                        break;
+                    case "error":
+                        error = e.GetProperty("message").GetString();
+                        break;
+                }
+            }
+            process.WaitForExit();
+            ct.ThrowIfCancellationRequested();
+            if (process.ExitCode == 0 && result is not null) return result;
+            string detail = error ?? LastLines(stderr.Result) ?? $"exit code {process.ExitCode}";
+            throw new TrainerFailedException($"training failed: {detail}");
+        }
+    }
+
+    private static double? Number(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    private static string? LastLines(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? null : string.Join(" | ", lines.TakeLast(3));
+    }
+}

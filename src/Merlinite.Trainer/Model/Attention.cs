@@ -1,0 +1,36 @@
+using Merlinite.Gguf.Architecture;
+using Merlinite.Trainer.Lora;
+using static TorchSharp.torch;
+
+namespace Merlinite.Trainer.Model;
+
+/// <summary>Causal grouped-query self-attention with RoPE: query head h reads key/value head h / (n_head / n_head_kv).</summary>
+public sealed class Attention(LlamaHyperParameters hp, Rope rope, LoraLinear wq, LoraLinear wk, LoraLinear wv, LoraLinear wo)
+{
+    public LoraLinear Query { get; } = wq;
+    public LoraLinear Key { get; } = wk;
+    public LoraLinear Value { get; } = wv;
+    public LoraLinear Output { get; } = wo;
+
+    /// <summary>x is [batch, seq, n_embd]. Sequences are right-padded, so the causal mask alone keeps real tokens
+    /// from seeing padding (padding positions produce outputs nobody reads).</summary>
+    public Tensor forward(Tensor x)
+    {
+        long b = x.shape[0], t = x.shape[1];
+        int d = hp.HeadDim;
+        var q = rope.Apply(Query.forward(x).view(b, t, hp.HeadCount, d));
+        var k = rope.Apply(Key.forward(x).view(b, t, hp.HeadCountKv, d));
+        var v = Value.forward(x).view(b, t, hp.HeadCountKv, d);
+
+        // [batch, heads, seq, head_dim]; each KV head serves GroupSize consecutive query heads.
+        q = q.transpose(1, 2);
+        k = k.transpose(1, 2).repeat_interleave(hp.GroupSize, dim: 1);
+        v = v.transpose(1, 2).repeat_interleave(hp.GroupSize, dim: 1);
+
+        var scores = matmul(q, k.transpose(-2, -1)) * (1.0 / Math.Sqrt(d));
+        var future = ones(t, t, dtype: ScalarType.Bool).triu(diagonal: 1);
+        var weights = nn.functional.softmax(scores.masked_fill(future, double.NegativeInfinity), dim: -1);
+        var heads = matmul(weights, v).transpose(1, 2).reshape(b, t, hp.QueryLength);
+        return Output.forward(heads);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using Merlinite.Trainer.Lora;
+using Merlinite.Trainer.Model;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Merlinite.Trainer.Tests;
+
+/// <summary>
+/// The trainer's TorchSharp forward pass computes what llama.cpp computes: same logits on the same tokens, for the
+/// dense and the mixture-of-experts tiny models, and with a (non-zero) adapter the trainer wrote and llama.cpp loaded.
+/// </summary>
+[Collection("trainer")]
+public class ParityTests(TinyModels models, ITestOutputHelper output)
+{
+    private const double Tolerance = 1e-3;
+
+    [Theory]
+    [InlineData("mistral")]
+    [InlineData("mixtral")]
+    public void Base_model_logits_match_llama_cpp(string which)
+    {
+        var model = ModelLoader.Load(models.ModelPath(which));
+        Assert.Equal(which == "mixtral", model.Hp.IsMixtureOfExperts);
+        var tokens = TorchModels.RandomTokens(48, model.Hp.VocabSize, seed: 7);
+
+        double diff = TorchModels.MaxAbsDiff(TorchModels.Logits(model, tokens), LlamaCppLogits.Of(models.ModelPath(which), tokens));
+
+        output.WriteLine($"{which}: max |torch - llama.cpp| logit = {diff.ToString("E2", CultureInfo.InvariantCulture)} over {tokens.Length} positions");
+        Assert.True(diff < Tolerance, $"{which}: max abs logit difference {diff} (tolerance {Tolerance})");
+    }
+
+    [Theory]
+    [InlineData("mistral")]
+    [InlineData("mixtral")]
+    public void Logits_with_a_random_adapter_match_llama_cpp_loading_the_written_file(string which)
+    {
+        string adapterPath = models.NewFile("random-adapter.gguf");
+        var config = new LoraConfig(Rank: 4, Alpha: 8, Dropout: 0, Targets: LoraTargets.All);
+
+        // An adapter with random A and random (non-zero) B on every target, experts included for Mixtral.
+        var trained = ModelLoader.Load(models.ModelPath(which));
+        using (var generator = new Generator(11))
+            trained.AttachAdapters(config, generator);
+        var rng = new Random(3);
+        foreach (var adapter in trained.Adapters)
+            TensorData.CopyInto(adapter.B, Enumerable.Range(0, (int)adapter.B.numel()).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.2f).ToArray());
+        AdapterFile.Write(adapterPath, trained.Adapters, config.Alpha);
+        Assert.Equal(trained.Hp.BlockCount * LoraTargets.All.Count, trained.Adapters.Count);
+
+        // The file read back (as --init-adapter does) into a fresh model, against llama.cpp reading the same file.
+        var reloaded = ModelLoader.Load(models.ModelPath(which));
+        using (var generator = new Generator(99))
+            reloaded.AttachAdapters(config, generator);
+        AdapterFile.LoadInto(adapterPath, reloaded, config.Alpha);
+
+        var tokens = TorchModels.RandomTokens(40, trained.Hp.VocabSize, seed: 8);
+        var torchLogits = TorchModels.Logits(reloaded, tokens);
+        var baseLogits = LlamaCppLogits.Of(models.ModelPath(which), tokens);
+        var adaptedLogits = LlamaCppLogits.Of(models.ModelPath(which), tokens, adapterPath);
+        double diff = TorchModels.MaxAbsDiff(torchLogits, adaptedLogits);
+        double effect = TorchModels.MaxAbsDiff(baseLogits, adaptedLogits);
+        double sameAsWritten = TorchModels.MaxAbsDiff(torchLogits, TorchModels.Logits(trained, tokens));
+
+        output.WriteLine($"{which} + adapter: max |torch - llama.cpp| logit = {diff.ToString("E2", CultureInfo.InvariantCulture)}; " +
+                         $"the adapter moves llama.cpp's logits by up to {effect:F3}");
+        Assert.True(effect > 0.05, $"the adapter barely changes the logits ({effect}): the comparison would prove little");
+        Assert.True(sameAsWritten < 1e-5, $"reading the adapter back changed the logits by {sameAsWritten}");
+        Assert.True(diff < Tolerance, $"{which} with adapter: max abs logit difference {diff} (tolerance {Tolerance})");
+    }
+}
