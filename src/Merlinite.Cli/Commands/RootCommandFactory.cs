@@ -14,6 +14,7 @@ public static class RootCommandFactory
         SampleCommand.Create(),
         TrainCommand.Create(),
         LoraCommand.Create(),
+        RunCommand.Create(),
         SynthCommand.Create(),
         QuantizeCommand.Create(),
         GgufCommand.Create(),

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using Merlinite.Gguf;
+using Merlinite.Gguf.Architecture;
+using Merlinite.Recipes.Schema;
+
+namespace Merlinite.Recipes;
+
+/// <summary>
+/// What a run will do, printed by <c>merlinite run RECIPE --dry-run</c>: rounds, the phases of a round, which model is
+/// resident in each, and a memory estimate per phase (one model at a time: the phases never overlap).
+/// </summary>
+public static class RecipePlan
+{
+    public static string Describe(LoadedRecipe loaded)
+    {
+        var r = loaded.Recipe;
+        var sb = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine(inv, $"recipe {loaded.File} ({(r.Name.Length > 0 ? r.Name : "unnamed")}), sha256 {loaded.Sha256[..12]}");
+        sb.AppendLine(inv, $"output: {r.Output.Dir}");
+        sb.AppendLine(inv, $"prompts: {string.Join(", ", r.Prompts.Files.Select(Path.GetFileName))}; {r.Prompts.PerRound} per round drawn uniformly by source, {r.Prompts.HeldOut} held out, seed {r.Prompts.Seed}");
+        sb.AppendLine(inv, $"rounds: up to {r.Rounds.Max}{(r.Rounds.MinImprovement is double m ? $", stopping when the batch reward improves by less than {m}" : "")}; the peak round's policy is the result");
+        sb.AppendLine(inv, $"reward: {r.Reward.Beta} x [log p_instruct - log p_reference] ({r.Reward.Norm} over response tokens, template {r.Reward.Template})");
+        sb.AppendLine(inv, $"sft: {(r.Sft.Mode == "from_base" ? "a fresh adapter from the base on all winners so far" : "continue the previous adapter on this round's winners")}, rank {r.Sft.Rank}, alpha {r.Sft.Alpha}, lr {r.Sft.Lr}, {r.Sft.Epochs} epoch(s)");
+        sb.AppendLine();
+        sb.AppendLine("each round, one model resident at a time:");
+        var rows = new List<string[]>
+        {
+            new[] { "phase", "model", "work", "memory (est.)" },
+            new[] { "1 sample", Name(r.Models.Policy.Base) + (r.Models.Policy.Adapter is not null || r.Rounds.Max > 1 ? " + LoRA" : ""),
+                $"{r.Prompts.PerRound} prompts x {r.Sampling.N} samples, <= {r.Sampling.MaxTokens} tokens, parallel {r.Sampling.Parallel}",
+                Memory(r.Models.Policy.Base, r.Sampling.Context) },
+            new[] { "2 score (instruct)", Name(r.Models.Instruct.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Models.Instruct.Path, r.Reward.Context) },
+            new[] { "3 score (reference)", Name(r.Models.Reference.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Models.Reference.Path, r.Reward.Context) },
+            new[] { "4 select", "-", $"best of {r.Sampling.N} per prompt{(r.Selection.MinReward is double mr ? $", reward >= {mr}" : "")}{(r.Selection.MinMargin is double mm ? $", margin >= {mm}" : "")}", "-" },
+            new[] { "5 train (sidecar)", Name(r.Models.Policy.Base), $"LoRA SFT on the winners", TrainMemory(r.Models.Policy.Base) },
+        };
+        if (r.Eval.HeldOutAccuracy && r.Prompts.HeldOut > 0)
+            rows.Add(["6 eval", Name(r.Models.Policy.Base) + " + LoRA", $"{r.Prompts.HeldOut} held-out prompts, greedy, exact-answer check", Memory(r.Models.Policy.Base, r.Sampling.Context)]);
+        int[] widths = Enumerable.Range(0, 4).Select(c => rows.Max(row => row[c].Length)).ToArray();
+        foreach (var row in rows) sb.AppendLine("  " + string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+        if (loaded.MissingFiles.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("missing files (the run needs them):");
+            foreach (var p in loaded.MissingFiles) sb.AppendLine("  " + p);
+        }
+        return sb.ToString();
+    }
+
+    private static string Name(string path) => Path.GetFileName(path);
+
+    /// <summary>Weights (file size) + an F32 KV cache of <paramref name="context"/> cells.</summary>
+    private static string Memory(string model, int context)
+    {
+        if (!File.Exists(model)) return "? (file missing)";
+        try
+        {
+            using var gguf = GgufFile.Open(model);
+            var hp = LlamaHyperParameters.FromGguf(gguf);
+            double kv = (double)context * hp.BlockCount * 2 * hp.KeyValueLength * sizeof(float);
+            double weights = new FileInfo(model).Length;
+            return $"{Gib(weights + kv)} ({Gib(weights)} weights + {Gib(kv)} KV)";
+        }
+        catch (GgufFormatException) { return "? (not a llama-architecture GGUF)"; }
+    }
+
+    /// <summary>The trainer holds the base in float32 (4 bytes per parameter) plus activations.</summary>
+    private static string TrainMemory(string model)
+    {
+        if (!File.Exists(model)) return "? (file missing)";
+        try
+        {
+            using var gguf = GgufFile.Open(model);
+            return $"~{Gib(LlamaHyperParameters.FromGguf(gguf).ParameterCount * 4.0)} + activations (float32 base)";
+        }
+        catch (GgufFormatException) { return "?"; }
+    }
+
+    private static string Gib(double bytes) => bytes >= 1 << 30
+        ? (bytes / (1 << 30)).ToString("F1", CultureInfo.InvariantCulture) + " GiB"
+        : (bytes / (1 << 20)).ToString("F1", CultureInfo.InvariantCulture) + " MiB";
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Merlinite.Recipes.Running;
+
+/// <summary>report.json, report.md and reward.svg of a finished run; the peak round (highest batch reward) is the result.</summary>
+public static class RunReport
+{
+    public static int PeakRound(IReadOnlyList<RoundStats> rounds) =>
+        rounds.Where(r => double.IsFinite(r.BatchReward)).OrderByDescending(r => r.BatchReward).ThenBy(r => r.Round).FirstOrDefault()?.Round ?? 0;
+
+    /// <summary>The adapter of round r's policy: none for round 0 (unless the recipe starts from one), else the one
+    /// trained after round r-1.</summary>
+    public static string? PolicyAdapter(string runDir, int round, string? startAdapter) =>
+        round == 0 ? startAdapter : Path.Combine(runDir, $"round-{round - 1}", "adapter.gguf");
+
+    public static void Write(string dir, LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds)
+    {
+        int peak = PeakRound(rounds);
+        string? result = PolicyAdapter(dir, peak, recipe.Recipe.Models.Policy.Adapter);
+        Atomic(Path.Combine(dir, "report.json"), Json(recipe, rounds, peak, result));
+        Atomic(Path.Combine(dir, "report.md"), Markdown(recipe, rounds, peak, result));
+        Atomic(Path.Combine(dir, "reward.svg"), RewardChart.Svg(rounds, peak));
+    }
+
+    private static string Json(LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds, int peak, string? result)
+    {
+        static JsonNode? N(double? v) => v is double d && double.IsFinite(d) ? JsonValue.Create(Math.Round(d, 4)) : null;
+        var array = new JsonArray(rounds.Select(r => (JsonNode)new JsonObject
+        {
+            ["round"] = r.Round,
+            ["prompts"] = r.Prompts,
+            ["samples"] = r.Samples,
+            ["batch_reward"] = N(r.BatchReward),
+            ["mean_reward"] = N(r.MeanReward),
+            ["reward_spread"] = N(r.RewardSpread),
+            ["acceptance_rate"] = N(r.AcceptanceRate),
+            ["sft_loss"] = N(r.SftLoss),
+            ["held_out_accuracy"] = N(r.HeldOutAccuracy),
+        }).ToArray());
+        var root = new JsonObject
+        {
+            ["recipe"] = recipe.Recipe.Name,
+            ["recipe_sha256"] = recipe.Sha256,
+            ["peak_round"] = peak,
+            ["result_adapter"] = result is null ? null : Path.GetRelativePath(recipe.Recipe.Output.Dir, result),
+            ["rounds"] = array,
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    private static string Markdown(LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds, int peak, string? result)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(inv, $"# {(recipe.Recipe.Name.Length > 0 ? recipe.Recipe.Name : "recipe")} run");
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Recipe `{recipe.File}` (sha256 `{recipe.Sha256[..12]}`). Reward: {recipe.Recipe.Reward.Beta.ToString(inv)} × [log p_instruct − log p_reference]; batch reward = mean over prompts of the best-of-{recipe.Recipe.Sampling.N} reward.");
+        sb.AppendLine();
+        sb.AppendLine("| round | batch reward | mean reward | spread | accepted | SFT loss | held-out accuracy |");
+        sb.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var r in rounds)
+            sb.AppendLine(inv, $"| {r.Round}{(r.Round == peak ? " (peak)" : "")} | {r.BatchReward:F4} | {r.MeanReward:F4} | {r.RewardSpread:F4} | {r.AcceptanceRate:P0} | {(r.SftLoss is double l ? l.ToString("F4", inv) : "–")} | {(r.HeldOutAccuracy is double a ? a.ToString("P1", inv) : "–")} |");
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Result: the policy of round {peak}: {(result is null ? "the base model (no adapter)" : $"`{Path.GetRelativePath(recipe.Recipe.Output.Dir, result)}`")}.");
+        sb.AppendLine();
+        sb.AppendLine("![reward per round](reward.svg)");
+        return sb.ToString();
+    }
+
+    private static void Atomic(string path, string text)
+    {
+        File.WriteAllText(path + ".tmp", text);
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}
