@@ -26,6 +26,8 @@ public static class RecipeLoader
         string text = File.ReadAllText(full);
         var context = new CheckContext(full, v => EnvironmentExpander.Expand(v));
 
+        if (TabIndentation(text) is var (line, column))
+            throw Problem(full, new Mark(0, line, column), "not valid YAML: a tab in the indentation (YAML indents with spaces only)");
         var stream = new YamlStream();
         try { stream.Load(new StringReader(text)); }
         catch (YamlException e) { throw Problem(full, e.Start, $"not valid YAML: {e.InnerException?.Message ?? e.Message}"); }
@@ -69,6 +71,22 @@ public static class RecipeLoader
             throw new RecipeException([new RecipeProblem(file, prompts.Start.Line, prompts.Start.Column,
                 $"the prompt files hold {total} prompts; {r.Prompts.HeldOut} held out leaves {Math.Max(pool, 0)}, fewer than per_round = {r.Prompts.PerRound}")]);
         }
+    }
+
+    /// <summary>YamlDotNet reports this common mistake at 1:1, so find it first.</summary>
+    private static (int Line, int Column)? TabIndentation(string text)
+    {
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int indent = 0;
+            while (indent < lines[i].Length && lines[i][indent] is ' ' or '\t')
+            {
+                if (lines[i][indent] == '\t') return (i + 1, indent + 1);
+                indent++;
+            }
+        }
+        return null;
     }
 
     private static RecipeException Problem(string file, Mark at, string message) =>

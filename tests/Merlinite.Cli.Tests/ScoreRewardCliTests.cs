@@ -93,22 +93,9 @@ public class ScoreRewardCliTests
         var r = MerliniteBinary.Run("score", "-m", policy, "-i", input, "-o", dir.File("resumed.jsonl"), "-t", "1");
         Assert.Equal(0, r.ExitCode);
         Assert.False(File.Exists(dir.File("resumed.jsonl.partial")));
-        var resumed = File.ReadAllText(dir.File("resumed.jsonl")).Split('\n');
-        Assert.Equal(lines.Length, resumed.Length);
-        // Lines that were complete are kept as they were, not recomputed.
-        Assert.Equal(lines[..2], resumed[..2]);
-        // Rescored items match in ids, counts and tokens; their log-probs agree to llama.cpp's batch-shape noise
-        // (the resumed run decodes them in a smaller batch, which changes float summation order, ~1e-5 here).
-        foreach (var (a, b) in lines[2..^1].Zip(resumed[2..^1]))
-        {
-            var x = JsonDocument.Parse(a).RootElement;
-            var y = JsonDocument.Parse(b).RootElement;
-            Assert.Equal(x.GetProperty("id").GetString(), y.GetProperty("id").GetString());
-            Assert.Equal(x.GetProperty("count").GetInt32(), y.GetProperty("count").GetInt32());
-            Assert.Equal(x.GetProperty("sum").GetDouble(), y.GetProperty("sum").GetDouble(), 3);
-            Assert.Equal(x.GetProperty("tokens").EnumerateArray().Select(t => t.GetProperty("id").GetInt32()),
-                         y.GetProperty("tokens").EnumerateArray().Select(t => t.GetProperty("id").GetInt32()));
-        }
+        // The rerun redoes the whole unfinished block from an empty cache, so it batches as the first run did and
+        // the file is byte-identical (before blocks, rescored lines moved by ~1e-5).
+        Assert.Equal(full, File.ReadAllText(dir.File("resumed.jsonl")));
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public static class RunReport
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"# {(recipe.Recipe.Name.Length > 0 ? recipe.Recipe.Name : "recipe")} run");
         sb.AppendLine();
-        sb.AppendLine(inv, $"Recipe `{recipe.File}` (sha256 `{recipe.Sha256[..12]}`). Reward: {recipe.Recipe.Reward.Beta.ToString(inv)} × [log p_instruct − log p_reference]; batch reward = mean over prompts of the best-of-{recipe.Recipe.Sampling.N} reward.");
+        sb.AppendLine(inv, $"Recipe `{Path.GetRelativePath(recipe.Recipe.Output.Dir, recipe.File)}` (sha256 `{recipe.Sha256[..12]}`). Reward: {recipe.Recipe.Reward.Beta.ToString(inv)} × [log p_instruct − log p_reference]; batch reward = mean over prompts of the best-of-{recipe.Recipe.Sampling.N} reward.");
         sb.AppendLine();
         sb.AppendLine("| round | batch reward | mean reward | spread | accepted | SFT loss | held-out accuracy |");
         sb.AppendLine("|---|---|---|---|---|---|---|");

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Merlinite.Cli.Tests;
+
+/// <summary>merlinite run: validation before anything runs, the dry-run plan, and resume after SIGKILL at several points.</summary>
+public sealed class RunCliTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public RunCliTests()
+    {
+        // A small world: two random models with the same vocabulary (the "instruct" one is just another seed), and
+        // prompts with checkable answers. It tests the machinery, not learning (recipes/tiny.yaml does that).
+        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "1", "--out", _dir.File("base.gguf")).ExitCode);
+        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "2", "--out", _dir.File("instruct.gguf")).ExitCode);
+        File.WriteAllLines(_dir.File("prompts.jsonl"), Enumerable.Range(0, 40).Select(i =>
+        {
+            var digits = Enumerable.Range(0, 3).Select(j => ((i * 7 + j) % 10).ToString()).ToArray();
+            bool reverse = i % 2 == 0;
+            return JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["id"] = $"q{i}", ["source"] = reverse ? "reverse" : "sort",
+                ["prompt"] = (reverse ? "Reverse: " : "Sort: ") + string.Join(' ', digits),
+                ["answer"] = string.Join(' ', reverse ? digits.Reverse() : digits.Order()),
+            });
+        }));
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Writes NAME/recipe.yaml (models and prompts one folder up, output in NAME/out) and returns its path;
+    /// every NAME gets the same text, so runs are comparable byte for byte.</summary>
+    private string Recipe(string name, string extra = "")
+    {
+        Directory.CreateDirectory(_dir.File(name));
+        string path = Path.Combine(_dir.File(name), "recipe.yaml");
+        File.WriteAllText(path, $$"""
+            name: smoke
+            models:
+              policy: {base: ../base.gguf}
+              instruct: {path: ../instruct.gguf}
+              reference: {path: ../base.gguf}
+            prompts: {files: [../prompts.jsonl], per_round: 12, held_out: 8, seed: 3, system: ""}
+            rounds: {max: 2}
+            sampling: {n: 4, temperature: 1.0, max_tokens: 16, parallel: 8, context: 1024}
+            reward: {beta: 0.5, context: 1024}
+            sft: {rank: 4, alpha: 8, lr: 0.01, epochs: 2}
+            eval: {max_tokens: 8}
+            output: {dir: out}
+            {{extra}}
+            """);
+        return path;
+    }
+
+    private static readonly string[] Outputs =
+    [
+        "report.json", "report.md", "reward.svg",
+        .. Enumerable.Range(0, 3).SelectMany(r => new[] { "samples.jsonl", "rewards.jsonl", "winners.jsonl", "eval.jsonl" }.Select(f => $"round-{r}/{f}")),
+        "round-0/adapter.gguf", "round-1/adapter.gguf",
+    ];
+
+    [Fact]
+    public void A_run_writes_reports_and_one_file_per_phase_and_round()
+    {
+        string out_ = _dir.File("whole/out");
+        var r = MerliniteBinary.Run("run", Recipe("whole"), "-t", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        foreach (var f in Outputs) Assert.True(File.Exists(Path.Combine(out_, f)), $"missing {f}");
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(out_, "report.json"))).RootElement;
+        Assert.Equal(3, report.GetProperty("rounds").GetArrayLength());
+        Assert.Contains("round 2: batch reward", r.Stdout);
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(out_, "manifest.json"))).RootElement;
+        Assert.Equal(64, manifest.GetProperty("models").GetProperty("instruct").GetProperty("sha256").GetString()!.Length);
+        Assert.Equal("done", manifest.GetProperty("phases").GetProperty("round-1/train").GetProperty("status").GetString());
+        Assert.Contains("<svg", File.ReadAllText(Path.Combine(out_, "reward.svg")));
+
+        // A finished run rerun does nothing and changes nothing.
+        var before = Outputs.Select(f => File.ReadAllBytes(Path.Combine(out_, f))).ToList();
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("whole"), "-t", "1").ExitCode);
+        Assert.Equal(before, Outputs.Select(f => File.ReadAllBytes(Path.Combine(out_, f))).ToList());
+    }
+
+    [Theory]
+    [InlineData("round-1/samples.jsonl.partial")]            // inside sampling
+    [InlineData("round-0/rewards.jsonl.ref.jsonl.partial")]  // inside scoring (reference model)
+    [InlineData("round-0/adapter.gguf.tokens.jsonl")]        // inside training (the sidecar is starting)
+    [InlineData("round-1/eval.jsonl.partial")]               // inside evaluation
+    public void Killed_with_sigkill_and_rerun_the_outputs_equal_an_uninterrupted_run(string trigger)
+    {
+        string whole = _dir.File("whole/out"), killed = _dir.File("killed/out");
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("whole"), "-t", "1").ExitCode);
+
+        var psi = new ProcessStartInfo(MerliniteBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "run", Recipe("killed"), "-t", "1" }) psi.ArgumentList.Add(a);
+        using (var child = Process.Start(psi)!)
+        {
+            _ = child.StandardOutput.ReadToEndAsync();
+            _ = child.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (!File.Exists(Path.Combine(killed, trigger)) && !child.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(1);
+            Assert.False(child.HasExited, $"the run ended before {trigger} appeared");
+            child.Kill(); // SIGKILL to merlinite alone: an orphaned trainer dies at its next write to the closed pipe
+            child.WaitForExit();
+        }
+        Assert.False(File.Exists(Path.Combine(killed, "report.json")));
+        Thread.Sleep(500);
+
+        var r = MerliniteBinary.Run("run", Recipe("killed"), "-t", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        foreach (var f in Outputs)
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(killed, f))), $"{f} differs after the resume ({trigger})");
+    }
+
+    [Fact]
+    public void A_bad_recipe_lists_its_problems_with_line_and_column_exits_2_and_creates_nothing()
+    {
+        string out_ = _dir.File("never/out");
+        string recipe = Recipe("never");
+        File.WriteAllText(recipe, File.ReadAllText(recipe).Replace("n: 4", "n: 0").Replace("beta: 0.5", "beta: -1"));
+        var r = MerliniteBinary.Run("run", recipe);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("recipe.yaml:8:", r.Stderr);
+        Assert.Contains("'sampling.n': must be at least 1", r.Stderr);
+        Assert.Contains("'reward.beta': must be greater than 0", r.Stderr);
+        Assert.Contains("2 problem(s)", r.Stderr);
+        Assert.False(Directory.Exists(out_));
+    }
+
+    [Fact]
+    public void A_changed_recipe_is_refused_on_resume_unless_forced()
+    {
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("changed"), "-t", "1").ExitCode);
+        string changed = Recipe("changed", "selection: {min_reward: -100}");
+        var r = MerliniteBinary.Run("run", changed, "-t", "1");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--force", r.Stderr);
+        Assert.Equal(0, MerliniteBinary.Run("run", changed, "-t", "1", "--force").ExitCode);
+    }
+
+    [Fact]
+    public void The_real_recipe_dry_runs_without_its_files_and_names_them()
+    {
+        var r = MerliniteBinary.Run("run", Path.Combine(MerliniteBinary.RepoRoot, "recipes", "merlinite-7b-pt.yaml"), "--dry-run");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("mixtral-8x7b-instruct-v0.1.Q4_K_M.gguf", r.Stdout);
+        Assert.Contains("2 score (instruct)", r.Stdout);
+        Assert.Contains("merlinite-7b-pt.yaml:22:11: 'models.policy.base': file not found", r.Stdout);
+    }
+}
