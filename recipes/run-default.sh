@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job, until YAML recipes land: synthesize the tiny Merlinite-format model and chat with it once.
+# The main job (./build.sh run): build the tiny world from scratch, then run recipes/tiny.yaml in it and show the report.
+# Everything lands in runs/tiny/ (ignored); a rerun reuses what is finished. Threads: MERLINITE_THREADS (default: all).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 M="$ROOT/bin/merlinite"
-mkdir -p "$ROOT/gguf"
-"$M" synth --arch mistral --preset tiny --seed 1 --out "$ROOT/gguf/tiny-mistral.gguf"
-"$M" gguf info "$ROOT/gguf/tiny-mistral.gguf" | head -n 20
-"$M" chat "$ROOT/gguf/tiny-mistral.gguf" -p "Reverse the list: 3 1 2" --seed 7 --max-tokens 32
+T="${MERLINITE_THREADS:-0}"
+"$M" world tiny --out "$ROOT/runs/tiny/world" -t "$T"
+"$M" run "$ROOT/recipes/tiny.yaml" -t "$T"
+echo
+cat "$ROOT/runs/tiny/run/report.md"

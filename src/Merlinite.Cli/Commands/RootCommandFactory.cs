@@ -15,6 +15,7 @@ public static class RootCommandFactory
         TrainCommand.Create(),
         LoraCommand.Create(),
         RunCommand.Create(),
+        WorldCommand.Create(),
         SynthCommand.Create(),
         QuantizeCommand.Create(),
         GgufCommand.Create(),

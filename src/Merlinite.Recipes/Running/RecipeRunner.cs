@@ -46,6 +46,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             Phase(manifest, round, "reward", () => Reward(pairs, Path.Combine(dir, "rewards.jsonl"), ct));
             var rewards = ReadRewards(Path.Combine(dir, "rewards.jsonl"));
             var (winners, stats) = Select(round, prompts, pairs, rewards);
+            stats = stats with { SampleAccuracy = SampleAccuracy(pairs, pool) };
             Phase(manifest, round, "select", () => WriteLines(Path.Combine(dir, "winners.jsonl"), winners.Select(w => w.ToJson())));
 
             double? accuracy = null;
@@ -71,7 +72,18 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             if (last) break;
         }
         RunReport.Write(_r.Output.Dir, loaded, rounds);
+        if (_r.Output.Merge) MergeResult(rounds);
         return rounds;
+    }
+
+    /// <summary>output.merge: the peak round's policy as one GGUF (result.gguf), for chat or shipping.</summary>
+    private void MergeResult(IReadOnlyList<RoundStats> rounds)
+    {
+        string? adapter = RunReport.PolicyAdapter(_r.Output.Dir, RunReport.PeakRound(rounds), _r.Models.Policy.Adapter);
+        string result = Path.Combine(_r.Output.Dir, "result.gguf");
+        if (adapter is null) File.Copy(_r.Models.Policy.Base, result, overwrite: true);
+        else display("merge the peak round's adapter -> result.gguf", report =>
+            Merlinite.Gguf.Lora.LoraMerger.Merge(_r.Models.Policy.Base, [(adapter, 1.0f)], result, f => report(f, null)));
     }
 
     private void Phase(RunManifest manifest, int round, string name, Action work)
@@ -178,6 +190,12 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
                 p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal, $"{p.PromptsDone}/{p.PromptsTotal}"), ct));
     }
 
+    private static double? SampleAccuracy(List<SamplePair> pairs, PromptPool pool)
+    {
+        var checkable = pairs.Where(p => pool.Answers.ContainsKey(p.PromptId)).ToList();
+        return checkable.Count == 0 ? null : checkable.Count(p => p.Text.Trim() == pool.Answers[p.PromptId].Trim()) / (double)checkable.Count;
+    }
+
     /// <summary>Share of held-out prompts with an "answer" whose greedy reply equals it (whitespace-trimmed).</summary>
     private static double? Accuracy(string evalFile, PromptPool pool)
     {
@@ -197,26 +215,11 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             ? Enumerable.Range(0, round + 1).Select(k => Path.Combine(_r.Output.Dir, $"round-{k}", "winners.jsonl"))
             : [Path.Combine(_r.Output.Dir, $"round-{round}", "winners.jsonl")];
         var pairs = files.SelectMany(f => PairFile.ReadScorePairs(f, null)).ToList();
-        string tokens = output + ".tokens.jsonl";
-        using (var vocab = LoadedModel.Load(new ModelLoadOptions { Path = _r.Models.Policy.Base, VocabularyOnly = true, GpuLayers = 0 }))
-            SftTokenizer.Write(vocab, pairs, _r.Models.Policy.Template == "raw" ? ScoreTemplateKind.Raw : ScoreTemplateKind.Merlinite, int.MaxValue, tokens);
-
-        var inv = CultureInfo.InvariantCulture;
-        var args = new List<string>
-        {
-            "--base", _r.Models.Policy.Base, "--data", tokens, "--out", output,
-            "--rank", _r.Sft.Rank.ToString(inv), "--alpha", _r.Sft.Alpha.ToString("R", inv), "--dropout", _r.Sft.Dropout.ToString("R", inv),
-            "--targets", string.Join(',', _r.Sft.Targets), "--lr", _r.Sft.Lr.ToString("R", inv), "--epochs", _r.Sft.Epochs.ToString(inv),
-            "--batch-size", _r.Sft.BatchSize.ToString(inv), "--grad-accum", _r.Sft.GradAccum.ToString(inv),
-            "--warmup-steps", _r.Sft.WarmupSteps.ToString(inv), "--seed", (_r.Sft.Seed + round).ToString(inv),
-            "--checkpoint-every", "1", "--threads", (threads > 0 ? threads : Environment.ProcessorCount).ToString(inv),
-        };
-        if (!fromBase && adapter is not null) args.AddRange(["--init-adapter", adapter]);
-        TrainerResult? result = null;
-        display($"train ({pairs.Count} winners)", report =>
-            result = TrainerSidecar.Run(args, p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
-                $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}"), ct));
-        return result!.FinalLoss ?? double.NaN;
+        var sft = _r.Sft;
+        var h = new AdapterHyperParameters(sft.Rank, sft.Alpha, sft.Dropout, sft.Targets, sft.Lr, sft.Epochs, sft.BatchSize,
+            sft.GradAccum, sft.WarmupSteps, sft.Seed + round);
+        return AdapterTraining.Train(_r.Models.Policy.Base, pairs, _r.Models.Policy.Template == "raw", output, h,
+            fromBase ? null : adapter, threads, display, $"train ({pairs.Count} winners)", ct);
     }
 
     private static void WriteLines(string path, IEnumerable<string> lines)
@@ -228,7 +231,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
 
     private static string RoundLine(RoundStats s) => string.Create(CultureInfo.InvariantCulture,
         $"round {s.Round}: batch reward {s.BatchReward:F4}, mean {s.MeanReward:F4}, spread {s.RewardSpread:F4}, accepted {s.AcceptanceRate:P0}" +
-        $"{(s.SftLoss is double l ? $", sft loss {l:F4}" : "")}{(s.HeldOutAccuracy is double a ? $", held-out accuracy {a:P1}" : "")}");
+        $"{(s.SftLoss is double l ? $", sft loss {l:F4}" : "")}{(s.SampleAccuracy is double sa ? $", samples right {sa:P1}" : "")}{(s.HeldOutAccuracy is double a ? $", held-out accuracy {a:P1}" : "")}");
 
     private sealed record SamplePair(string PromptId, int Index, IReadOnlyList<ChatMessage> Messages, string Text)
     {

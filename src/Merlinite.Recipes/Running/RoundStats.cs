@@ -13,4 +13,6 @@ public sealed record RoundStats(
     /// <summary>Share of prompts whose best sample passed the selection rule.</summary>
     double AcceptanceRate,
     double? SftLoss,
-    double? HeldOutAccuracy);
+    double? HeldOutAccuracy,
+    /// <summary>Share of this round's samples (temperature as configured) whose text is the prompt's "answer".</summary>
+    double? SampleAccuracy = null);

@@ -39,6 +39,7 @@ public static class RunReport
             ["acceptance_rate"] = N(r.AcceptanceRate),
             ["sft_loss"] = N(r.SftLoss),
             ["held_out_accuracy"] = N(r.HeldOutAccuracy),
+            ["sample_accuracy"] = N(r.SampleAccuracy),
         }).ToArray());
         var root = new JsonObject
         {
@@ -59,12 +60,15 @@ public static class RunReport
         sb.AppendLine();
         sb.AppendLine(inv, $"Recipe `{Path.GetRelativePath(recipe.Recipe.Output.Dir, recipe.File)}` (sha256 `{recipe.Sha256[..12]}`). Reward: {recipe.Recipe.Reward.Beta.ToString(inv)} × [log p_instruct − log p_reference]; batch reward = mean over prompts of the best-of-{recipe.Recipe.Sampling.N} reward.");
         sb.AppendLine();
-        sb.AppendLine("| round | batch reward | mean reward | spread | accepted | SFT loss | held-out accuracy |");
-        sb.AppendLine("|---|---|---|---|---|---|---|");
+        sb.AppendLine("| round | batch reward | mean reward | spread | accepted | SFT loss | samples right | held-out accuracy (greedy) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        static string P(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
         foreach (var r in rounds)
-            sb.AppendLine(inv, $"| {r.Round}{(r.Round == peak ? " (peak)" : "")} | {r.BatchReward:F4} | {r.MeanReward:F4} | {r.RewardSpread:F4} | {r.AcceptanceRate:P0} | {(r.SftLoss is double l ? l.ToString("F4", inv) : "–")} | {(r.HeldOutAccuracy is double a ? a.ToString("P1", inv) : "–")} |");
+            sb.AppendLine(inv, $"| {r.Round}{(r.Round == peak ? " (peak)" : "")} | {r.BatchReward:F4} | {r.MeanReward:F4} | {r.RewardSpread:F4} | {r.AcceptanceRate:P0} | {P(r.SftLoss, "F4")} | {P(r.SampleAccuracy, "P1")} | {P(r.HeldOutAccuracy, "P1")} |");
         sb.AppendLine();
-        sb.AppendLine(inv, $"Result: the policy of round {peak}: {(result is null ? "the base model (no adapter)" : $"`{Path.GetRelativePath(recipe.Recipe.Output.Dir, result)}`")}.");
+        sb.AppendLine(inv, $"Result: the policy of round {peak} (highest batch reward): {(result is null ? "the base model (no adapter)" : $"`{Path.GetRelativePath(recipe.Recipe.Output.Dir, result)}`")}{(recipe.Recipe.Output.Merge ? ", merged into `result.gguf`" : "")}.");
+        sb.AppendLine();
+        sb.AppendLine("Samples right and held-out accuracy come from a checker (exact match with the prompts' \"answer\"), not from the reward.");
         sb.AppendLine();
         sb.AppendLine("![reward per round](reward.svg)");
         return sb.ToString();

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Merlinite.Cli.Infrastructure;
+using Merlinite.Recipes.World;
+
+namespace Merlinite.Cli.Commands;
+
+/// <summary>merlinite world tiny: build the miniature setting recipes/tiny.yaml runs in (no downloads).</summary>
+public static class WorldCommand
+{
+    public static Command Create() => new("world", "Build self-contained worlds for recipes (models and prompts made from scratch).") { CreateTiny() };
+
+    private static Command CreateTiny()
+    {
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "folder for base.gguf, instruct.gguf and prompts.jsonl", Required = true, HelpName = "DIR" };
+        var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the random model and the data", DefaultValueFactory = _ => new TinyWorldOptions().Seed };
+        var cmd = new Command("tiny",
+            "Synthesize a small random model, pre-train it (LoRA, merged) on digit instructions answered right about half of the time " +
+            "(the base = reference = starting policy), then tune it on right answers only (the instruct reward model). Steps already done are skipped.")
+        {
+            output, threads, seed,
+        };
+        cmd.SetAction((parse, ct) =>
+        {
+            string dir = parse.GetValue(output)!.FullName;
+            TinyWorldBuilder.Build(dir, new TinyWorldOptions { Seed = parse.GetValue(seed) }, parse.GetValue(threads),
+                (title, work) => ProgressDisplay.Run(title, sink => { work((f, d) => sink.Report(f, d)); return 0; }), Console.Error, ct);
+            Console.WriteLine($"tiny world in {dir}: {TinyWorldBuilder.BaseFile}, {TinyWorldBuilder.InstructFile}, {TinyWorldBuilder.PromptsFile}");
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Merlinite.Recipes.World;
+
+/// <summary>How the tiny world is built. Defaults are what was measured to learn within minutes on 2 CPU cores.</summary>
+public sealed record TinyWorldOptions
+{
+    public ulong Seed { get; init; } = 7;
+    public int EmbeddingLength { get; init; } = 128;
+    public int BlockCount { get; init; } = 2;
+    public int HeadCount { get; init; } = 4;
+    public int FeedForwardLength { get; init; } = 256;
+
+    /// <summary>Pre-training examples (right and wrong answers mixed) that make the base.</summary>
+    public int PretrainExamples { get; init; } = 1200;
+    /// <summary>Share of pre-training answers that are wrong.</summary>
+    public double WrongShare { get; init; } = 0.5;
+    public int PretrainEpochs { get; init; } = 6;
+    /// <summary>Right-only examples that turn the base into the instruct reward model.</summary>
+    public int InstructExamples { get; init; } = 600;
+    public int InstructEpochs { get; init; } = 4;
+    /// <summary>Prompts (with answers, no responses) the recipe draws from and holds out from.</summary>
+    public int Prompts { get; init; } = 400;
+
+    public int Rank { get; init; } = 32;
+    public double LearningRate { get; init; } = 3e-3;
+    public int BatchSize { get; init; } = 16;
+}
