@@ -41,7 +41,7 @@ public static class RunCommand
             }
 
             var runner = new RecipeRunner(loaded, parse.GetValue(threads),
-                (title, work) => ProgressDisplay.Run(title, sink => { work((f, d) => sink.Report(f, d)); return 0; }), Console.Out);
+                ProgressDisplay.Phase, Console.Out);
             var rounds = runner.Run(parse.GetValue(force), ct);
             int peak = RunReport.PeakRound(rounds);
             Console.WriteLine($"peak round {peak}; report: {Path.Combine(loaded.Recipe.Output.Dir, "report.md")}");

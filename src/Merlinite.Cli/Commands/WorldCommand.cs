@@ -24,7 +24,7 @@ public static class WorldCommand
         {
             string dir = parse.GetValue(output)!.FullName;
             TinyWorldBuilder.Build(dir, new TinyWorldOptions { Seed = parse.GetValue(seed) }, parse.GetValue(threads),
-                (title, work) => ProgressDisplay.Run(title, sink => { work((f, d) => sink.Report(f, d)); return 0; }), Console.Error, ct);
+                ProgressDisplay.Phase, Console.Error, ct);
             Console.WriteLine($"tiny world in {dir}: {TinyWorldBuilder.BaseFile}, {TinyWorldBuilder.InstructFile}, {TinyWorldBuilder.PromptsFile}");
             return Task.FromResult(ExitCodes.Ok);
         });

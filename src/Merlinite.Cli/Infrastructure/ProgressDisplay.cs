@@ -34,6 +34,10 @@ public static class ProgressDisplay
             });
     }
 
+    /// <summary>One phase of a longer job (a recipe phase): <paramref name="work"/> reports (fraction, detail).</summary>
+    public static void Phase(string title, Action<Action<double, string?>> work) =>
+        Run(title, sink => { work((fraction, detail) => sink.Report(fraction, detail)); return 0; });
+
     private sealed class SpectreSink(ProgressTask task, string title) : IProgressSink
     {
         public void Report(double fraction, string? detail)
