@@ -113,6 +113,31 @@ public sealed class RunCliTests : IDisposable
     }
 
     [Fact]
+    public void Ctrl_c_stops_with_exit_130_and_the_run_continues_later()
+    {
+        string whole = _dir.File("whole/out"), stopped = _dir.File("stopped/out");
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("whole"), "-t", "1").ExitCode);
+
+        var psi = new ProcessStartInfo(MerliniteBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "run", Recipe("stopped"), "-t", "1" }) psi.ArgumentList.Add(a);
+        using (var child = Process.Start(psi)!)
+        {
+            _ = child.StandardOutput.ReadToEndAsync();
+            var stderr = child.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (!File.Exists(Path.Combine(stopped, "round-1", "samples.jsonl.partial")) && !child.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(1);
+            Assert.False(child.HasExited, "the run ended before it could be interrupted");
+            using (var kill = Process.Start("kill", ["-INT", child.Id.ToString()])) kill.WaitForExit();
+            Assert.True(child.WaitForExit(TimeSpan.FromSeconds(30)), "Ctrl+C did not stop the run");
+            Assert.Equal(130, child.ExitCode);
+            Assert.DoesNotContain("Unhandled", stderr.Result);
+        }
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("stopped"), "-t", "1").ExitCode);
+        foreach (var f in Outputs)
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(stopped, f))), $"{f} differs after Ctrl+C and a rerun");
+    }
+
+    [Fact]
     public void A_bad_recipe_lists_its_problems_with_line_and_column_exits_2_and_creates_nothing()
     {
         string out_ = _dir.File("never/out");

@@ -26,7 +26,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
     public IReadOnlyList<RoundStats> Run(bool force, CancellationToken ct)
     {
         Directory.CreateDirectory(_r.Output.Dir);
-        var manifest = RunManifest.OpenOrCreate(_r.Output.Dir, loaded, typeof(RecipeRunner).Assembly.GetName().Version?.ToString() ?? "?", force);
+        var manifest = RunManifest.OpenOrCreate(_r.Output.Dir, loaded, force);
         manifest.RecordModel("policy", _r.Models.Policy.Base);
         manifest.RecordModel("instruct", _r.Models.Instruct.Path);
         manifest.RecordModel("reference", _r.Models.Reference.Path);

@@ -20,7 +20,7 @@ public sealed class RunManifest
         _root = root;
     }
 
-    public static RunManifest OpenOrCreate(string runDir, LoadedRecipe recipe, string toolVersion, bool force)
+    public static RunManifest OpenOrCreate(string runDir, LoadedRecipe recipe, bool force)
     {
         string path = Path.Combine(runDir, "manifest.json");
         if (File.Exists(path))
@@ -40,7 +40,11 @@ public sealed class RunManifest
         {
             ["recipe"] = recipe.File,
             ["recipe_sha256"] = recipe.Sha256,
-            ["tool_version"] = toolVersion,
+            ["tool_versions"] = new JsonObject
+            {
+                ["merlinite"] = Merlinite.Engine.EngineInfo.MerliniteVersion,
+                ["llama_cpp"] = Merlinite.Engine.EngineInfo.LlamaCppVersion,
+            },
             ["models"] = new JsonObject(),
             ["phases"] = new JsonObject(),
         };
