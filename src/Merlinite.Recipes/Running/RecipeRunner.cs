@@ -99,11 +99,11 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
 
     // ------------------------------------------------------------------ phases
 
-    private ModelLoadOptions PolicyOptions(string? adapter, bool sampling) => new()
+    private ModelLoadOptions PolicyOptions(string? adapter) => new()
     {
         Path = _r.Models.Policy.Base, GpuLayers = _r.Models.Policy.GpuLayers, Threads = threads,
         ContextSize = _r.Sampling.Context, ExactAttention = true,
-        Sequences = sampling ? BestOfNSampler.SequencesFor(_r.Sampling.Parallel) : BestOfNSampler.SequencesFor(1),
+        Sequences = BestOfNSampler.SequencesFor(_r.Sampling.Parallel),
         BatchSize = Math.Max(512, _r.Sampling.Parallel),
         Loras = adapter is null ? [] : [new LoraSpec(adapter, 1.0f)],
     };
@@ -114,11 +114,21 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         MaxTokens = _r.Sampling.MaxTokens, Seed = _r.Sampling.Seed, RepeatPenalty = 1.0f,
     };
 
-    private void Sample(IReadOnlyList<PromptItem> prompts, string? adapter, string output, CancellationToken ct)
+    private void Sample(IReadOnlyList<PromptItem> prompts, string? adapter, string output, CancellationToken ct) =>
+        SampleInto(prompts, adapter, new BestOfNOptions { Sampling = SamplingOptions, N = _r.Sampling.N, Stops = _r.Sampling.Stop },
+            output, $"sample ({prompts.Count} prompts x {_r.Sampling.N})", ct);
+
+    /// <summary>Greedy replies to the held-out prompts, for the exact-answer checker.</summary>
+    private void Evaluate(PromptPool pool, string? adapter, string output, CancellationToken ct) =>
+        SampleInto(pool.HeldOut, adapter, new BestOfNOptions
+        {
+            Sampling = SamplingOptions with { Temperature = 0, MaxTokens = _r.Eval.MaxTokens }, N = 1, Stops = _r.Sampling.Stop,
+        }, output, $"eval ({pool.HeldOut.Count} held-out prompts)", ct);
+
+    private void SampleInto(IReadOnlyList<PromptItem> prompts, string? adapter, BestOfNOptions options, string output, string title, CancellationToken ct)
     {
-        using var model = LoadedModel.Load(PolicyOptions(adapter, sampling: true));
-        var options = new BestOfNOptions { Sampling = SamplingOptions, N = _r.Sampling.N, Stops = _r.Sampling.Stop };
-        display($"sample ({prompts.Count} prompts x {_r.Sampling.N})", report =>
+        using var model = LoadedModel.Load(PolicyOptions(adapter));
+        display(title, report =>
             SampleFileRunner.Run(model, options, prompts, _r.Models.Policy.Template == "raw", output,
                 p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal, $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tok/s"), ct));
     }
@@ -179,15 +189,6 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         var stats = new RoundStats(round, prompts.Count, pairs.Count, best.Count == 0 ? double.NaN : best.Average(), avg, spread,
             prompts.Count == 0 ? 0 : (double)winners.Count / prompts.Count, null, null);
         return (winners, stats);
-    }
-
-    private void Evaluate(PromptPool pool, string? adapter, string output, CancellationToken ct)
-    {
-        using var model = LoadedModel.Load(PolicyOptions(adapter, sampling: true));
-        var options = new BestOfNOptions { Sampling = SamplingOptions with { Temperature = 0, MaxTokens = _r.Eval.MaxTokens }, N = 1, Stops = _r.Sampling.Stop };
-        display($"eval ({pool.HeldOut.Count} held-out prompts)", report =>
-            SampleFileRunner.Run(model, options, pool.HeldOut, _r.Models.Policy.Template == "raw", output,
-                p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal, $"{p.PromptsDone}/{p.PromptsTotal}"), ct));
     }
 
     private static double? SampleAccuracy(List<SamplePair> pairs, PromptPool pool)
