@@ -29,7 +29,7 @@ echo "## $(date -u +%FT%TZ) threads=$T"
 for m in tiny small; do
   rm -rf "$W/$m-adapter.gguf"*
   start=$(date +%s.%N)
-  MERLINITE_PLAIN_PROGRESS=1 bin/merlinite train -m "$W/$m.gguf" --data "$W/sft.jsonl" -o "$W/$m-adapter.gguf" \
+  MERLINITE_PLAIN_PROGRESS=1 bin/merlinite train -m "$W/$m.gguf" -i "$W/sft.jsonl" -o "$W/$m-adapter.gguf" \
     --epochs 1 --batch-size 8 --lora-rank 8 -t "$T" --checkpoint-every 0 2> "$W/$m.log"
   end=$(date +%s.%N)
   tokens=$(python3 -c "import json,sys; print(sum(len(json.loads(l)['tokens']) for l in open(sys.argv[1])))" "$W/$m-adapter.gguf.tokens.jsonl")

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Merlinite.Gguf;
@@ -23,22 +22,24 @@ public sealed partial class GgufWriter
     }
 
     /// <summary>
-    /// Writes the file to <paramref name="path"/> atomically: everything goes to a temporary file in the same folder,
+    /// Writes the file to <paramref name="path"/> atomically: everything goes to <c>PATH.partial</c> in the same folder,
     /// which is flushed to disk and then renamed over <paramref name="path"/>. If anything fails (including a row
-    /// callback throwing), the temporary file is deleted and <paramref name="path"/> is left as it was.
+    /// callback throwing), the partial file is deleted and <paramref name="path"/> is left as it was. The partial file
+    /// has one fixed name, so a write killed midway leaves a file the next write of the same path replaces, not a new
+    /// one each time (gigabytes at 7B).
     /// </summary>
     public void Write(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no folder", nameof(path));
-        string temp = Path.Combine(directory, $"{Path.GetFileName(full)}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(4))}.partial");
+        string temp = full + ".partial";
         byte[] header = SerializeHeader(out long dataBytes);  // validation errors surface before any file exists
         try
         {
             var options = new FileStreamOptions
             {
-                Mode = FileMode.CreateNew,
+                Mode = FileMode.Create,
                 Access = FileAccess.Write,
                 Share = FileShare.None,
                 BufferSize = 1 << 16,

@@ -2,9 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Merlinite.Recipes.Schema;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Merlinite.Recipes;
 
@@ -12,8 +11,9 @@ namespace Merlinite.Recipes;
 public sealed record LoadedRecipe(string File, Recipe Recipe, string Sha256, IReadOnlyList<RecipeProblem> MissingFiles);
 
 /// <summary>
-/// Reads a recipe: YAML syntax, then the schema (every problem with line:column), then the typed object through
-/// YamlDotNet's static deserializer, then ${ENV} expansion and paths made absolute relative to the recipe's folder.
+/// Reads a recipe: YAML syntax, then every key into the typed <see cref="Recipe"/> (unknown keys, wrong types and
+/// missing files reported with line:column), then the settings' own checks and the prompt files. Every problem found
+/// is reported at once, before anything runs.
 /// </summary>
 public static class RecipeLoader
 {
@@ -22,54 +22,51 @@ public static class RecipeLoader
     public static LoadedRecipe Load(string path, bool allowMissingFiles = false)
     {
         string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new RecipeException([new RecipeProblem(full, 1, 1, "is a folder, not a recipe file")]);
         if (!File.Exists(full)) throw new FileNotFoundException($"recipe not found: {full}", full);
-        string text = File.ReadAllText(full);
-        var context = new CheckContext(full, v => EnvironmentExpander.Expand(v));
+        string text;
+        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(File.ReadAllBytes(full)); }
+        catch (DecoderFallbackException) { throw Problem(full, Mark.Empty, "not valid UTF-8; save the recipe as UTF-8"); }
 
+        var root = Parse(full, text);
+        var context = new CheckContext(full, new Recipe());
+        RecipeSchema.Root.Check(root, "", context);
+        var problems = context.Problems.Concat(RecipeValidation.Problems(context.Recipe, context)).ToList();
+        var blocking = allowMissingFiles ? problems.Except(context.MissingFiles).ToList() : problems;
+        if (blocking.Count == 0 && context.MissingFiles.Count == 0) blocking.AddRange(RecipeValidation.PromptProblems(context.Recipe, context));
+        if (blocking.Count > 0) throw new RecipeException(blocking.OrderBy(p => p.Line).ThenBy(p => p.Column).ToList());
+        return new LoadedRecipe(full, context.Recipe, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), context.MissingFiles);
+    }
+
+    /// <summary>One YAML document. Any parser failure, YamlDotNet's own bugs included, is reported at the last place the
+    /// parser reached, never as a bare exception.</summary>
+    private static YamlNode Parse(string file, string text)
+    {
         if (TabIndentation(text) is var (line, column))
-            throw Problem(full, new Mark(0, line, column), "not valid YAML: a tab in the indentation (YAML indents with spaces only)");
+            throw Problem(file, new Mark(0, line, column), "not valid YAML: a tab in the indentation (YAML indents with spaces only)");
+        var parser = new TrackingParser(new Parser(new StringReader(text)));
         var stream = new YamlStream();
-        try { stream.Load(new StringReader(text)); }
-        catch (YamlException e) { throw Problem(full, e.Start, $"not valid YAML: {e.InnerException?.Message ?? e.Message}"); }
-        if (stream.Documents.Count != 1) throw Problem(full, Mark.Empty, $"expected one YAML document, found {stream.Documents.Count}");
-
-        RecipeSchema.Root.Check(stream.Documents[0].RootNode, "", context);
-        var blocking = allowMissingFiles ? context.Problems.Except(context.MissingFiles).ToList() : context.Problems;
-        if (blocking.Count > 0) throw new RecipeException(blocking);
-
-        var deserializer = new StaticDeserializerBuilder(new RecipeYamlContext())
-            .WithNamingConvention(UnderscoredNamingConvention.Instance)
-            .Build();
-        Recipe recipe;
-        try { recipe = deserializer.Deserialize<Recipe>(text); }
-        catch (YamlException e) { throw Problem(full, e.Start, e.InnerException?.Message ?? e.Message); }
-
-        Resolve(recipe, context);
-        if (context.MissingFiles.Count == 0) CheckPromptCounts(recipe, full, stream.Documents[0].RootNode);
-        return new LoadedRecipe(full, recipe, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), context.MissingFiles);
-    }
-
-    private static void Resolve(Recipe r, CheckContext c)
-    {
-        r.Models.Policy.Base = c.Resolve(r.Models.Policy.Base);
-        if (r.Models.Policy.Adapter is not null) r.Models.Policy.Adapter = c.Resolve(r.Models.Policy.Adapter);
-        r.Models.Instruct.Path = c.Resolve(r.Models.Instruct.Path);
-        r.Models.Reference.Path = c.Resolve(r.Models.Reference.Path);
-        r.Prompts.Files = r.Prompts.Files.Select(c.Resolve).ToList();
-        if (r.Prompts.System is not null) r.Prompts.System = c.Expand(r.Prompts.System);
-        r.Output.Dir = c.Resolve(r.Output.Dir);
-    }
-
-    /// <summary>Held-out and per-round prompts must come from what the files hold.</summary>
-    private static void CheckPromptCounts(Recipe r, string file, YamlNode root)
-    {
-        int total = r.Prompts.Files.Sum(f => File.ReadLines(f).Count(l => !string.IsNullOrWhiteSpace(l)));
-        int pool = total - r.Prompts.HeldOut;
-        if (pool < r.Prompts.PerRound)
+        try { stream.Load(parser); }
+        catch (YamlException e) { throw Problem(file, e.Start, $"not valid YAML: {e.InnerException?.Message ?? e.Message}"); }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
         {
-            var prompts = ((YamlMappingNode)root).Children[new YamlScalarNode("prompts")];
-            throw new RecipeException([new RecipeProblem(file, prompts.Start.Line, prompts.Start.Column,
-                $"the prompt files hold {total} prompts; {r.Prompts.HeldOut} held out leaves {Math.Max(pool, 0)}, fewer than per_round = {r.Prompts.PerRound}")]);
+            throw Problem(file, parser.LastGood, "not valid YAML: the parser stopped after this point (an unclosed '{', '[' or quote?)");
+        }
+        if (stream.Documents.Count != 1) throw Problem(file, Mark.Empty, $"expected one YAML document, found {stream.Documents.Count}");
+        return stream.Documents[0].RootNode;
+    }
+
+    /// <summary>Remembers where the last successfully parsed event ended.</summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public Mark LastGood { get; private set; } = Mark.Empty;
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            bool more = inner.MoveNext();
+            if (inner.Current is { } e) LastGood = e.End;
+            return more;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Merlinite.Engine.Chat;
 using Merlinite.Gguf;
 using Merlinite.Gguf.Architecture;
 using Merlinite.Recipes.Schema;
@@ -21,23 +22,23 @@ public static class RecipePlan
         sb.AppendLine(inv, $"output: {r.Output.Dir}");
         sb.AppendLine(inv, $"prompts: {string.Join(", ", r.Prompts.Files.Select(Path.GetFileName))}; {r.Prompts.PerRound} per round drawn uniformly by source, {r.Prompts.HeldOut} held out, seed {r.Prompts.Seed}");
         sb.AppendLine(inv, $"rounds: up to {r.Rounds.Max}{(r.Rounds.MinImprovement is double m ? $", stopping when the batch reward improves by less than {m}" : "")}; the peak round's policy is the result");
-        sb.AppendLine(inv, $"reward: {r.Reward.Beta} x [log p_instruct - log p_reference] ({r.Reward.Norm} over response tokens, template {r.Reward.Template})");
-        sb.AppendLine(inv, $"sft: {(r.Sft.Mode == "from_base" ? "a fresh adapter from the base on all winners so far" : "continue the previous adapter on this round's winners")}, rank {r.Sft.Rank}, alpha {r.Sft.Alpha}, lr {r.Sft.Lr}, {r.Sft.Epochs} epoch(s)");
+        sb.AppendLine(inv, $"reward: {r.Reward.Beta} x [log p_instruct - log p_reference] ({r.Reward.Norm.ToString().ToLowerInvariant()} over response tokens, template {r.Reward.Template.Name()})");
+        sb.AppendLine(inv, $"sft: {(r.Sft.Mode == SftMode.FromBase ? "a fresh adapter from the base on all winners so far" : "continue the previous adapter on this round's winners")}, rank {r.Sft.Train.Rank}, alpha {r.Sft.Train.Alpha}, lr {r.Sft.Train.Lr}, {r.Sft.Train.Epochs ?? 1} epoch(s)");
         sb.AppendLine();
         sb.AppendLine("each round, one model resident at a time:");
         var rows = new List<string[]>
         {
             new[] { "phase", "model", "work", "memory (est.)" },
-            new[] { "1 sample", Name(r.Models.Policy.Base) + (r.Models.Policy.Adapter is not null || r.Rounds.Max > 1 ? " + LoRA" : ""),
-                $"{r.Prompts.PerRound} prompts x {r.Sampling.N} samples, <= {r.Sampling.MaxTokens} tokens, parallel {r.Sampling.Parallel}",
-                Memory(r.Models.Policy.Base, r.Sampling.Context) },
-            new[] { "2 score (instruct)", Name(r.Models.Instruct.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Models.Instruct.Path, r.Reward.Context) },
-            new[] { "3 score (reference)", Name(r.Models.Reference.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Models.Reference.Path, r.Reward.Context) },
+            new[] { "1 sample", Name(r.Policy.Path) + (r.StartAdapter is not null || r.Rounds.Max > 1 ? " + LoRA" : ""),
+                $"{r.Prompts.PerRound} prompts x {r.Sampling.N} samples, <= {r.Sampling.Sampler.MaxTokens} tokens, parallel {r.Sampling.Parallel}",
+                Memory(r.Policy.Path, r.Sampling.Runtime.Context) },
+            new[] { "2 score (instruct)", Name(r.Instruct.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Instruct.Path, r.Reward.Scoring.Runtime.Context) },
+            new[] { "3 score (reference)", Name(r.Reference.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Reference.Path, r.Reward.Scoring.Runtime.Context) },
             new[] { "4 select", "-", $"best of {r.Sampling.N} per prompt{(r.Selection.MinReward is double mr ? $", reward >= {mr}" : "")}{(r.Selection.MinMargin is double mm ? $", margin >= {mm}" : "")}", "-" },
-            new[] { "5 train (sidecar)", Name(r.Models.Policy.Base), $"LoRA SFT on the winners", TrainMemory(r.Models.Policy.Base) },
+            new[] { "5 train (sidecar)", Name(r.Policy.Path), $"LoRA SFT on the winners", TrainMemory(r.Policy.Path) },
         };
         if (r.Eval.HeldOutAccuracy && r.Prompts.HeldOut > 0)
-            rows.Add(["6 eval", Name(r.Models.Policy.Base) + " + LoRA", $"{r.Prompts.HeldOut} held-out prompts, greedy, exact-answer check", Memory(r.Models.Policy.Base, r.Sampling.Context)]);
+            rows.Add(["6 eval", Name(r.Policy.Path) + " + LoRA", $"{r.Prompts.HeldOut} held-out prompts, greedy, exact-answer check", Memory(r.Policy.Path, r.Sampling.Runtime.Context)]);
         int[] widths = Enumerable.Range(0, 4).Select(c => rows.Max(row => row[c].Length)).ToArray();
         foreach (var row in rows) sb.AppendLine("  " + string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
         if (loaded.MissingFiles.Count > 0)
@@ -45,6 +46,11 @@ public static class RecipePlan
             sb.AppendLine();
             sb.AppendLine("missing files (the run needs them):");
             foreach (var p in loaded.MissingFiles) sb.AppendLine("  " + p);
+        }
+        else
+        {
+            sb.AppendLine();
+            foreach (var line in Running.RunStatus.Describe(loaded)) sb.AppendLine(line);
         }
         return sb.ToString();
     }

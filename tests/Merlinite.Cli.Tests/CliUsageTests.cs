@@ -29,7 +29,7 @@ public class CliUsageTests
     [InlineData("chat")]                                     // missing MODEL
     [InlineData("synth", "--preset", "tiny")]               // missing --out
     [InlineData("chat", "m.gguf", "--temp", "warm")]        // not a number
-    [InlineData("quantize", "a.gguf", "b.gguf", "--type", "q9_z")]
+    [InlineData("quantize", "-m", "a.gguf", "-o", "b.gguf", "--type", "q9_z")]
     public void Bad_flags_exit_2_with_a_message_on_stderr(params string[] args)
     {
         var r = MerliniteBinary.Run(args);

@@ -13,7 +13,7 @@ public class GenerateAndQuantizeCliTests
         File.WriteAllText(dir.File("in.jsonl"),
             "{\"id\":\"a\",\"prompt\":\"hello\"}\n\n" +
             "{\"id\":\"b\",\"messages\":[{\"role\":\"user\",\"content\":\"sort 3 1 2\"}]}\n");
-        var r = MerliniteBinary.Run("generate", model, "--prompts", dir.File("in.jsonl"), "--out", dir.File("out.jsonl"), "--max-tokens", "8", "--seed", "3");
+        var r = MerliniteBinary.Run("generate", "-m", model, "-i", dir.File("in.jsonl"), "--out", dir.File("out.jsonl"), "--max-tokens", "8", "--seed", "3");
         Assert.Equal(0, r.ExitCode);
         var lines = File.ReadAllLines(dir.File("out.jsonl"));
         Assert.Equal(2, lines.Length);
@@ -30,7 +30,7 @@ public class GenerateAndQuantizeCliTests
         var model = dir.File("m.gguf");
         Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "1", "--out", model).ExitCode);
         File.WriteAllText(dir.File("in.jsonl"), "{\"id\":\"a\",\"prompt\":\"hello\"}\n{\"id\":\"b\",\"prompt\":\n");
-        var r = MerliniteBinary.Run("generate", model, "--prompts", dir.File("in.jsonl"), "--out", dir.File("out.jsonl"));
+        var r = MerliniteBinary.Run("generate", "-m", model, "-i", dir.File("in.jsonl"), "--out", dir.File("out.jsonl"));
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("in.jsonl:2:", r.Stderr);
         Assert.False(File.Exists(dir.File("out.jsonl")));
@@ -43,7 +43,7 @@ public class GenerateAndQuantizeCliTests
         using var dir = new TempDir();
         var model = dir.File("m.gguf");
         Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "1", "--out", model).ExitCode);
-        var q = MerliniteBinary.Run("quantize", model, dir.File("q.gguf"), "--type", "q8_0");
+        var q = MerliniteBinary.Run("quantize", "-m", model, "-o", dir.File("q.gguf"), "--type", "q8_0");
         Assert.Equal(0, q.ExitCode);
         Assert.True(new FileInfo(dir.File("q.gguf")).Length < new FileInfo(model).Length);
         var info = MerliniteBinary.Run("gguf", "info", dir.File("q.gguf"));

@@ -30,12 +30,12 @@ public sealed class RunCliTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     /// <summary>Writes NAME/recipe.yaml (models and prompts one folder up, output in NAME/out) and returns its path;
-    /// every NAME gets the same text, so runs are comparable byte for byte.</summary>
-    private string Recipe(string name, string extra = "")
+    /// every NAME gets the same text (after <paramref name="edit"/>), so runs are comparable byte for byte.</summary>
+    private string Recipe(string name, string extra = "", Func<string, string>? edit = null)
     {
         Directory.CreateDirectory(_dir.File(name));
         string path = Path.Combine(_dir.File(name), "recipe.yaml");
-        File.WriteAllText(path, $$"""
+        File.WriteAllText(path, (edit ?? (t => t))($$"""
             name: smoke
             models:
               policy: {base: ../base.gguf}
@@ -44,12 +44,12 @@ public sealed class RunCliTests : IDisposable
             prompts: {files: [../prompts.jsonl], per_round: 12, held_out: 8, seed: 3, system: ""}
             rounds: {max: 2}
             sampling: {n: 4, temperature: 1.0, max_tokens: 16, parallel: 8, context: 1024}
-            reward: {beta: 0.5, context: 1024}
+            reward: {beta: 0.5, context: 1024, template: merlinite}
             sft: {rank: 4, alpha: 8, lr: 0.01, epochs: 2}
             eval: {max_tokens: 8}
             output: {dir: out}
             {{extra}}
-            """);
+            """));
         return path;
     }
 
@@ -72,6 +72,10 @@ public sealed class RunCliTests : IDisposable
         Assert.Contains("round 2: batch reward", r.Stdout);
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(out_, "manifest.json"))).RootElement;
         Assert.Equal(64, manifest.GetProperty("models").GetProperty("instruct").GetProperty("sha256").GetString()!.Length);
+        // No working file outlives a successful run.
+        Assert.Empty(Directory.GetFiles(out_, "*.partial", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetDirectories(out_, "*.checkpoints", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(out_, "*.tokens.jsonl", SearchOption.AllDirectories));
         Assert.Equal("done", manifest.GetProperty("phases").GetProperty("round-1/train").GetProperty("status").GetString());
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(out_, "reward.svg")));
 
@@ -83,7 +87,7 @@ public sealed class RunCliTests : IDisposable
 
     [Theory]
     [InlineData("round-1/samples.jsonl.partial")]            // inside sampling
-    [InlineData("round-0/rewards.jsonl.ref.jsonl.partial")]  // inside scoring (reference model)
+    [InlineData("round-0/rewards.reference-scores.jsonl.partial")]  // inside scoring (reference model)
     [InlineData("round-0/adapter.gguf.tokens.jsonl")]        // inside training (the sidecar is starting)
     [InlineData("round-1/eval.jsonl.partial")]               // inside evaluation
     public void Killed_with_sigkill_and_rerun_the_outputs_equal_an_uninterrupted_run(string trigger)
@@ -125,7 +129,8 @@ public sealed class RunCliTests : IDisposable
             _ = child.StandardOutput.ReadToEndAsync();
             var stderr = child.StandardError.ReadToEndAsync();
             var deadline = DateTime.UtcNow.AddSeconds(120);
-            while (!File.Exists(Path.Combine(stopped, "round-1", "samples.jsonl.partial")) && !child.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(1);
+            // Early in the run, so that plenty of work is left when the signal lands even on a loaded machine.
+            while (!File.Exists(Path.Combine(stopped, "round-0", "samples.jsonl.partial")) && !child.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(1);
             Assert.False(child.HasExited, "the run ended before it could be interrupted");
             using (var kill = Process.Start("kill", ["-INT", child.Id.ToString()])) kill.WaitForExit();
             Assert.True(child.WaitForExit(TimeSpan.FromSeconds(30)), "Ctrl+C did not stop the run");
@@ -146,21 +151,44 @@ public sealed class RunCliTests : IDisposable
         var r = MerliniteBinary.Run("run", recipe);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("recipe.yaml:8:", r.Stderr);
-        Assert.Contains("'sampling.n': must be at least 1", r.Stderr);
+        Assert.Contains("'sampling.n': must be between 1 and 255", r.Stderr);
         Assert.Contains("'reward.beta': must be greater than 0", r.Stderr);
         Assert.Contains("2 problem(s)", r.Stderr);
         Assert.False(Directory.Exists(out_));
     }
 
-    [Fact]
-    public void A_changed_recipe_is_refused_on_resume_unless_forced()
+    /// <summary>
+    /// A recipe edited after a finished run and rerun in the same directory: the run recomputes what the edit changed
+    /// (and what was made from it), keeps the rest, and ends byte for byte where a fresh run of the edited recipe ends.
+    /// </summary>
+    [Theory]
+    [InlineData("n", "n: 4,", "n: 3,", "round-0/samples.jsonl: recomputing, n was 4, now 3")]
+    [InlineData("beta", "beta: 0.5", "beta: 0.25", "round-0/rewards.jsonl: recomputing, beta was 0.5, now 0.25")]
+    [InlineData("lr", "lr: 0.01", "lr: 0.02", "round-0/adapter.gguf: recomputing, lr was 0.01, now 0.02")]
+    [InlineData("prompts", "files: [../prompts.jsonl]", "files: [../prompts-edited.jsonl]", "prompts.jsonl: recomputing, prompts.files was")]
+    [InlineData("model", "instruct: {path: ../instruct.gguf}", "instruct: {path: ../instruct-2.gguf}", "round-0/rewards.jsonl: recomputing, instruct_model was")]
+    public void An_edited_recipe_rerun_in_place_ends_where_a_fresh_run_of_the_edit_does(string what, string from, string to, string logged)
     {
-        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("changed"), "-t", "1").ExitCode);
-        string changed = Recipe("changed", "selection: {min_reward: -100}");
-        var r = MerliniteBinary.Run("run", changed, "-t", "1");
-        Assert.Equal(1, r.ExitCode);
-        Assert.Contains("--force", r.Stderr);
-        Assert.Equal(0, MerliniteBinary.Run("run", changed, "-t", "1", "--force").ExitCode);
+        File.WriteAllLines(_dir.File("prompts-edited.jsonl"), File.ReadAllLines(_dir.File("prompts.jsonl")).Select((l, i) => i == 5 ? l.Replace("Sort: ", "Sort these: ") : l));
+        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "3", "--out", _dir.File("instruct-2.gguf")).ExitCode);
+        string edited = $"edited-{what}", fresh = $"fresh-{what}";
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe(edited), "-t", "1").ExitCode);
+
+        string Edit(string text) { Assert.Contains(from, text); return text.Replace(from, to); }
+        var plan = MerliniteBinary.Run("run", Recipe(edited, edit: Edit), "--dry-run");
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        if (what != "prompts") Assert.Contains("keep (up to date)", plan.Stdout); // every draw depends on the prompt file
+        Assert.Contains("recompute: ", plan.Stdout);
+        var rerun = MerliniteBinary.Run("run", Recipe(edited, edit: Edit), "-t", "1");
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+        Assert.Contains(logged, rerun.Stdout);
+        if (what is "beta" or "lr" or "model") Assert.DoesNotContain("round-0/samples.jsonl: recomputing", rerun.Stdout);
+        if (what == "lr") Assert.DoesNotContain("round-0/rewards.jsonl: recomputing", rerun.Stdout);
+
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe(fresh, edit: Edit), "-t", "1").ExitCode);
+        foreach (var f in Outputs)
+            Assert.True(File.ReadAllBytes(Path.Combine(_dir.File(fresh), "out", f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(_dir.File(edited), "out", f))),
+                $"{f} differs from a fresh run after editing {what}");
     }
 
     [Fact]

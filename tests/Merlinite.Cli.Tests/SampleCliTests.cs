@@ -25,7 +25,7 @@ public sealed class SampleCliTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private string[] Args(string output, int parallel = 8, int maxTokens = 48, params string[] extra) =>
-        ["sample", "-m", _model, "--prompts", _prompts, "-o", output, "--n", "8", "--parallel", $"{parallel}", "-t", "1",
+        ["sample", "-m", _model, "-i", _prompts, "-o", output, "--n", "8", "--parallel", $"{parallel}", "-t", "1",
          "--temp", "1", "--max-tokens", $"{maxTokens}", "--seed", "5", .. extra];
 
     [Fact]
@@ -112,21 +112,21 @@ public sealed class SampleCliTests : IDisposable
     {
         var badJson = _dir.File("bad.jsonl");
         File.WriteAllLines(badJson, ["{\"id\":\"a\",\"prompt\":\"ok\"}", "{not json"]);
-        var r = MerliniteBinary.Run("sample", "-m", _model, "--prompts", badJson, "-o", _dir.File("x.jsonl"));
+        var r = MerliniteBinary.Run("sample", "-m", _model, "-i", badJson, "-o", _dir.File("x.jsonl"));
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("bad.jsonl:2", r.Stderr);
 
         var longPrompt = _dir.File("long.jsonl");
         File.WriteAllText(longPrompt, $"{{\"id\":\"huge\",\"prompt\":\"{string.Join(" ", Enumerable.Repeat("word", 300))}\"}}\n");
-        r = MerliniteBinary.Run("sample", "-m", _model, "--prompts", longPrompt, "-o", _dir.File("x.jsonl"), "--ctx", "128");
+        r = MerliniteBinary.Run("sample", "-m", _model, "-i", longPrompt, "-o", _dir.File("x.jsonl"), "--ctx", "128");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("'huge'", r.Stderr);
         Assert.Contains("--ctx", r.Stderr);
 
-        r = MerliniteBinary.Run("sample", "-m", _model, "--prompts", _prompts, "-o", _dir.File("x.jsonl"), "--n", "0");
+        r = MerliniteBinary.Run("sample", "-m", _model, "-i", _prompts, "-o", _dir.File("x.jsonl"), "--n", "0");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--n", r.Stderr);
-        r = MerliniteBinary.Run("sample", "-m", _dir.File("missing.gguf"), "--prompts", _prompts, "-o", _dir.File("x.jsonl"));
+        r = MerliniteBinary.Run("sample", "-m", _dir.File("missing.gguf"), "-i", _prompts, "-o", _dir.File("x.jsonl"));
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("missing.gguf", r.Stderr);
         Assert.False(File.Exists(_dir.File("x.jsonl")));

@@ -33,7 +33,7 @@ public class ScoreRewardCliTests
         using var _ = dir;
         Assert.Equal(0, MerliniteBinary.Run("score", "-m", policy, "-i", input, "-o", dir.File("p.jsonl"), "-t", "1").ExitCode);
         Assert.Equal(0, MerliniteBinary.Run("score", "-m", reference, "-i", input, "-o", dir.File("r.jsonl"), "-t", "1").ExitCode);
-        var r = MerliniteBinary.Run("reward", "--policy-model", policy, "--ref-model", reference, "-i", input, "--beta", "0.25", "-o", dir.File("rw.jsonl"), "-t", "1");
+        var r = MerliniteBinary.Run("reward", "--instruct-model", policy, "--reference-model", reference, "--template", "merlinite", "-i", input, "--beta", "0.25", "-o", dir.File("rw.jsonl"), "-t", "1");
         Assert.Equal(0, r.ExitCode);
 
         var p = ReadById(dir.File("p.jsonl"));
@@ -47,7 +47,7 @@ public class ScoreRewardCliTests
             Assert.Equal(p[id].GetProperty("count").GetInt32(), reward.GetProperty("count").GetInt32());
         }
         // --norm mean divides by the token count instead.
-        Assert.Equal(0, MerliniteBinary.Run("reward", "--policy-model", policy, "--ref-model", reference, "-i", input, "--norm", "mean", "-o", dir.File("rm.jsonl"), "-t", "1").ExitCode);
+        Assert.Equal(0, MerliniteBinary.Run("reward", "--instruct-model", policy, "--reference-model", reference, "--template", "merlinite", "-i", input, "--norm", "mean", "-o", dir.File("rm.jsonl"), "-t", "1").ExitCode);
         var mean = ReadById(dir.File("rm.jsonl"));
         Assert.Equal(0.1 * (p["a"].GetProperty("mean").GetDouble() - q["a"].GetProperty("mean").GetDouble()), mean["a"].GetProperty("reward").GetDouble(), 5);
     }
@@ -59,7 +59,7 @@ public class ScoreRewardCliTests
         using var __ = dir;
         var other = dir.File("other.gguf");
         Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "1", "--dims", "n_vocab=1200", "--out", other).ExitCode);
-        var r = MerliniteBinary.Run("reward", "--policy-model", policy, "--ref-model", other, "-i", input, "-o", dir.File("rw.jsonl"));
+        var r = MerliniteBinary.Run("reward", "--instruct-model", policy, "--reference-model", other, "--template", "merlinite", "-i", input, "-o", dir.File("rw.jsonl"));
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("different vocabularies", r.Stderr);
         Assert.Contains("1080", r.Stderr);
@@ -90,6 +90,7 @@ public class ScoreRewardCliTests
         // What a kill leaves: a .partial file with two complete lines and a torn third one.
         var lines = full.Split('\n');
         File.WriteAllText(dir.File("resumed.jsonl.partial"), lines[0] + "\n" + lines[1] + "\n" + lines[2][..20]);
+        File.Copy(dir.File("full.jsonl.meta.json"), dir.File("resumed.jsonl.meta.json")); // what the killed run recorded before it began
         var r = MerliniteBinary.Run("score", "-m", policy, "-i", input, "-o", dir.File("resumed.jsonl"), "-t", "1");
         Assert.Equal(0, r.ExitCode);
         Assert.False(File.Exists(dir.File("resumed.jsonl.partial")));
@@ -110,7 +111,7 @@ public class ScoreRewardCliTests
             "{\"id\":\"2\",\"prompt\":\"Reverse: a b\",\"chosen\":\"b a\",\"rejected\":\"a b\",\"subset\":\"reverse\"}",
             "{\"id\":\"3\",\"prompt\":\"Sort 3 1 2\",\"chosen\":\"1 2 3\",\"rejected\":\"3 1 2\",\"subset\":\"sort\"}",
         ]);
-        var r = MerliniteBinary.Run("reward", "eval", "--pairs", prefs, "--policy-model", policy, "--ref-model", reference, "--json", "-t", "1");
+        var r = MerliniteBinary.Run("reward", "eval", "-i", prefs, "--instruct-model", policy, "--reference-model", reference, "--template", "merlinite", "--json", "-t", "1");
         Assert.Equal(0, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
         var overall = doc.RootElement.GetProperty("overall");
@@ -126,12 +127,12 @@ public class ScoreRewardCliTests
             return new[] { ("c", "chosen"), ("r", "rejected") }.Select(x =>
                 JsonSerializerLine(id + x.Item1, prompt, e.GetProperty(x.Item2).GetString()!));
         }));
-        Assert.Equal(0, MerliniteBinary.Run("reward", "--policy-model", policy, "--ref-model", reference, "-i", asPairs, "-o", dir.File("rw.jsonl"), "-t", "1").ExitCode);
+        Assert.Equal(0, MerliniteBinary.Run("reward", "--instruct-model", policy, "--reference-model", reference, "--template", "merlinite", "-i", asPairs, "-o", dir.File("rw.jsonl"), "-t", "1").ExitCode);
         var rw = ReadById(dir.File("rw.jsonl"));
         int correct = new[] { "1", "2", "3" }.Count(id => rw[id + "c"].GetProperty("reward").GetDouble() > rw[id + "r"].GetProperty("reward").GetDouble());
         Assert.Equal(correct, overall.GetProperty("correct").GetInt32());
 
-        var table = MerliniteBinary.Run("reward", "eval", "--pairs", prefs, "--policy-model", policy, "--ref-model", reference, "-t", "1");
+        var table = MerliniteBinary.Run("reward", "eval", "-i", prefs, "--instruct-model", policy, "--reference-model", reference, "--template", "merlinite", "-t", "1");
         Assert.Contains("overall", table.Stdout);
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{100.0 * correct / 3,8:F1}%"), table.Stdout);
     }

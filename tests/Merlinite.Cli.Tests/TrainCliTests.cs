@@ -40,7 +40,7 @@ public sealed class TrainCliTests : IDisposable
     public void Training_lowers_the_loss_and_llama_cpp_with_the_adapter_prefers_the_training_responses()
     {
         string adapter = _dir.File("adapter.gguf");
-        var r = MerliniteBinary.Run("train", "-m", _model, "--data", _data, "-o", adapter, "--epochs", "6", "--lr", "1e-2",
+        var r = MerliniteBinary.Run("train", "-m", _model, "-i", _data, "-o", adapter, "--epochs", "6", "--lr", "1e-2",
             "--batch-size", "4", "--lora-rank", "4", "-t", "1");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("wrote", r.Stderr);
@@ -58,7 +58,7 @@ public sealed class TrainCliTests : IDisposable
     {
         string mixtral = _dir.File("mixtral.gguf"), adapter = _dir.File("mix-adapter.gguf"), merged = _dir.File("merged.gguf");
         Assert.Equal(0, MerliniteBinary.Run("synth", "--arch", "mixtral", "--seed", "4", "--out", mixtral).ExitCode);
-        var r = MerliniteBinary.Run("train", "-m", mixtral, "--data", _data, "-o", adapter, "--epochs", "2", "--lr", "1e-2", "-t", "1");
+        var r = MerliniteBinary.Run("train", "-m", mixtral, "-i", _data, "-o", adapter, "--epochs", "2", "--lr", "1e-2", "-t", "1");
         Assert.True(r.ExitCode == 0, r.Stderr);
         r = MerliniteBinary.Run("lora", "merge", "-m", mixtral, "--lora", adapter, "-o", merged);
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -77,7 +77,7 @@ public sealed class TrainCliTests : IDisposable
     public void Merging_an_adapter_of_another_model_shape_is_refused()
     {
         string adapter = _dir.File("adapter.gguf"), other = _dir.File("other.gguf");
-        Assert.Equal(0, MerliniteBinary.Run("train", "-m", _model, "--data", _data, "-o", adapter, "--max-steps", "1", "-t", "1").ExitCode);
+        Assert.Equal(0, MerliniteBinary.Run("train", "-m", _model, "-i", _data, "-o", adapter, "--max-steps", "1", "-t", "1").ExitCode);
         Assert.Equal(0, MerliniteBinary.Run("synth", "--dims", "n_embd=96", "--out", other).ExitCode);
         var r = MerliniteBinary.Run("lora", "merge", "-m", other, "--lora", adapter, "-o", _dir.File("m.gguf"));
         Assert.Equal(1, r.ExitCode);
@@ -90,7 +90,7 @@ public sealed class TrainCliTests : IDisposable
     public void A_missing_sidecar_is_a_clear_error_before_any_work()
     {
         var r = MerliniteBinary.RunWithEnvironment(null, new Dictionary<string, string> { ["MERLINITE_TRAINER"] = _dir.File("nope") },
-            "train", "-m", _model, "--data", _data, "-o", _dir.File("a.gguf"));
+            "train", "-m", _model, "-i", _data, "-o", _dir.File("a.gguf"));
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("MERLINITE_TRAINER", r.Stderr);
         Assert.False(File.Exists(_dir.File("a.gguf.tokens.jsonl")));
@@ -99,8 +99,8 @@ public sealed class TrainCliTests : IDisposable
     [Fact]
     public void An_example_longer_than_max_seq_len_is_refused_by_id_and_no_adapter_appears()
     {
-        var r = MerliniteBinary.Run("train", "-m", _model, "--data", _data, "-o", _dir.File("a.gguf"), "--max-seq-len", "20");
-        Assert.Equal(1, r.ExitCode);
+        var r = MerliniteBinary.Run("train", "-m", _model, "-i", _data, "-o", _dir.File("a.gguf"), "--max-seq-len", "20");
+        Assert.Equal(2, r.ExitCode);
         Assert.Contains("'r0'", r.Stderr);
         Assert.Contains("--max-seq-len", r.Stderr);
         Assert.False(File.Exists(_dir.File("a.gguf")));
@@ -110,7 +110,7 @@ public sealed class TrainCliTests : IDisposable
     public void An_empty_data_file_is_refused_with_its_name()
     {
         File.WriteAllText(_dir.File("empty.jsonl"), "");
-        var r = MerliniteBinary.Run("train", "-m", _model, "--data", _dir.File("empty.jsonl"), "-o", _dir.File("a.gguf"));
+        var r = MerliniteBinary.Run("train", "-m", _model, "-i", _dir.File("empty.jsonl"), "-o", _dir.File("a.gguf"));
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("empty.jsonl", r.Stderr);
     }

@@ -36,8 +36,8 @@ public class LoraTests(TinyModels models) : IDisposable
 
     private double ScoreWith(params LoraSpec[] loras)
     {
-        using var m = LoadedModel.Load(new ModelLoadOptions { Path = models.Mistral, ContextSize = 512, Threads = 1, Loras = loras, ExactAttention = true });
-        var item = new ScoreTemplate(m, ScoreTemplateKind.Merlinite, true).Build("x", [ChatMessage.User("Reverse: 1 2 3")], "3 2 1");
+        using var m = LoadedModel.Load(new ModelLoadOptions { Model = new(models.Mistral) { Loras = loras }, Runtime = new() { Context = 512, Threads = 1 } });
+        var item = new ScoreTemplate(m, ChatTemplate.Merlinite, true).Build("x", [ChatMessage.User("Reverse: 1 2 3")], "3 2 1");
         return new Scorer(m, new ScorerOptions()).Score([item])[0].Sum;
     }
 

@@ -20,7 +20,7 @@ public sealed class TinyModels : IDisposable
     public string Mixtral { get; }
 
     public LoadedModel Load(string path, int ctx = 1024) =>
-        LoadedModel.Load(new ModelLoadOptions { Path = path, ContextSize = ctx, Threads = 1 });
+        LoadedModel.Load(new ModelLoadOptions { Model = new(path), Runtime = new() { Context = ctx, Threads = 1, FastAttention = true } });
 
     public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
 }

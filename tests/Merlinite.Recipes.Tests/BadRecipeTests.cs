@@ -10,7 +10,14 @@ public sealed class BadRecipeTests : IDisposable
 
     public BadRecipeTests()
     {
-        foreach (var f in new[] { "base.gguf", "instruct.gguf", "reference.gguf" }) File.WriteAllText(Path.Combine(_dir, f), "");
+        // Headers are all the loader reads of a model: a llama-architecture GGUF with one tensor is enough.
+        foreach (var f in new[] { "base.gguf", "instruct.gguf", "reference.gguf" })
+        {
+            var writer = new Merlinite.Gguf.GgufWriter();
+            writer.AddString("general.architecture", "llama");
+            writer.AddTensor("token_embd.weight", [8, 4], Merlinite.Gguf.GgmlType.F32, new float[32]);
+            writer.Write(Path.Combine(_dir, f));
+        }
         File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 20).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"q{i}\"}}"));
     }
 
@@ -58,10 +65,13 @@ public sealed class BadRecipeTests : IDisposable
         string file = Path.Combine(_dir, "recipe.yaml");
         File.WriteAllText(file, Good);
         var loaded = RecipeLoader.Load(file);
-        Assert.Equal(Path.Combine(_dir, "base.gguf"), loaded.Recipe.Models.Policy.Base);
+        Assert.Equal(Path.Combine(_dir, "base.gguf"), loaded.Recipe.Policy.Path);
         Assert.Equal(Path.Combine(_dir, "out"), loaded.Recipe.Output.Dir);
         Assert.Equal(4, loaded.Recipe.Sampling.N);
-        Assert.Equal("from_base", loaded.Recipe.Sft.Mode);
+        Assert.Equal(SftMode.FromBase, loaded.Recipe.Sft.Mode);
+        // Keys the recipe does not give take the Engine's defaults, the same the commands have.
+        Assert.Equal(new Merlinite.Engine.Jobs.TrainSettings().Rank, loaded.Recipe.Sft.Train.Rank);
+        Assert.Equal(new Merlinite.Engine.Generation.SamplingOptions().TopK, loaded.Recipe.Sampling.Sampler.TopK);
         Assert.Equal(64, loaded.Sha256.Length);
     }
 
@@ -69,10 +79,10 @@ public sealed class BadRecipeTests : IDisposable
     [Fact] public void Unknown_top_level_key() => Has(Fails(Good + "\nroundz: 3"), 20, 1, "unknown key 'roundz'");
     [Fact] public void Unknown_nested_key_lists_the_allowed_ones() => Has(Fails(Good.Replace("  temperature: 1.0", "  temprature: 1.0")), 15, 3, "allowed here: n, temperature");
     [Fact] public void Wrong_type() => Has(Fails(Good.Replace("  n: 4", "  n: eight")), 14, 6, "'sampling.n': 'eight' is not an integer");
-    [Fact] public void N_below_one() => Has(Fails(Good.Replace("  n: 4", "  n: 0")), 14, 6, "must be at least 1");
+    [Fact] public void N_below_one() => Has(Fails(Good.Replace("  n: 4", "  n: 0")), 14, 6, "'sampling.n': must be between 1 and 255 (got 0)");
     [Fact] public void Beta_zero() => Has(Fails(Good.Replace("beta: 0.1", "beta: 0")), 17, 9, "'reward.beta': must be greater than 0");
     [Fact] public void Beta_negative() => Has(Fails(Good.Replace("beta: 0.1", "beta: -1")), 17, 9, "must be greater than 0");
-    [Fact] public void Top_p_above_one() => Has(Fails(Good.Replace("  temperature: 1.0", "  top_p: 1.5")), 15, 10, "must be at most 1");
+    [Fact] public void Top_p_above_one() => Has(Fails(Good.Replace("  temperature: 1.0", "  top_p: 1.5")), 15, 10, "'sampling.top_p': must be in (0, 1] (got 1.5)");
     [Fact] public void Missing_required_key() => Has(Fails(Good.Replace("    base: base.gguf\n", "    template: merlinite\n")), 4, 5, "missing required key 'models.policy.base'");
     [Fact] public void Missing_file() => Has(Fails(Good.Replace("instruct.gguf", "nope.gguf")), 6, 11, "file not found: ");
     [Fact] public void Empty_prompt_list() => Has(Fails(Good.Replace("[prompts.jsonl]", "[]")), 10, 10, "needs at least 1 item");
@@ -81,7 +91,7 @@ public sealed class BadRecipeTests : IDisposable
     [Fact] public void Bad_lora_target() => Has(Fails(Good + "\nsft:\n  targets: [attn_q, attn_x]"), 21, 21, "'attn_x' is not one of");
     [Fact] public void Unset_environment_variable() => Has(Fails(Good.Replace("dir: out", "dir: ${MERLINITE_TEST_UNSET_VAR}/out")), 19, 8, "environment variable MERLINITE_TEST_UNSET_VAR is not set");
     [Fact] public void Duplicate_key() => Has(Fails(Good + "\nname: again"), 20, 1, "not valid YAML");
-    [Fact] public void Rounds_zero() => Has(Fails(Good + "\nrounds:\n  max: 0"), 21, 8, "'rounds.max': must be at least 1");
+    [Fact] public void Rounds_zero() => Has(Fails(Good + "\nrounds:\n  max: 0"), 21, 8, "'rounds.max': must be between 1 and 100 (got 0)");
     [Fact] public void Section_of_the_wrong_shape() => Has(Fails(Good.Replace("sampling:\n  n: 4\n  temperature: 1.0", "sampling: [4]")), 13, 11, "'sampling' must be a mapping");
     [Fact] public void Missing_output() => Has(Fails(Good.Replace("output:\n  dir: out", "")), 1, 1, "missing required key 'output'");
     [Fact] public void More_prompts_per_round_than_the_pool_holds() => Has(Fails(Good.Replace("per_round: 8", "per_round: 17")), 10, 3, "fewer than per_round = 17");
@@ -100,7 +110,7 @@ public sealed class BadRecipeTests : IDisposable
         Environment.SetEnvironmentVariable("MERLINITE_TEST_MODELS", _dir);
         string file = Path.Combine(_dir, "recipe.yaml");
         File.WriteAllText(file, Good.Replace("base: base.gguf", "base: ${MERLINITE_TEST_MODELS}/base.gguf"));
-        Assert.Equal(Path.Combine(_dir, "base.gguf"), RecipeLoader.Load(file).Recipe.Models.Policy.Base);
+        Assert.Equal(Path.Combine(_dir, "base.gguf"), RecipeLoader.Load(file).Recipe.Policy.Path);
     }
 
     [Fact]

@@ -16,9 +16,9 @@ public class InitAdapterTests(TinyModels models)
         string first = models.NewFile("first.gguf"), second = models.NewFile("second.gguf");
         string[] common = ["--base", models.Mistral, "--data", data, "--targets", "attn_q,ffn_up", "--rank", "4", "--max-steps", "3", "--threads", "2"];
 
-        TrainingRun.Run(OptionsParser.Parse([.. common, "--out", first, "--alpha", "8", "--lr", "1e-2"]), new ProgressWriter(TextWriter.Null));
+        TrainingRun.Run(OptionsParser.Parse(TrainerArgs.Complete([.. common, "--out", first, "--alpha", "8", "--lr", "1e-2"])), new ProgressWriter(TextWriter.Null));
         // Another alpha: B must be rescaled so that alpha/r · B·A stays the same.
-        TrainingRun.Run(OptionsParser.Parse([.. common, "--out", second, "--alpha", "4", "--lr", "0", "--init-adapter", first]), new ProgressWriter(TextWriter.Null));
+        TrainingRun.Run(OptionsParser.Parse(TrainerArgs.Complete([.. common, "--out", second, "--alpha", "4", "--lr", "0", "--init-adapter", first])), new ProgressWriter(TextWriter.Null));
 
         using var a = GgufFile.Open(first);
         using var b = GgufFile.Open(second);
@@ -41,10 +41,10 @@ public class InitAdapterTests(TinyModels models)
         string data = TrainingData.Write(models.NewFile("init2.jsonl"), examples);
         string first = models.NewFile("q.gguf");
         string[] common = ["--base", models.Mistral, "--data", data, "--max-steps", "1", "--threads", "2"];
-        TrainingRun.Run(OptionsParser.Parse([.. common, "--out", first, "--targets", "attn_q"]), new ProgressWriter(TextWriter.Null));
+        TrainingRun.Run(OptionsParser.Parse(TrainerArgs.Complete([.. common, "--out", first, "--targets", "attn_q"])), new ProgressWriter(TextWriter.Null));
 
         var e = Assert.Throws<TrainerException>(() =>
-            TrainingRun.Run(OptionsParser.Parse([.. common, "--out", models.NewFile("x.gguf"), "--targets", "attn_v", "--init-adapter", first]), new ProgressWriter(TextWriter.Null)));
+            TrainingRun.Run(OptionsParser.Parse(TrainerArgs.Complete([.. common, "--out", models.NewFile("x.gguf"), "--targets", "attn_v", "--init-adapter", first])), new ProgressWriter(TextWriter.Null)));
         Assert.Contains(first, e.Message);
         Assert.Contains("blk.0.attn_q.weight.lora_a", e.Message);
     }

@@ -19,11 +19,11 @@ public class LearningTests(TinyModels models, ITestOutputHelper output)
         var examples = TrainingData.Random(count: 4, vocab: 256, promptLength: 10, responseLength: 10, seed: 5);
         string data = TrainingData.Write(models.NewFile("learn.jsonl"), examples);
         string adapter = models.NewFile("learned.gguf");
-        var options = OptionsParser.Parse([
+        var options = OptionsParser.Parse(TrainerArgs.Complete([
             "--base", model, "--data", data, "--out", adapter, "--targets", targets,
             "--rank", "8", "--alpha", "16", "--lr", "5e-3", "--warmup-steps", "2", "--max-steps", "20",
             "--batch-size", "2", "--grad-accum", "2", "--seed", "3", "--threads", "2",
-        ]);
+        ]));
 
         var stdout = new StringWriter();
         TrainingRun.Run(options, new ProgressWriter(stdout));

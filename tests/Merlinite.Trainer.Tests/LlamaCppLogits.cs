@@ -11,12 +11,9 @@ public static class LlamaCppLogits
     {
         using var m = LoadedModel.Load(new ModelLoadOptions
         {
-            Path = model,
-            ContextSize = 256,
-            Threads = 2,
-            // F32 KV cache, no flash attention: the exact computation, which the trainer's float32 math should match.
-            ExactAttention = true,
-            Loras = adapter is null ? [] : [new LoraSpec(adapter, 1.0f)],
+            Model = new ModelSpec(model) { Loras = adapter is null ? [] : [new LoraSpec(adapter, 1.0f)] },
+            // F32 KV cache, no flash attention (the default): the exact computation, which the trainer's float32 math should match.
+            Runtime = new() { Context = 256, Threads = 2 },
         });
         using var batch = new LlamaBatch(tokens.Length);
         for (int i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, 0, logits: true);

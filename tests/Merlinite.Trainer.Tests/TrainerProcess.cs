@@ -27,7 +27,7 @@ public static class TrainerProcess
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Dll);
-        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var a in TrainerArgs.Complete(args)) start.ArgumentList.Add(a);
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var stderrTask = process.StandardError.ReadToEndAsync();

@@ -33,11 +33,11 @@ public static class BenchCommand
             if (N < 1 || P < 1 || pt < 1 || rt < 2) throw new UsageException("--n, --prompts, --prompt-tokens must be >= 1 and --response-tokens >= 2");
             var options = new ModelLoadOptions
             {
-                Path = path.FullName, Threads = parse.GetValue(threads), Sequences = N,
-                ContextSize = Math.Max(1024, pt + N * rt + 64), BatchSize = 2048, ExactAttention = !parse.GetValue(fast),
+                Model = new ModelSpec(path.FullName), Sequences = N, BatchSize = 2048,
+                Runtime = new() { Threads = parse.GetValue(threads), Context = Math.Max(1024, pt + N * rt + 64), FastAttention = parse.GetValue(fast) },
             };
             using (var probe = LoadedModel.Load(options with { Sequences = 1 }))
-                Console.WriteLine($"model {path.Name}: {probe.Model.Description}, {probe.Model.ParameterCount / 1e6:F1}M params, vocab {probe.Vocab.Count}, threads {(options.Threads > 0 ? options.Threads : Environment.ProcessorCount)}");
+                Console.WriteLine($"model {path.Name}: {probe.Model.Description}, {probe.Model.ParameterCount / 1e6:F1}M params, vocab {probe.Vocab.Count}, threads {options.Runtime.EffectiveThreads}");
 
             var items = RandomItems(N, P, pt, rt, options);
             int scored = items.Sum(i => i.ResponseTokens.Length);

@@ -36,12 +36,12 @@ public static class BenchSampleCommand
             if (pt < 2 || gt < 1) throw new UsageException("--prompt-tokens must be >= 2 and --gen-tokens >= 1");
             var baseLoad = new ModelLoadOptions
             {
-                Path = path.FullName, Threads = parse.GetValue(threads), ExactAttention = !parse.GetValue(fast),
-                ContextSize = pt + nValues.Max() * gt + 256, BatchSize = 512,
+                Model = new ModelSpec(path.FullName), BatchSize = 512,
+                Runtime = new() { Threads = parse.GetValue(threads), FastAttention = parse.GetValue(fast), Context = pt + nValues.Max() * gt + 256 },
             };
             var prompt = RandomPrompt(baseLoad, pt);
-            Console.WriteLine($"model {path.Name}, threads {(baseLoad.Threads > 0 ? baseLoad.Threads : Environment.ProcessorCount)}, " +
-                              $"{(baseLoad.ExactAttention ? "exact attention (F32 KV, no flash attention)" : "llama.cpp's attention defaults")}, " +
+            Console.WriteLine($"model {path.Name}, threads {baseLoad.Runtime.EffectiveThreads}, " +
+                              $"{(!baseLoad.Runtime.FastAttention ? "exact attention (F32 KV, no flash attention)" : "llama.cpp's attention defaults")}, " +
                               $"prompt {pt} tokens, {gt} new tokens per sample, best of {r}");
             Console.WriteLine($"{"N",4} {"mode",-22} {"seconds",8} {"gen tok/s",10}");
             foreach (int n in nValues)
@@ -93,7 +93,7 @@ public static class BenchSampleCommand
     /// <summary>BOS then deterministic random ordinary tokens.</summary>
     private static int[] RandomPrompt(ModelLoadOptions load, int length)
     {
-        using var probe = LoadedModel.Load(load with { ContextSize = 64 });
+        using var probe = LoadedModel.Load(load with { Runtime = load.Runtime with { Context = 64 } });
         var vocab = probe.Vocab;
         var ordinary = Enumerable.Range(0, vocab.Count).Where(t => !vocab.IsControl(t) && !vocab.IsEog(t)).ToArray();
         var rng = new Random(1234);

@@ -12,26 +12,35 @@ public static class ChatCommand
 {
     public static Command Create()
     {
-        var model = new ModelOptions();
+        var modelArg = new Argument<FileInfo?>("MODEL") { Description = "the GGUF model file (see gguf/README.md); or give it with -m", Arity = ArgumentArity.ZeroOrOne };
+        var modelOpt = Flags.Optional<FileInfo?>("model", "the GGUF model file (instead of MODEL)", "M.gguf");
+        var lora = Flags.Optional<string[]>("lora", "LoRA adapter to apply, ADAPTER.gguf[:scale] (repeatable; scale defaults to 1)", "ADAPTER[:scale]");
+        var runtime = new RuntimeFlags();
         var sampling = new SamplingFlags();
         var prompt = new Option<string?>("--prompt", "-p") { Description = "one-shot: answer this message and exit (stdin is read instead when it is piped)" };
-        var system = new Option<string?>("--system") { Description = "system prompt (default: the Merlinite model card's; \"\" for none)" };
+        var system = Flags.Optional<string?>("system", "system prompt (default: the Merlinite model card's; \"\" for none)");
         var json = new Option<bool>("--json") { Description = "one-shot output as a JSON object (text, token counts, finish reason, speed)" };
 
         var cmd = new Command("chat", "Chat with a model in Merlinite's template (<|system|>/<|user|>/<|assistant|>, stops at <|endoftext|>). " +
-                                      "Interactive with streaming and history on a terminal; one-shot with -p or piped stdin.");
-        model.AddTo(cmd);
+                                      "Interactive with streaming and history on a terminal; one-shot with -p or piped stdin.")
+        {
+            modelArg, modelOpt, lora,
+        };
+        runtime.AddTo(cmd);
         sampling.AddTo(cmd);
         cmd.Add(prompt); cmd.Add(system); cmd.Add(json);
 
         cmd.SetAction((parse, ct) =>
         {
-            var load = model.Read(parse);
+            var file = parse.GetValue(modelArg) ?? parse.GetValue(modelOpt)
+                ?? throw new UsageException("give the model as MODEL or with -m/--model (see 'merlinite chat --help')");
             var samplingOptions = sampling.Read(parse);
+            var load = new ModelLoadOptions { Model = runtime.Model(parse, file, parse.GetValue(lora)), Runtime = runtime.Read(parse) };
+            Engine.Settings.SettingException.ThrowIfAny(load.Runtime.Problems());
             string? oneShot = parse.GetValue(prompt);
             if (oneShot is null && Console.IsInputRedirected) oneShot = Console.In.ReadToEnd().TrimEnd('\n', '\r');
             if (oneShot is not null && oneShot.Length == 0) throw new UsageException("the prompt is empty");
-            string? systemPrompt = parse.GetValue(system) ?? MerliniteTemplate.DefaultSystemPrompt;
+            string? systemPrompt = ChatTemplate.Merlinite.SystemPrompt(parse.GetValue(system));
 
             using var loaded = LoadedModel.Load(load);
             var session = new ChatSession(loaded, systemPrompt, samplingOptions);

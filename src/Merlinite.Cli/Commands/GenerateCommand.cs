@@ -6,6 +6,7 @@ using Merlinite.Engine.Chat;
 using Merlinite.Engine.Data;
 using Merlinite.Engine.Generation;
 using Merlinite.Engine.Models;
+using Merlinite.Engine.Outputs;
 
 namespace Merlinite.Cli.Commands;
 
@@ -13,47 +14,50 @@ public static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new ModelOptions();
+        var model = Flags.Required<FileInfo>("model", "the GGUF model file", "M.gguf");
+        var lora = Flags.Optional<string[]>("lora", "LoRA adapter to apply, ADAPTER.gguf[:scale] (repeatable)", "ADAPTER[:scale]");
+        var input = Flags.Required<FileInfo>("input", "JSONL input, one object per line: {\"id\", \"prompt\"} or {\"id\", \"messages\": [{\"role\", \"content\"}]}", "in.jsonl");
+        var output = Flags.Required<FileInfo>("out", "JSONL output: {\"id\", \"response\", \"finish_reason\", \"prompt_tokens\", \"completion_tokens\"} per line", "out.jsonl");
+        var system = Flags.Optional<string?>("system", "system prompt for plain \"prompt\" lines (default: the Merlinite model card's with --template merlinite; \"\" for none)");
+        var template = ScoringFlags.Template(ChatTemplate.Merlinite, "merlinite: Merlinite's chat template; model: the GGUF's own; raw: the prompt text as it is");
+        var runtime = new RuntimeFlags();
         var sampling = new SamplingFlags();
-        var prompts = new Option<FileInfo>("--prompts") { Description = "JSONL input, one object per line: {\"id\", \"prompt\"} or {\"id\", \"messages\": [{\"role\", \"content\"}]}", Required = true, HelpName = "in.jsonl" };
-        var output = new Option<FileInfo>("--out", "-o") { Description = "JSONL output: {\"id\", \"response\", \"finish_reason\", \"prompt_tokens\", \"completion_tokens\"} per line", Required = true, HelpName = "out.jsonl" };
-        var system = new Option<string?>("--system") { Description = "system prompt for plain \"prompt\" lines (default: the Merlinite model card's; \"\" for none)" };
-        var template = new Option<string>("--template") { Description = "merlinite: wrap prompts in Merlinite's chat template; raw: use the prompt text as-is", DefaultValueFactory = _ => "merlinite" };
-        template.AcceptOnlyFromAmong("merlinite", "raw");
 
-        var cmd = new Command("generate", "Write one completion per prompt of a JSONL file. The output appears complete only when every line is done.");
-        model.AddTo(cmd);
+        var cmd = new Command("generate", "Write one completion per prompt of a JSONL file. The output appears complete only when every line is done.")
+        {
+            model, lora, input, output, system, template,
+        };
+        runtime.AddTo(cmd);
         sampling.AddTo(cmd);
-        cmd.Add(prompts); cmd.Add(output); cmd.Add(system); cmd.Add(template);
 
         cmd.SetAction((parse, ct) =>
         {
-            var load = model.Read(parse);
             var samplingOptions = sampling.Read(parse);
-            var input = parse.GetValue(prompts)!;
-            if (!input.Exists) throw new UsageException($"prompts file not found: {input.FullName}");
-            bool raw = parse.GetValue(template) == "raw";
-            string systemPrompt = parse.GetValue(system) ?? MerliniteTemplate.DefaultSystemPrompt;
-            var items = PromptFile.Read(input.FullName, systemPrompt);
+            var load = new ModelLoadOptions { Model = runtime.Model(parse, parse.GetValue(model)!, parse.GetValue(lora)), Runtime = runtime.Read(parse) };
+            Engine.Settings.SettingException.ThrowIfAny(load.Runtime.Problems());
+            var outFile = new OutputFile(parse.GetValue(output)!.FullName);
+            outFile.EnsureWritable();
+            var chat = ChatTemplates.Parse(parse.GetValue(template)!);
+            var items = PromptFile.Read(parse.GetValue(input)!.FullName, chat.SystemPrompt(parse.GetValue(system)));
 
             using var loaded = LoadedModel.Load(load);
-            var outPath = parse.GetValue(output)!.FullName;
-            using var writer = new AtomicTextFile(outPath);
+            var renderer = new PromptRenderer(loaded, chat);
             ProgressDisplay.Run($"generate {items.Count} prompts", sink =>
             {
-                for (int i = 0; i < items.Count; i++)
+                AtomicFile.Write(outFile.Path, writer =>
                 {
-                    ct.ThrowIfCancellationRequested();
-                    var item = items[i];
-                    string text = PromptText.Render(item.Messages, raw);
-                    var r = Completion.Run(loaded, text, samplingOptions, ct);
-                    writer.WriteLine(ResultLine(item.Id, r));
-                    sink.Report((i + 1.0) / items.Count, $"{i + 1}/{items.Count}");
-                }
+                    for (int i = 0; i < items.Count; i++)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        var r = Completion.Run(loaded, renderer.Render(items[i].Messages), samplingOptions, ct);
+                        writer.Write(ResultLine(items[i].Id, r));
+                        writer.Write('\n');
+                        sink.Report((i + 1.0) / items.Count, $"{i + 1}/{items.Count}");
+                    }
+                });
                 return 0;
             });
-            writer.Commit();
-            Console.Error.WriteLine($"wrote {items.Count} completions to {outPath}");
+            Console.Error.WriteLine($"wrote {items.Count} completions to {outFile.Path}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

@@ -12,9 +12,9 @@ public static class LoraCommand
 
     private static Command CreateMerge()
     {
-        var baseModel = new Option<FileInfo>("--base", "-m") { Description = "the base GGUF model", Required = true, HelpName = "M.gguf" };
-        var lora = new Option<string[]>("--lora") { Description = "adapter to merge, ADAPTER.gguf[:scale] (repeatable; applied in order)", Required = true, HelpName = "ADAPTER[:scale]" };
-        var output = new Option<FileInfo>("--out", "-o") { Description = "the merged GGUF to write", Required = true, HelpName = "M2.gguf" };
+        var baseModel = Flags.Required<FileInfo>("model", "the base GGUF model", "M.gguf");
+        var lora = Flags.Required<string[]>("lora", "adapter to merge, ADAPTER.gguf[:scale] (repeatable; applied in order)", "ADAPTER[:scale]");
+        var output = Flags.Required<FileInfo>("out", "the merged GGUF to write", "M2.gguf");
         var type = new Option<string?>("--type") { Description = $"quantize the merged model to this type ({string.Join(", ", QuantizeCommand.Types.Keys)}); default: keep the base's types (weights in K-quants etc. become f16)" };
         var threads = new Option<int>("--threads", "-t") { Description = "quantization threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var cmd = new Command("merge", "Merge LoRA adapters into a base model: W' = W + scale·(alpha/r)·B·A for every adapted weight. The output appears only when complete.")
@@ -24,12 +24,13 @@ public static class LoraCommand
         cmd.SetAction(parse =>
         {
             var basePath = parse.GetValue(baseModel)!;
-            if (!basePath.Exists) throw new UsageException($"model file not found: {basePath.FullName}");
-            var adapters = (parse.GetValue(lora) ?? []).Select(ModelOptions.ParseLora).ToList();
-            foreach (var a in adapters)
-                if (!File.Exists(a.Path)) throw new UsageException($"LoRA adapter not found: {Path.GetFullPath(a.Path)}");
-            string outPath = parse.GetValue(output)!.FullName;
-            if (outPath == basePath.FullName) throw new UsageException("--out must differ from --base");
+            var adapters = (parse.GetValue(lora) ?? []).Select(LoraSpec.Parse).ToList();
+            ModelFiles.CheckModel(basePath.FullName, "model");
+            foreach (var a in adapters) ModelFiles.CheckAdapter(a.Path);
+            var outFile = new Engine.Outputs.OutputFile(parse.GetValue(output)!.FullName);
+            string outPath = outFile.Path;
+            if (outPath == basePath.FullName) throw new UsageException("--out must differ from --model");
+            outFile.EnsureWritable();
             string? typeName = parse.GetValue(type);
             if (typeName is not null && !QuantizeCommand.Types.ContainsKey(typeName))
                 throw new UsageException($"--type '{typeName}' is not one of {string.Join(", ", QuantizeCommand.Types.Keys)}");

@@ -20,8 +20,8 @@ public static partial class QuantizeCommand
 
     public static Command Create()
     {
-        var input = new Argument<FileInfo>("IN") { Description = "the GGUF model to quantize (F32/F16/BF16 for best results)" };
-        var output = new Argument<FileInfo>("OUT") { Description = "the GGUF file to write" };
+        var input = Flags.Required<FileInfo>("model", "the GGUF model to quantize (F32/F16/BF16 for best results)", "IN.gguf");
+        var output = Flags.Required<FileInfo>("out", "the GGUF file to write", "OUT.gguf");
         var type = new Option<string>("--type") { Description = $"target type: {string.Join(", ", Types.Keys)}", DefaultValueFactory = _ => "q4_k_m", HelpName = "type" };
         type.AcceptOnlyFromAmong([.. Types.Keys]);
         var threads = new Option<int>("--threads", "-t") { Description = "threads (0 = all cores)", DefaultValueFactory = _ => 0 };
@@ -33,9 +33,11 @@ public static partial class QuantizeCommand
         cmd.SetAction(parse =>
         {
             var inFile = parse.GetValue(input)!;
-            if (!inFile.Exists) throw new UsageException($"model file not found: {inFile.FullName}");
-            var outPath = parse.GetValue(output)!.FullName;
-            if (Path.GetFullPath(inFile.FullName) == outPath) throw new UsageException("IN and OUT must be different files");
+            Engine.Models.ModelFiles.CheckModel(inFile.FullName, "model");
+            var outFile = new Engine.Outputs.OutputFile(parse.GetValue(output)!.FullName);
+            var outPath = outFile.Path;
+            if (Path.GetFullPath(inFile.FullName) == outPath) throw new UsageException("--model and --out must be different files");
+            outFile.EnsureWritable();
             var ftype = Types[parse.GetValue(type)!];
 
             QuantizeFile(inFile.FullName, outPath, ftype, parse.GetValue(threads));

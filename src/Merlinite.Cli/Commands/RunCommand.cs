@@ -12,19 +12,18 @@ public static class RunCommand
     public static Command Create()
     {
         var recipe = new Argument<FileInfo>("RECIPE") { Description = "the YAML recipe (see recipes/)" };
-        var dryRun = new Option<bool>("--dry-run") { Description = "validate and print the plan (rounds, phases, models, memory per phase); run nothing" };
-        var force = new Option<bool>("--force") { Description = "continue a run directory even though the recipe changed since it was started" };
-        var threads = new Option<int>("--threads", "-t") { Description = "CPU threads for every phase (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var dryRun = new Option<bool>("--dry-run") { Description = "validate and print the plan (rounds, phases, models, memory per phase) and, for an existing run directory, what a run would keep, resume and recompute, and why; run nothing" };
+        var threads = Flags.Create("threads", "CPU threads for every phase (0 = one per core)", 0, "N");
         var cmd = new Command("run",
             "Run a rejection-sampling recipe: per round sample N answers per prompt, score them with the DPO log-ratio reward, keep " +
-            "the best, LoRA-fine-tune the policy on the winners. Resumable: rerun the same command after a kill and it continues.")
+            "the best, LoRA-fine-tune the policy on the winners. Works like a build: a rerun keeps every output that is still what the " +
+            "recipe asks for, resumes what a kill interrupted, and recomputes what an edited recipe, prompt file or model changed.")
         {
-            recipe, dryRun, force, threads,
+            recipe, dryRun, threads,
         };
         cmd.SetAction((parse, ct) =>
         {
             var file = parse.GetValue(recipe)!;
-            if (!file.Exists) throw new UsageException($"recipe not found: {file.FullName}");
             bool dry = parse.GetValue(dryRun);
             LoadedRecipe loaded;
             try { loaded = RecipeLoader.Load(file.FullName, allowMissingFiles: dry); }
@@ -34,17 +33,17 @@ public static class RunCommand
                 Console.Error.WriteLine($"{e.Problems.Count} problem(s) in {file.FullName}; nothing was run");
                 return Task.FromResult(ExitCodes.UsageError);
             }
+            catch (FileNotFoundException e) { throw new UsageException(e.Message); }
             if (dry)
             {
                 Console.Write(RecipePlan.Describe(loaded));
                 return Task.FromResult(loaded.MissingFiles.Count > 0 ? ExitCodes.UsageError : ExitCodes.Ok);
             }
 
-            var runner = new RecipeRunner(loaded, parse.GetValue(threads),
-                ProgressDisplay.Phase, Console.Out);
-            var rounds = runner.Run(parse.GetValue(force), ct);
-            int peak = RunReport.PeakRound(rounds);
-            Console.WriteLine($"peak round {peak}; report: {Path.Combine(loaded.Recipe.Output.Dir, "report.md")}");
+            int t = parse.GetValue(threads);
+            if (t < 0) throw new UsageException($"--threads must be at least 0 (got {t})");
+            var rounds = new RecipeRunner(loaded, t, ProgressDisplay.Phase, Console.Out).Run(ct);
+            Console.WriteLine($"peak round {RunReport.PeakRound(rounds)}; report: {new RunLayout(loaded.Recipe.Output.Dir).ReportMarkdown}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

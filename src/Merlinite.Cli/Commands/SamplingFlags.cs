@@ -1,20 +1,21 @@
 using System.CommandLine;
+using Merlinite.Cli.Infrastructure;
 using Merlinite.Engine.Generation;
 
 namespace Merlinite.Cli.Commands;
 
-/// <summary>Sampler flags shared by chat and generate. Defaults come from <see cref="SamplingOptions"/>.</summary>
+/// <summary>Sampler flags of chat, generate and sample. Defaults come from <see cref="SamplingOptions"/>.</summary>
 public sealed class SamplingFlags
 {
     private static readonly SamplingOptions D = new();
 
-    public Option<float> Temp { get; } = new("--temp") { Description = "temperature (0 = greedy)", DefaultValueFactory = _ => D.Temperature };
-    public Option<int> TopK { get; } = new("--top-k") { Description = "keep the k most likely tokens (0 = off)", DefaultValueFactory = _ => D.TopK };
-    public Option<float> TopP { get; } = new("--top-p") { Description = "nucleus sampling mass (1 = off)", DefaultValueFactory = _ => D.TopP };
-    public Option<float> MinP { get; } = new("--min-p") { Description = "drop tokens below min-p x the top probability (0 = off)", DefaultValueFactory = _ => D.MinP };
-    public Option<float> RepeatPenalty { get; } = new("--repeat-penalty") { Description = "penalty for the last 64 tokens (1 = off)", DefaultValueFactory = _ => D.RepeatPenalty };
-    public Option<uint> Seed { get; } = new("--seed", "-s") { Description = "sampling seed; the same seed, model and flags give the same text", DefaultValueFactory = _ => D.Seed };
-    public Option<int> MaxTokens { get; } = new("--max-tokens", "-n") { Description = "most new tokens per reply", DefaultValueFactory = _ => D.MaxTokens };
+    public Option<float> Temp { get; } = Flags.Create("temperature", "temperature (0 = greedy)", D.Temperature, "T");
+    public Option<int> TopK { get; } = Flags.Create("top_k", "keep the k most likely tokens (0 = off)", D.TopK, "K");
+    public Option<float> TopP { get; } = Flags.Create("top_p", "nucleus sampling mass (1 = off)", D.TopP, "P");
+    public Option<float> MinP { get; } = Flags.Create("min_p", "drop tokens below min-p x the top probability (0 = off)", D.MinP, "P");
+    public Option<float> RepeatPenalty { get; } = Flags.Create("repeat_penalty", $"penalty for the last {SamplingOptions.RepeatLastN} tokens (1 = off)", D.RepeatPenalty, "X");
+    public Option<uint> Seed { get; } = Flags.Create("seed", "sampling seed; the same seed, model and flags give the same text", D.Seed, "S");
+    public Option<int> MaxTokens { get; } = Flags.Create("max_tokens", "most new tokens per reply", D.MaxTokens, "N");
 
     public void AddTo(Command command)
     {
@@ -34,8 +35,7 @@ public sealed class SamplingFlags
             Seed = parse.GetValue(Seed),
             MaxTokens = parse.GetValue(MaxTokens),
         };
-        try { options.Validate(); }
-        catch (ArgumentException e) { throw new Infrastructure.UsageException(e.Message); }
+        options.Validate();
         return options;
     }
 }

@@ -1,46 +1,47 @@
 using System.CommandLine;
 using Merlinite.Cli.Infrastructure;
-using Merlinite.Engine.Data;
-using Merlinite.Engine.Models;
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Jobs;
 using Merlinite.Engine.Scoring;
 
 namespace Merlinite.Cli.Commands;
 
 public static class ScoreCommand
 {
+    private static readonly ScoreSettings D = new();
+
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model", "-m") { Description = "the GGUF model that scores", Required = true, HelpName = "M.gguf" };
-        var input = new Option<FileInfo>("--input", "-i") { Description = "pairs JSONL: {\"id\", \"prompt\", \"response\"} or {\"id\", \"messages\"} (last message = the response)", Required = true, HelpName = "pairs.jsonl" };
-        var output = new Option<FileInfo>("--out", "-o") { Description = "scores JSONL: {\"id\", \"sum\", \"mean\", \"count\", \"tokens\"} per pair; resumable (ids already there are skipped)", Required = true, HelpName = "scores.jsonl" };
-        var topK = new Option<int>("--top-k") { Description = "also report the k most likely alternatives per response token", DefaultValueFactory = _ => 0 };
-        var noTokens = new Option<bool>("--no-tokens") { Description = "only sums, means and counts (smaller output)" };
-        var lora = new Option<string[]>("--lora") { Description = "LoRA adapter applied to the model, ADAPTER.gguf[:scale] (repeatable)", HelpName = "ADAPTER[:scale]" };
+        var model = Flags.Required<FileInfo>("model", "the GGUF model that scores", "M.gguf");
+        var lora = Flags.Optional<string[]>("lora", "LoRA adapter applied to the model, ADAPTER.gguf[:scale] (repeatable)", "ADAPTER[:scale]");
+        var input = Flags.Required<FileInfo>("input", "pairs JSONL: {\"id\", \"prompt\", \"response\"}, {\"id\", \"messages\"} (last message = the response), merlinite sample's output (one pair per sample, id PROMPT#k) or preference pairs (ID/chosen, ID/rejected)", "pairs.jsonl");
+        var output = Flags.Required<FileInfo>("out", "scores JSONL: {\"id\", \"sum\", \"mean\", \"count\", \"tokens\"} per pair; a rerun resumes it, and refuses it if it was made differently", "scores.jsonl");
+        var topLogprobs = Flags.Create("top_logprobs", "also report the k most likely alternatives per response token", D.TopLogprobs, "K");
+        var noTokens = Flags.Create("tokens", "only sums, means and counts (smaller output)", !D.Tokens);
+        var template = ScoringFlags.Template(D.Template, "how prompts are rendered: merlinite (Merlinite's chat template), model (the GGUF's own, e.g. Mixtral's [INST]), raw (texts as they are)");
+        var restart = Restart.Create();
         var flags = new ScoringFlags();
 
         var cmd = new Command("score", "Teacher-forced per-token log-probs of responses given prompts (log-softmax over the full vocabulary). " +
                                        "Responses that share a prompt share its KV cache. A killed run continues where it stopped.")
         {
-            model, input, output, topK, noTokens, lora,
+            model, lora, input, output, topLogprobs, noTokens, template, restart,
         };
         flags.AddTo(cmd);
         cmd.SetAction((parse, ct) =>
         {
-            int k = parse.GetValue(topK);
-            if (k < 0) throw new UsageException($"--top-k must be >= 0 (got {k})");
-            var inFile = parse.GetValue(input)!;
-            if (!inFile.Exists) throw new UsageException($"input file not found: {inFile.FullName}");
-            var pairs = PairFile.ReadScorePairs(inFile.FullName, flags.SystemPrompt(parse));
-            using var loaded = LoadedModel.Load(flags.LoadOptions(parse, parse.GetValue(model)!) with
+            var settings = new ScoreSettings
             {
-                Loras = (parse.GetValue(lora) ?? []).Select(ModelOptions.ParseLora).ToArray(),
-            });
-            var template = new ScoreTemplate(loaded, flags.TemplateKind(parse), flags.AppendEos(parse));
-            var items = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
-            var outPath = parse.GetValue(output)!.FullName;
-            ScoreProgressDisplay.Run($"score {Path.GetFileName(loaded.Options.Path)}", sink =>
-                ScoreFileRunner.Run(loaded, flags.ScorerOptions(parse, k), items, outPath, !parse.GetValue(noTokens), sink, ct));
-            ReportErrors(outPath);
+                Template = ChatTemplates.Parse(parse.GetValue(template)!), System = parse.GetValue(flags.System),
+                TopLogprobs = parse.GetValue(topLogprobs), Tokens = !parse.GetValue(noTokens), Scoring = flags.Read(parse),
+            };
+            var job = new ScoreJob(flags.Runtime.Model(parse, parse.GetValue(model)!, parse.GetValue(lora)), parse.GetValue(input)!.FullName,
+                parse.GetValue(output)!.FullName, settings);
+            job.Validate();
+            var result = ProgressDisplay.Run($"score {Path.GetFileName(job.Model.Path)}", sink =>
+                job.Run(Restart.Policy(parse, restart), p => sink.Report(p.Total == 0 ? 1 : (double)p.Done / p.Total, $"{p.Done}/{p.Total} ({p.TokensPerSecond:F0} tok/s)"), ct));
+            if (result.UpToDate) Console.Error.WriteLine(Restart.UpToDate(job.Out));
+            else ReportErrors(job.Out);
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Merlinite.Engine.Outputs;
+using Merlinite.Engine.Settings;
 
 namespace Merlinite.Cli.Infrastructure;
 
@@ -49,8 +51,10 @@ public static class CliApp
         var (code, message) = ex switch
         {
             UsageException => (ExitCodes.UsageError, ex.Message),
+            SettingException s => (ExitCodes.UsageError, string.Join(Environment.NewLine + "error: ", s.Problems.Select(Messages.Setting))),
+            StaleOutputException s => (ExitCodes.UsageError, Messages.Stale(s)),
+            OutputPathException o => (ExitCodes.UsageError, Messages.OutputPath(o)),
             ArgumentException => (ExitCodes.UsageError, ex.Message),
-            FileNotFoundException f => (ExitCodes.RuntimeError, f.Message),
             _ => (ExitCodes.RuntimeError, ex.Message),
         };
         Console.Error.WriteLine($"error: {message}");

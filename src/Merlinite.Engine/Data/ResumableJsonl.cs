@@ -1,36 +1,30 @@
 using System.Text;
 using System.Text.Json;
+using Merlinite.Engine.Outputs;
 
 namespace Merlinite.Engine.Data;
 
 /// <summary>
-/// A JSONL output that survives being killed. Lines are appended to <c>PATH.partial</c> and flushed one by one; a rerun
-/// keeps every complete line (a torn last line is cut off and redone) and skips their ids; <see cref="Complete"/>
-/// renames the file to PATH, so only a finished output ever carries the final name.
+/// A JSONL output that survives being killed. Lines are appended to <c>OUT.partial</c> and flushed one by one; a rerun
+/// (whose fingerprint the <see cref="OutputFile"/> has already checked) keeps every complete line, cuts a torn last
+/// line off, and skips their ids; <see cref="Complete"/> renames the file to OUT, so only a finished output ever
+/// carries the final name.
 /// </summary>
 public sealed class ResumableJsonl : IDisposable
 {
+    private readonly OutputFile _output;
     private readonly FileStream _stream;
     private readonly HashSet<string> _done = new(StringComparer.Ordinal);
 
-    public ResumableJsonl(string path)
+    public ResumableJsonl(OutputFile output)
     {
-        Path = System.IO.Path.GetFullPath(path);
-        PartialPath = Path + ".partial";
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        if (File.Exists(Path))
-        {
-            // A finished output: nothing to redo. Reopen it as partial so extra items (a grown input) can be appended.
-            File.Move(Path, PartialPath, overwrite: true);
-        }
-        _stream = new FileStream(PartialPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        _output = output;
+        _stream = new FileStream(output.PartialPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         long keep = ScanCompleteLines();
         _stream.SetLength(keep);
         _stream.Position = keep;
     }
 
-    public string Path { get; }
-    public string PartialPath { get; }
     public IReadOnlySet<string> DoneIds => _done;
 
     public void Append(string id, string jsonLine)
@@ -45,7 +39,7 @@ public sealed class ResumableJsonl : IDisposable
     {
         _stream.Flush(flushToDisk: true);
         _stream.Dispose();
-        File.Move(PartialPath, Path, overwrite: true);
+        File.Move(_output.PartialPath, _output.Path, overwrite: true);
     }
 
     public void Dispose() => _stream.Dispose();
@@ -61,10 +55,9 @@ public sealed class ResumableJsonl : IDisposable
         for (int i = 0; i < data.Length; i++)
         {
             if (data[i] != (byte)'\n') continue;
-            var line = data.AsSpan(start, i - start);
             try
             {
-                using var doc = JsonDocument.Parse(line.ToArray());
+                using var doc = JsonDocument.Parse(data.AsMemory(start, i - start));
                 if (!doc.RootElement.TryGetProperty("id", out var id)) break;
                 _done.Add(id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText());
             }

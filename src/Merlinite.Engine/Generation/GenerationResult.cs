@@ -22,6 +22,15 @@ public static class FinishReasonNames
         FinishReason.Cancelled => "cancelled",
         _ => r.ToString().ToLowerInvariant(),
     };
+
+    public static FinishReason Parse(string name) => name switch
+    {
+        "stop" => FinishReason.Stop,
+        "length" => FinishReason.Length,
+        "context_full" => FinishReason.ContextFull,
+        "cancelled" => FinishReason.Cancelled,
+        _ => throw new Data.InputFormatException($"unknown finish_reason '{name}'"),
+    };
 }
 
 public sealed record GenerationResult(

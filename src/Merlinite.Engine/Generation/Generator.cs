@@ -23,9 +23,9 @@ public sealed class Generator(LoadedModel model)
     {
         var context = model.Context;
         var vocab = model.Vocab;
-        if (prompt.Length == 0) throw new ArgumentException("the prompt tokenized to nothing");
+        if (prompt.Length == 0) throw new Settings.SettingException("input", "the prompt tokenized to nothing");
         if (prompt.Length >= model.ContextSize)
-            throw new ArgumentException($"the prompt is {prompt.Length} tokens but the context holds {model.ContextSize}; use a larger --ctx or a shorter prompt");
+            throw new Settings.SettingException("context", $"the prompt is {prompt.Length} tokens but the context holds {model.ContextSize}");
 
         var stopwatch = Stopwatch.StartNew();
         DecodePrompt(prompt);
@@ -87,7 +87,7 @@ public sealed class Generator(LoadedModel model)
     {
         if (rc != 0)
             throw new LlamaException(rc == 1
-                ? "llama_decode found no room in the KV cache (use a larger --ctx)"
+                ? "llama_decode found no room in the KV cache (a larger context would help)"
                 : $"llama_decode failed with code {rc}");
     }
 }

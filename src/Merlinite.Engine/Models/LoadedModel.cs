@@ -1,3 +1,4 @@
+using Merlinite.Engine.Settings;
 using Merlinite.Llama;
 
 namespace Merlinite.Engine.Models;
@@ -23,41 +24,46 @@ public sealed class LoadedModel : IDisposable
     public LlamaVocab Vocab => Model.Vocab;
     public int ContextSize => Context.ContextSize;
 
-    public static LoadedModel Load(ModelLoadOptions options)
+    /// <param name="modelKey">The setting that named the model file, for messages about it.</param>
+    public static LoadedModel Load(ModelLoadOptions options, string modelKey = "model")
     {
-        LlamaRuntime.Verbose = options.Verbose;
-        foreach (var lora in options.Loras)
-            if (!File.Exists(lora.Path)) throw new FileNotFoundException($"LoRA adapter not found: {Path.GetFullPath(lora.Path)}", lora.Path);
+        var runtime = options.Runtime;
+        LlamaRuntime.Verbose = runtime.Verbose;
+        ModelFiles.CheckModel(options.Path, modelKey);
+        foreach (var lora in options.Model.Loras) ModelFiles.CheckAdapter(lora.Path);
 
         var modelParams = LlamaModel.DefaultParams();
-        modelParams.n_gpu_layers = options.GpuLayers;
+        modelParams.n_gpu_layers = options.Model.GpuLayers;
         modelParams.vocab_only = options.VocabularyOnly;
         var model = LlamaModel.Load(options.Path, modelParams);
         if (options.VocabularyOnly) return new LoadedModel(options, model, null, []);
         var adapters = new List<LlamaLoraAdapter>();
         try
         {
-            int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+            // llama.cpp asserts (aborting the process) when a context cannot hold one output row per sequence.
+            int context = runtime.Context > 0 ? runtime.Context : model.ContextLengthTrain;
+            if (options.Sequences > Math.Min(context, options.BatchSize))
+                throw new SettingException("context", $"the context ({context} tokens) is too small for the {options.Sequences} sequences it must hold");
             var ctxParams = LlamaContext.DefaultParams();
-            ctxParams.n_ctx = (uint)options.ContextSize;
+            ctxParams.n_ctx = (uint)runtime.Context;
             ctxParams.n_batch = (uint)options.BatchSize;
             ctxParams.n_ubatch = (uint)Math.Min(options.BatchSize, 512);
             ctxParams.n_seq_max = (uint)options.Sequences;
             // One KV buffer for all sequences: a shared prompt's cells then belong to several sequences at once.
             ctxParams.kv_unified = options.Sequences > 1;
-            if (options.ExactAttention)
+            if (!runtime.FastAttention)
             {
                 ctxParams.type_k = ctxParams.type_v = Llama.Native.GgmlType.F32;
                 ctxParams.flash_attn_type = Llama.Native.LlamaFlashAttnType.Disabled;
             }
-            ctxParams.n_threads = threads;
-            ctxParams.n_threads_batch = threads;
-            var context = model.CreateContext(ctxParams);
+            ctxParams.n_threads = runtime.EffectiveThreads;
+            ctxParams.n_threads_batch = runtime.EffectiveThreads;
+            var ctx = model.CreateContext(ctxParams);
 
-            foreach (var lora in options.Loras) adapters.Add(model.LoadLoraAdapter(lora.Path));
+            foreach (var lora in options.Model.Loras) adapters.Add(model.LoadLoraAdapter(lora.Path));
             if (adapters.Count > 0)
-                context.SetLoraAdapters(adapters.Select((a, i) => (a, options.Loras[i].Scale)).ToList());
-            return new LoadedModel(options, model, context, adapters);
+                ctx.SetLoraAdapters(adapters.Select((a, i) => (a, options.Model.Loras[i].Scale)).ToList());
+            return new LoadedModel(options, model, ctx, adapters);
         }
         catch
         {
@@ -66,6 +72,10 @@ public sealed class LoadedModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>Only the tokenizer of <paramref name="path"/> (no weights, no context).</summary>
+    public static LoadedModel LoadVocabulary(string path, string modelKey = "model") =>
+        Load(new ModelLoadOptions { Model = new ModelSpec(path) { GpuLayers = 0 }, VocabularyOnly = true }, modelKey);
 
     /// <summary>Tokenizes a rendered prompt: BOS added as the model asks, special tokens like &lt;|user|&gt; parsed.</summary>
     public int[] TokenizePrompt(string text) => Vocab.Tokenize(text, addSpecial: true, parseSpecial: true);

@@ -23,12 +23,12 @@ public sealed class BestOfNSampler
 
     public BestOfNSampler(LoadedModel model, BestOfNOptions options)
     {
-        if (options.N < 1) throw new ArgumentException($"--n must be >= 1 (got {options.N})");
+        if (options.N < 1) throw new Settings.SettingException("n", $"must be at least 1 (got {options.N})");
         _model = model;
         _options = options;
         _stops = new StopStrings(options.Stops);
         _slots = model.Context.MaxSequences - 1;
-        if (_slots < 1) throw new ArgumentException($"the sampler needs a context with at least {SequencesFor(1)} sequences");
+        if (_slots < 1) throw new InvalidOperationException($"the sampler needs a context with at least {SequencesFor(1)} sequences");
         _holderSeq = _slots;
         _contextSize = model.ContextSize;
         _banned = options.IgnoreEndOfGeneration ? Enumerable.Range(0, model.Vocab.Count).Where(model.Vocab.IsEog).ToArray() : [];
@@ -44,7 +44,7 @@ public sealed class BestOfNSampler
     public string? CheckFits(SampleRequest request) =>
         request.PromptTokens.Length == 0 ? "the prompt tokenized to nothing"
         : request.PromptTokens.Length >= _contextSize
-            ? $"the prompt is {request.PromptTokens.Length} tokens but the context holds {_contextSize}; use a larger --ctx or a shorter prompt"
+            ? $"the prompt is {request.PromptTokens.Length} tokens but the context holds {_contextSize}"
             : null;
 
     /// <summary>Samples every request. <paramref name="onPrompt"/> gets the prompts in input order, each as soon as
@@ -52,7 +52,7 @@ public sealed class BestOfNSampler
     public void Run(IReadOnlyList<SampleRequest> requests, Action<PromptSamples> onPrompt, Action<SampleProgress>? progress, CancellationToken ct)
     {
         foreach (var r in requests)
-            if (CheckFits(r) is { } error) throw new ArgumentException($"prompt '{r.Id}': {error}");
+            if (CheckFits(r) is { } error) throw new Settings.SettingException("context", $"prompt '{r.Id}': {error}");
 
         var context = _model.Context;
         var live = new List<LiveSample>();
@@ -175,7 +175,7 @@ public sealed class BestOfNSampler
         int rc = _model.Context.Decode(batch);
         if (rc != 0)
             throw new LlamaException(rc == 1
-                ? "llama_decode found no room in the KV cache while sampling (use a larger --ctx or a smaller --parallel)"
+                ? "llama_decode found no room in the KV cache while sampling (a larger context or fewer parallel samples would help)"
                 : $"llama_decode failed with code {rc} while sampling");
     }
 }

@@ -1,6 +1,7 @@
 using Merlinite.Engine.Chat;
 using Merlinite.Engine.Data;
 using Merlinite.Engine.Models;
+using Merlinite.Engine.Outputs;
 
 namespace Merlinite.Engine.Sampling;
 
@@ -20,15 +21,16 @@ public static class SampleFileRunner
     /// <summary>Prompts per block: enough to keep <paramref name="parallel"/> sequences busy most of the block.</summary>
     public static int BlockSize(int parallel, int n) => Math.Max(64, 4 * ((parallel + n - 1) / n));
 
-    public static void Run(LoadedModel model, BestOfNOptions options, IReadOnlyList<PromptItem> items, bool rawTemplate,
-        string outPath, Action<SampleProgress>? progress, CancellationToken ct)
+    /// <summary>Samples into <paramref name="outFile"/> (already prepared); returns the tokens generated.</summary>
+    public static long Run(LoadedModel model, BestOfNOptions options, IReadOnlyList<PromptItem> items, PromptRenderer renderer,
+        OutputFile outFile, Action<SampleProgress>? progress, CancellationToken ct)
     {
         var sampler = new BestOfNSampler(model, options);
-        var requests = items.Select(i => new SampleRequest(i.Id, model.TokenizePrompt(PromptText.Render(i.Messages, rawTemplate)))).ToList();
+        var requests = items.Select(i => new SampleRequest(i.Id, model.TokenizePrompt(renderer.Render(i.Messages)))).ToList();
         foreach (var r in requests)
-            if (sampler.CheckFits(r) is { } error) throw new ArgumentException($"prompt '{r.Id}': {error}");
+            if (sampler.CheckFits(r) is { } error) throw new Settings.SettingException("context", $"prompt '{r.Id}': {error}");
 
-        using var output = new ResumableJsonl(outPath);
+        using var output = new ResumableJsonl(outFile);
         int blockSize = BlockSize(sampler.Parallel, options.N);
         int done = requests.Count(r => output.DoneIds.Contains(r.Id));
         long tokensBefore = 0;
@@ -41,7 +43,7 @@ public static class SampleFileRunner
             sampler.Run(block, result =>
             {
                 if (output.DoneIds.Contains(result.Request.Id)) return;
-                output.Append(result.Request.Id, SampleJson.Format(items[start + block.IndexOf(result.Request)], result));
+                output.Append(result.Request.Id, SampleFile.Format(items[start + block.IndexOf(result.Request)], result));
                 done++;
             }, p =>
             {
@@ -51,5 +53,6 @@ public static class SampleFileRunner
             tokensBefore += blockTokens;
         }
         output.Complete();
+        return tokensBefore;
     }
 }

@@ -12,6 +12,13 @@ public sealed record RewardAccuracy(IReadOnlyList<RewardAccuracy.Row> Subsets, R
         public double Accuracy => Pairs - Errors == 0 ? 0 : (double)Correct / (Pairs - Errors);
     }
 
+    /// <summary>The accuracy of rewards computed for a preference file (ids <c>ID/chosen</c> and <c>ID/rejected</c>).</summary>
+    public static RewardAccuracy Compute(IReadOnlyList<Data.PreferencePair> pairs, IReadOnlyList<RewardResult> rewards)
+    {
+        var byId = rewards.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        return Compute(pairs.Select(p => (p.Subset, byId[p.Id + Data.PairFile.ChosenSuffix], byId[p.Id + Data.PairFile.RejectedSuffix])));
+    }
+
     public static RewardAccuracy Compute(IEnumerable<(string Subset, RewardResult Chosen, RewardResult Rejected)> pairs)
     {
         var list = pairs.ToList();

@@ -1,5 +1,6 @@
 using Merlinite.Engine.Data;
 using Merlinite.Engine.Models;
+using Merlinite.Engine.Outputs;
 
 namespace Merlinite.Engine.Scoring;
 
@@ -19,10 +20,10 @@ public static class ScoreFileRunner
     /// <summary>Items per block: big enough to fill the batch, small enough that a kill loses little work.</summary>
     private const int BlockItems = 64;
 
-    public static void Run(LoadedModel model, ScorerOptions options, IReadOnlyList<ScoreItem> items, string outPath,
+    public static void Run(LoadedModel model, ScorerOptions options, IReadOnlyList<ScoreItem> items, OutputFile outFile,
         bool withTokens, Action<ScoreProgress>? progress, CancellationToken ct)
     {
-        using var output = new ResumableJsonl(outPath);
+        using var output = new ResumableJsonl(outFile);
         int done = items.Count(i => output.DoneIds.Contains(i.Id));
         long tokens = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();

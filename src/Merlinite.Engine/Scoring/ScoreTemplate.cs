@@ -1,18 +1,7 @@
 using Merlinite.Engine.Chat;
 using Merlinite.Engine.Models;
-using Merlinite.Llama;
 
 namespace Merlinite.Engine.Scoring;
-
-public enum ScoreTemplateKind
-{
-    /// <summary>Merlinite's chat template (<see cref="MerliniteTemplate"/>).</summary>
-    Merlinite,
-    /// <summary>The model's own template from its GGUF, through llama_chat_apply_template (e.g. Mixtral's [INST]).</summary>
-    Model,
-    /// <summary>Prompt and response texts as they are, concatenated.</summary>
-    Raw,
-}
 
 /// <summary>
 /// Turns a (prompt, response) text pair into token ids for the <see cref="Scorer"/>.
@@ -24,19 +13,11 @@ public enum ScoreTemplateKind
 /// <para>With <c>appendEos</c> the model's end-of-generation token follows the response (as Merlinite ends turns with
 /// &lt;|endoftext|&gt;, and as RewardBench appends EOS), so the reward also judges where the answer stops.</para>
 /// </summary>
-public sealed class ScoreTemplate(LoadedModel model, ScoreTemplateKind kind, bool appendEos)
+public sealed class ScoreTemplate(LoadedModel model, ChatTemplate template, bool appendEos)
 {
-    private readonly string? _modelTemplate = kind == ScoreTemplateKind.Model
-        ? model.Model.GetChatTemplate() ?? throw new ArgumentException($"{model.Options.Path} has no chat template (tokenizer.chat_template); use --template merlinite or raw")
-        : null;
+    private readonly PromptRenderer _renderer = new(model, template);
 
-    public string RenderPrompt(IReadOnlyList<ChatMessage> messages) => kind switch
-    {
-        ScoreTemplateKind.Merlinite => MerliniteTemplate.Render(messages),
-        ScoreTemplateKind.Model => LlamaChat.ApplyTemplate(_modelTemplate,
-            messages.Select(m => new LlamaChatMessage(m.Role.ToString().ToLowerInvariant(), m.Content)).ToList(), addAssistant: true),
-        _ => string.Concat(messages.Where(m => m.Role != ChatRole.Assistant).Select(m => m.Content)),
-    };
+    public string RenderPrompt(IReadOnlyList<ChatMessage> messages) => _renderer.Render(messages);
 
     public ScoreItem Build(string id, IReadOnlyList<ChatMessage> promptMessages, string response)
     {

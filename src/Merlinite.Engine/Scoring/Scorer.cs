@@ -66,7 +66,7 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
         if (options.Truncate == TruncatePolicy.None || cut > item.PromptTokens.Length - 2)
             return (null, new ScoreResult(item.Id, [],
                 $"prompt ({item.PromptTokens.Length} tokens) + response ({item.ResponseTokens.Length}) need {need} positions but the context holds {room}" +
-                (options.Truncate == TruncatePolicy.None ? "; use a larger --ctx or --truncate left" : "; the response alone does not fit")));
+                (options.Truncate == TruncatePolicy.None ? " (a larger context, or truncating the prompt on the left, would help)" : "; the response alone does not fit")));
         // Keep BOS, drop the oldest prompt tokens after it.
         var prompt = new int[item.PromptTokens.Length - cut];
         prompt[0] = item.PromptTokens[0];
@@ -164,7 +164,7 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
         {
             if (_batch.Count == 0) return;
             int rc = context.Decode(_batch);
-            if (rc != 0) throw new LlamaException($"llama_decode failed with code {rc} while scoring" + (rc == 1 ? " (no room in the KV cache: use a larger --ctx)" : ""));
+            if (rc != 0) throw new LlamaException($"llama_decode failed with code {rc} while scoring" + (rc == 1 ? " (no room in the KV cache: a larger context would help)" : ""));
             foreach (var (index, target) in _targets) onLogits(target, context.GetLogitsIth(index));
             _targets.Clear();
             _batch.Clear();

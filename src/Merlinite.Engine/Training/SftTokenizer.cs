@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Merlinite.Engine.Chat;
 using Merlinite.Engine.Data;
 using Merlinite.Engine.Models;
 using Merlinite.Engine.Scoring;
@@ -14,9 +15,9 @@ namespace Merlinite.Engine.Training;
 public static class SftTokenizer
 {
     /// <returns>The number of trained (mask 1) tokens.</returns>
-    public static long Write(LoadedModel vocabulary, IReadOnlyList<ScorePair> pairs, ScoreTemplateKind template, int maxTokens, string path)
+    public static long Write(LoadedModel vocabulary, IReadOnlyList<ScorePair> pairs, ChatTemplate template, int maxTokens, string path)
     {
-        var builder = new ScoreTemplate(vocabulary, template, appendEos: template != ScoreTemplateKind.Raw);
+        var builder = new ScoreTemplate(vocabulary, template, appendEos: template != ChatTemplate.Raw);
         var lines = new List<string>(pairs.Count);
         long trained = 0;
         foreach (var pair in pairs)
@@ -24,14 +25,12 @@ public static class SftTokenizer
             var item = builder.Build(pair.Id, pair.Prompt, pair.Response);
             int length = item.PromptTokens.Length + item.ResponseTokens.Length;
             if (length > maxTokens)
-                throw new InputFormatException($"example '{pair.Id}' is {length} tokens, more than the {maxTokens} allowed (the model's context or --max-seq-len)");
+                throw new Settings.SettingException("max_seq_len", $"example '{pair.Id}' is {length} tokens, more than the {maxTokens} allowed (the model's training context, or max_seq_len)");
             if (item.ResponseTokens.Length == 0) throw new InputFormatException($"example '{pair.Id}' has an empty response: nothing to learn");
             lines.Add(Line(item));
             trained += item.ResponseTokens.Length;
         }
-        string temp = path + ".tmp";
-        File.WriteAllLines(temp, lines);
-        File.Move(temp, path, overwrite: true);
+        Outputs.AtomicFile.WriteAllLines(path, lines);
         return trained;
     }
 

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Merlinite.Engine.Data;
+using Merlinite.Recipes.Schema;
 
 namespace Merlinite.Recipes.Running;
 
@@ -9,35 +9,31 @@ namespace Merlinite.Recipes.Running;
 /// </summary>
 public sealed class PromptPool
 {
-    private PromptPool(IReadOnlyList<PromptItem> heldOut, IReadOnlyList<PromptItem> train, IReadOnlyDictionary<string, string> answers)
+    private PromptPool(IReadOnlyList<PromptItem> heldOut, IReadOnlyList<PromptItem> train)
     {
         HeldOut = heldOut;
         Train = train;
-        Answers = answers;
     }
 
     public IReadOnlyList<PromptItem> HeldOut { get; }
     public IReadOnlyList<PromptItem> Train { get; }
-    /// <summary>Reference answers ("answer" in the prompt lines) for the held-out checker, by prompt id.</summary>
-    public IReadOnlyDictionary<string, string> Answers { get; }
 
-    public static PromptPool Load(IReadOnlyList<string> files, string? system, int heldOut, int seed)
+    /// <param name="system">The system prompt plain "prompt" lines get (the policy template's default when null).</param>
+    public static PromptPool Load(PromptSettings settings, string? system)
     {
         var all = new List<PromptItem>();
-        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in files)
-        {
-            all.AddRange(PromptFile.Read(file, system));
-            foreach (var (id, answer) in JsonLines.Read(file, (root, where, line) =>
-                         (JsonLines.Id(root, where, line), root.TryGetProperty("answer", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null)))
-                if (answer is not null) answers[id] = answer;
-        }
-        var duplicate = all.GroupBy(p => p.Id).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) throw new InputFormatException($"prompt id '{duplicate.Key}' appears in more than one line of the prompt files");
-
+        var firstFile = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in settings.Files)
+            foreach (var item in PromptFile.Read(file, system))
+            {
+                if (!firstFile.TryAdd(item.Id, file))
+                    throw new InputFormatException($"prompt id '{item.Id}' is in both {firstFile[item.Id]} and {file}; ids must be unique across the prompt files");
+                all.Add(item);
+            }
         var shuffled = all.ToArray();
-        new Random(seed).Shuffle(shuffled);
-        return new PromptPool(shuffled[..heldOut], shuffled[heldOut..], answers);
+        new Random(settings.Seed).Shuffle(shuffled);
+        int heldOut = Math.Min(settings.HeldOut, shuffled.Length);
+        return new PromptPool(shuffled[..heldOut], shuffled[heldOut..]);
     }
 
     public IReadOnlyList<PromptItem> Draw(int count, int seed, int round)

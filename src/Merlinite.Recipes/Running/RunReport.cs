@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Merlinite.Engine.Outputs;
 
 namespace Merlinite.Recipes.Running;
 
@@ -11,18 +12,13 @@ public static class RunReport
     public static int PeakRound(IReadOnlyList<RoundStats> rounds) =>
         rounds.Where(r => double.IsFinite(r.BatchReward)).OrderByDescending(r => r.BatchReward).ThenBy(r => r.Round).FirstOrDefault()?.Round ?? 0;
 
-    /// <summary>The adapter of round r's policy: none for round 0 (unless the recipe starts from one), else the one
-    /// trained after round r-1.</summary>
-    public static string? PolicyAdapter(string runDir, int round, string? startAdapter) =>
-        round == 0 ? startAdapter : Path.Combine(runDir, $"round-{round - 1}", "adapter.gguf");
-
-    public static void Write(string dir, LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds)
+    public static void Write(RunLayout layout, LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds)
     {
         int peak = PeakRound(rounds);
-        string? result = PolicyAdapter(dir, peak, recipe.Recipe.Models.Policy.Adapter);
-        Atomic(Path.Combine(dir, "report.json"), Json(recipe, rounds, peak, result));
-        Atomic(Path.Combine(dir, "report.md"), Markdown(recipe, rounds, peak, result));
-        Atomic(Path.Combine(dir, "reward.svg"), RewardChart.Svg(rounds, peak));
+        string? result = layout.PolicyAdapter(peak, recipe.Recipe.StartAdapter);
+        AtomicFile.WriteAllText(layout.ReportJson, Json(recipe, rounds, peak, result));
+        AtomicFile.WriteAllText(layout.ReportMarkdown, Markdown(recipe, rounds, peak, result));
+        AtomicFile.WriteAllText(layout.RewardChart, RewardChart.Svg(rounds, peak));
     }
 
     private static string Json(LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds, int peak, string? result)
@@ -72,11 +68,5 @@ public static class RunReport
         sb.AppendLine();
         sb.AppendLine("![reward per round](reward.svg)");
         return sb.ToString();
-    }
-
-    private static void Atomic(string path, string text)
-    {
-        File.WriteAllText(path + ".tmp", text);
-        File.Move(path + ".tmp", path, overwrite: true);
     }
 }

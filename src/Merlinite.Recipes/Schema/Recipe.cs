@@ -1,126 +1,97 @@
+using Merlinite.Engine.Jobs;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Settings;
+
 namespace Merlinite.Recipes.Schema;
 
-// The recipe file, section by section. Keys are snake_case in YAML (sampling.max_tokens). Properties have setters
-// because YamlDotNet's static (AOT) deserializer needs them. Defaults here are the documented defaults.
-
+/// <summary>
+/// A recipe, read into the same typed settings the commands use: its sampling section is the Engine's
+/// <see cref="SampleSettings"/>, its reward section <see cref="RewardSettings"/>, its sft section
+/// <see cref="TrainSettings"/>, so a recipe and `merlinite sample`/`reward`/`train` share every default and every
+/// check. The loader fills it key by key (see <see cref="RecipeSchema"/>); afterwards it is only read.
+/// </summary>
 public sealed class Recipe
 {
     public string Name { get; set; } = "";
-    public ModelsSection Models { get; set; } = new();
-    public PromptsSection Prompts { get; set; } = new();
-    public RoundsSection Rounds { get; set; } = new();
-    public SamplingSection Sampling { get; set; } = new();
-    public RewardSection Reward { get; set; } = new();
-    public SelectionSection Selection { get; set; } = new();
-    public SftSection Sft { get; set; } = new();
-    public EvalSection Eval { get; set; } = new();
-    public OutputSection Output { get; set; } = new();
+    /// <summary>The policy's base GGUF: every round's adapter applies to it.</summary>
+    public ModelSpec Policy { get; set; } = new("");
+    /// <summary>An adapter the policy starts from (round 0), if any.</summary>
+    public string? StartAdapter { get; set; }
+    public ModelSpec Instruct { get; set; } = new("");
+    public ModelSpec Reference { get; set; } = new("");
+    public PromptSettings Prompts { get; set; } = new();
+    public RoundSettings Rounds { get; set; } = new();
+    /// <summary>Sampling; its template (models.policy.template) and system prompt (prompts.system) are the policy's.</summary>
+    public SampleSettings Sampling { get; set; } = new();
+    public RewardSettings Reward { get; set; } = new();
+    public SelectionRule Selection { get; set; } = new();
+    public SftSettings Sft { get; set; } = new();
+    public EvalSettings Eval { get; set; } = new();
+    public OutputSettings Output { get; set; } = new();
 }
 
-public sealed class ModelsSection
+public sealed record PromptSettings
 {
-    public PolicyModel Policy { get; set; } = new();
-    public RewardModel Instruct { get; set; } = new();
-    public RewardModel Reference { get; set; } = new();
-}
-
-public sealed class PolicyModel
-{
-    /// <summary>The policy's base GGUF; every round's adapter applies to it.</summary>
-    public string Base { get; set; } = "";
-    /// <summary>Optional adapter the policy starts from (round 0).</summary>
-    public string? Adapter { get; set; }
-    public string Template { get; set; } = "merlinite";
-    public int GpuLayers { get; set; } = -1;
-}
-
-public sealed class RewardModel
-{
-    public string Path { get; set; } = "";
-    public int GpuLayers { get; set; } = -1;
-}
-
-public sealed class PromptsSection
-{
-    /// <summary>Prompt JSONL files ({"id", "prompt" | "messages", "source"?}).</summary>
-    public List<string> Files { get; set; } = [];
+    /// <summary>Prompt JSONL files ({"id", "prompt" | "messages", "source"?, "answer"?}).</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
     /// <summary>Prompts drawn per round, uniformly by source.</summary>
-    public int PerRound { get; set; } = 64;
+    public int PerRound { get; init; } = 64;
     /// <summary>Prompts set aside (before any drawing) for evaluation.</summary>
-    public int HeldOut { get; set; }
-    public int Seed { get; set; } = 1;
-    /// <summary>System prompt for plain "prompt" lines; null = the Merlinite model card's, "" = none.</summary>
-    public string? System { get; set; }
+    public int HeldOut { get; init; }
+    public int Seed { get; init; } = 1;
+    /// <summary>System prompt for plain "prompt" lines; null: the Merlinite model card's, "": none.</summary>
+    public string? System { get; init; }
+
+    public IEnumerable<SettingProblem?> Problems()
+    {
+        yield return Require.AtLeast("per_round", PerRound, 1);
+        yield return Require.AtLeast("held_out", HeldOut, 0);
+    }
 }
 
-public sealed class RoundsSection
+public sealed record RoundSettings
 {
-    public int Max { get; set; } = 3;
-    /// <summary>Stop when the batch reward improves by less than this over the previous round.</summary>
-    public double? MinImprovement { get; set; }
+    /// <summary>Rounds after round 0 (each trains a new policy); the card's reward rose for two rounds and flattened at 3.</summary>
+    public int Max { get; init; } = 3;
+    /// <summary>Stop when the batch reward improves by less than this over the previous round; null: never.</summary>
+    public double? MinImprovement { get; init; }
+
+    public IEnumerable<SettingProblem?> Problems()
+    {
+        yield return Require.Between("max", Max, 1, 100);
+        yield return MinImprovement is double m ? Require.AtLeast("min_improvement", m, 0) : null;
+    }
 }
 
-public sealed class SamplingSection
+public enum SftMode
 {
-    public int N { get; set; } = 8;
-    public float Temperature { get; set; } = 1.0f;
-    public float TopP { get; set; } = 1.0f;
-    public int TopK { get; set; }
-    public float MinP { get; set; }
-    public int MaxTokens { get; set; } = 256;
-    public int Parallel { get; set; } = 16;
-    public List<string> Stop { get; set; } = [];
-    public uint Seed { get; set; } = 42;
-    public int Context { get; set; } = 4096;
+    /// <summary>Each round trains a fresh adapter from the base on all winners so far (no compounding drift).</summary>
+    FromBase,
+    /// <summary>Each round continues the previous round's adapter on that round's winners.</summary>
+    Continue,
 }
 
-public sealed class RewardSection
+public sealed record SftSettings
 {
-    public double Beta { get; set; } = 0.1;
-    /// <summary>sum or mean of the per-token log-ratio.</summary>
-    public string Norm { get; set; } = "sum";
-    /// <summary>How both reward models see the text: merlinite, model (each GGUF's own), raw.</summary>
-    public string Template { get; set; } = "merlinite";
-    public int Parallel { get; set; } = 16;
-    public int Context { get; set; } = 4096;
+    public SftMode Mode { get; init; } = SftMode.FromBase;
+    public TrainSettings Train { get; init; } = new();
 }
 
-public sealed class SelectionSection
+public sealed record EvalSettings
 {
-    public string Strategy { get; set; } = "best_of_n";
-    /// <summary>A winner needs at least this reward.</summary>
-    public double? MinReward { get; set; }
-    /// <summary>A winner needs this much more than the mean reward of its prompt's samples.</summary>
-    public double? MinMargin { get; set; }
+    /// <summary>Held-out accuracy by an exact-match checker: a greedy reply against the prompt lines' "answer".</summary>
+    public bool HeldOutAccuracy { get; init; } = true;
+    public int MaxTokens { get; init; } = 64;
+
+    public IEnumerable<SettingProblem?> Problems()
+    {
+        yield return Require.AtLeast("max_tokens", MaxTokens, 1);
+    }
 }
 
-public sealed class SftSection
+public sealed record OutputSettings
 {
-    /// <summary>from_base (default): each round trains a fresh adapter from the base on all winners so far;
-    /// continue: each round continues the previous round's adapter on that round's winners.</summary>
-    public string Mode { get; set; } = "from_base";
-    public int Rank { get; set; } = 16;
-    public float Alpha { get; set; } = 32;
-    public float Dropout { get; set; }
-    public List<string> Targets { get; set; } = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"];
-    public double Lr { get; set; } = 2e-4;
-    public int Epochs { get; set; } = 1;
-    public int BatchSize { get; set; } = 4;
-    public int GradAccum { get; set; } = 1;
-    public int WarmupSteps { get; set; }
-    public int Seed { get; set; }
-}
-
-public sealed class EvalSection
-{
-    /// <summary>Held-out accuracy by an exact-match checker: the prompt lines' "answer" field against a greedy reply.</summary>
-    public bool HeldOutAccuracy { get; set; } = true;
-    public int MaxTokens { get; set; } = 64;
-}
-
-public sealed class OutputSection
-{
-    public string Dir { get; set; } = "runs/recipe";
-    /// <summary>Also write the peak round's policy merged into one GGUF.</summary>
-    public bool Merge { get; set; }
+    public string Dir { get; init; } = "";
+    /// <summary>Also write the peak round's policy merged into one GGUF (result.gguf).</summary>
+    public bool Merge { get; init; }
 }

@@ -1,72 +1,110 @@
-using static Merlinite.Recipes.Schema.ScalarNode;
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Data;
+using Merlinite.Engine.Jobs;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Scoring;
+using static Merlinite.Recipes.Schema.Yaml;
 
 namespace Merlinite.Recipes.Schema;
 
-/// <summary>Every key a recipe may have, what it holds and which values are possible (mirrors <see cref="Recipe"/>).</summary>
+/// <summary>Every key a recipe may have, the kind of value it holds, and where in <see cref="Recipe"/> it goes.</summary>
 public static class RecipeSchema
 {
-    private static readonly string[] Targets = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"];
+    private static readonly (string, ChatTemplate)[] Templates = [("merlinite", ChatTemplate.Merlinite), ("model", ChatTemplate.Model), ("raw", ChatTemplate.Raw)];
 
-    private static MapNode RewardModel() => new(
-        ("path", File(), true),
-        ("gpu_layers", Int(min: -1), false));
+    /// <summary>A model file: a GGUF that is not an adapter (checked inside, so a wrong file is found before anything runs).</summary>
+    private static ScalarNode<string> Model(Action<Recipe, string> apply) => File(apply, p => Inside(() => ModelFiles.CheckModel(p, "model")));
+
+    private static string? Inside(Action check)
+    {
+        try { check(); return null; }
+        catch (Exception e) when (e is InputFormatException or Engine.Settings.SettingException) { return e.Message; }
+    }
+
+    private static MapNode RewardModel(Func<Recipe, ModelSpec> get, Action<Recipe, ModelSpec> set) => new(
+        new Field("path", Model((r, v) => set(r, get(r) with { Path = v })), Required: true),
+        new Field("gpu_layers", Int((r, v) => set(r, get(r) with { GpuLayers = v }))));
+
+    // Shorthands that write one field of a section's settings record.
+    private static void Sampling(Recipe r, Func<SampleSettings, SampleSettings> f) => r.Sampling = f(r.Sampling);
+    private static void Sampler(Recipe r, Func<Engine.Generation.SamplingOptions, Engine.Generation.SamplingOptions> f) => r.Sampling = r.Sampling with { Sampler = f(r.Sampling.Sampler) };
+    private static void Reward(Recipe r, Func<RewardSettings, RewardSettings> f) => r.Reward = f(r.Reward);
+    private static void Scoring(Recipe r, Func<ScoringSettings, ScoringSettings> f) => r.Reward = r.Reward with { Scoring = f(r.Reward.Scoring) };
+    private static void Train(Recipe r, Func<TrainSettings, TrainSettings> f) => r.Sft = r.Sft with { Train = f(r.Sft.Train) };
 
     public static readonly MapNode Root = new(
-        ("name", String(), false),
-        ("models", new MapNode(
-            ("policy", new MapNode(
-                ("base", File(), true),
-                ("adapter", File(nullable: true), false),
-                ("template", OneOf("merlinite", "raw"), false),
-                ("gpu_layers", Int(min: -1), false)), true),
-            ("instruct", RewardModel(), true),
-            ("reference", RewardModel(), true)), true),
-        ("prompts", new MapNode(
-            ("files", new ListNode(File(), MinCount: 1), true),
-            ("per_round", Int(min: 1), false),
-            ("held_out", Int(min: 0), false),
-            ("seed", Int(), false),
-            ("system", String(nullable: true), false)), true),
-        ("rounds", new MapNode(
-            ("max", Int(min: 1, max: 100), false),
-            ("min_improvement", Number(min: 0, nullable: true), false)), false),
-        ("sampling", new MapNode(
-            ("n", Int(min: 1, max: 255), false),
-            ("temperature", Number(min: 0), false),
-            ("top_p", Number(min: 0, max: 1, minExclusive: true), false),
-            ("top_k", Int(min: 0), false),
-            ("min_p", Number(min: 0, max: 0.999), false),
-            ("max_tokens", Int(min: 1), false),
-            ("parallel", Int(min: 1, max: 255), false),
-            ("stop", new ListNode(String()), false),
-            ("seed", Int(min: 0, max: uint.MaxValue - 1), false),
-            ("context", Int(min: 64), false)), false),
-        ("reward", new MapNode(
-            ("beta", Number(min: 0, minExclusive: true), false),
-            ("norm", OneOf("sum", "mean"), false),
-            ("template", OneOf("merlinite", "model", "raw"), false),
-            ("parallel", Int(min: 1, max: 255), false),
-            ("context", Int(min: 64), false)), false),
-        ("selection", new MapNode(
-            ("strategy", OneOf("best_of_n"), false),
-            ("min_reward", Number(nullable: true), false),
-            ("min_margin", Number(min: 0, nullable: true), false)), false),
-        ("sft", new MapNode(
-            ("mode", OneOf("from_base", "continue"), false),
-            ("rank", Int(min: 1, max: 1024), false),
-            ("alpha", Number(min: 0, minExclusive: true), false),
-            ("dropout", Number(min: 0, max: 0.999), false),
-            ("targets", new ListNode(OneOf(Targets), MinCount: 1), false),
-            ("lr", Number(min: 0, minExclusive: true), false),
-            ("epochs", Int(min: 1), false),
-            ("batch_size", Int(min: 1), false),
-            ("grad_accum", Int(min: 1), false),
-            ("warmup_steps", Int(min: 0), false),
-            ("seed", Int(), false)), false),
-        ("eval", new MapNode(
-            ("held_out_accuracy", Bool(), false),
-            ("max_tokens", Int(min: 1), false)), false),
-        ("output", new MapNode(
-            ("dir", Directory(), true),
-            ("merge", Bool(), false)), true));
+        new Field("name", String((r, v) => r.Name = v)),
+        new Field("models", new MapNode(
+            new Field("policy", new MapNode(
+                new Field("base", Model((r, v) => r.Policy = r.Policy with { Path = v }), Required: true),
+                new Field("adapter", File((r, v) => r.StartAdapter = v, p => Inside(() => ModelFiles.CheckAdapter(p, "adapter")), nullable: true)),
+                new Field("template", OneOf(Templates, (r, v) =>
+                {
+                    Sampling(r, s => s with { Template = v });
+                    Train(r, t => t with { Template = v });
+                })),
+                new Field("gpu_layers", Int((r, v) => r.Policy = r.Policy with { GpuLayers = v }))), Required: true),
+            new Field("instruct", RewardModel(r => r.Instruct, (r, m) => r.Instruct = m), Required: true),
+            new Field("reference", RewardModel(r => r.Reference, (r, m) => r.Reference = m), Required: true)), Required: true),
+        new Field("prompts", new MapNode(
+            new Field("files", new ListNode<string>(File((_, _) => { }), 1, (r, v) => r.Prompts = r.Prompts with { Files = v }), Required: true),
+            new Field("per_round", Int((r, v) => r.Prompts = r.Prompts with { PerRound = v })),
+            new Field("held_out", Int((r, v) => r.Prompts = r.Prompts with { HeldOut = v })),
+            new Field("seed", Int((r, v) => r.Prompts = r.Prompts with { Seed = v })),
+            new Field("system", NullableString((r, v) =>
+            {
+                r.Prompts = r.Prompts with { System = v };
+                Sampling(r, s => s with { System = v });
+                Train(r, t => t with { System = v });
+            }))), Required: true),
+        new Field("rounds", new MapNode(
+            new Field("max", Int((r, v) => r.Rounds = r.Rounds with { Max = v })),
+            new Field("min_improvement", NullableNumber((r, v) => r.Rounds = r.Rounds with { MinImprovement = v })))),
+        new Field("sampling", new MapNode(
+            new Field("n", Int((r, v) => Sampling(r, s => s with { N = v }))),
+            new Field("temperature", Number((r, v) => Sampler(r, s => s with { Temperature = (float)v }))),
+            new Field("top_p", Number((r, v) => Sampler(r, s => s with { TopP = (float)v }))),
+            new Field("top_k", Int((r, v) => Sampler(r, s => s with { TopK = v }))),
+            new Field("min_p", Number((r, v) => Sampler(r, s => s with { MinP = (float)v }))),
+            new Field("repeat_penalty", Number((r, v) => Sampler(r, s => s with { RepeatPenalty = (float)v }))),
+            new Field("max_tokens", Int((r, v) => Sampler(r, s => s with { MaxTokens = v }))),
+            new Field("seed", UInt((r, v) => Sampler(r, s => s with { Seed = v }))),
+            new Field("parallel", Int((r, v) => Sampling(r, s => s with { Parallel = v }))),
+            new Field("stop", new ListNode<string>(String((_, _) => { }), 0, (r, v) => Sampling(r, s => s with { Stop = v }))),
+            new Field("context", Int((r, v) => Sampling(r, s => s with { Runtime = s.Runtime with { Context = v } }))))),
+        new Field("reward", new MapNode(
+            new Field("beta", Number((r, v) => Reward(r, s => s with { Beta = v }))),
+            new Field("norm", OneOf([("sum", RewardNorm.Sum), ("mean", RewardNorm.Mean)], (r, v) => Reward(r, s => s with { Norm = v }))),
+            new Field("template", OneOf(Templates, (r, v) => Reward(r, s => s with { Template = v }))),
+            new Field("truncate", OneOf([("none", TruncatePolicy.None), ("left", TruncatePolicy.Left)], (r, v) => Scoring(r, s => s with { Truncate = v }))),
+            new Field("parallel", Int((r, v) => Scoring(r, s => s with { Parallel = v }))),
+            new Field("batch", Int((r, v) => Scoring(r, s => s with { Batch = v }))),
+            new Field("context", Int((r, v) => Scoring(r, s => s with { Runtime = s.Runtime with { Context = v } }))))),
+        new Field("selection", new MapNode(
+            new Field("strategy", OneOf(["best_of_n"], (_, _) => { })),
+            new Field("min_reward", NullableNumber((r, v) => r.Selection = r.Selection with { MinReward = v })),
+            new Field("min_margin", NullableNumber((r, v) => r.Selection = r.Selection with { MinMargin = v })))),
+        new Field("sft", new MapNode(
+            new Field("mode", OneOf([("from_base", SftMode.FromBase), ("continue", SftMode.Continue)], (r, v) => r.Sft = r.Sft with { Mode = v })),
+            new Field("rank", Int((r, v) => Train(r, t => t with { Rank = v }))),
+            new Field("alpha", Number((r, v) => Train(r, t => t with { Alpha = (float)v }))),
+            new Field("dropout", Number((r, v) => Train(r, t => t with { Dropout = (float)v }))),
+            new Field("targets", new ListNode<string>(OneOf(TrainSettings.AllTargets, (_, _) => { }), 0, (r, v) => Train(r, t => t with { Targets = v }))),
+            new Field("lr", Number((r, v) => Train(r, t => t with { Lr = v }))),
+            new Field("epochs", Int((r, v) => Train(r, t => t with { Epochs = v }))),
+            new Field("max_steps", Int((r, v) => Train(r, t => t with { MaxSteps = v }))),
+            new Field("batch_size", Int((r, v) => Train(r, t => t with { BatchSize = v }))),
+            new Field("grad_accum", Int((r, v) => Train(r, t => t with { GradAccum = v }))),
+            new Field("warmup_steps", Int((r, v) => Train(r, t => t with { WarmupSteps = v }))),
+            new Field("max_grad_norm", Number((r, v) => Train(r, t => t with { MaxGradNorm = v }))),
+            new Field("weight_decay", Number((r, v) => Train(r, t => t with { WeightDecay = v }))),
+            new Field("max_seq_len", Int((r, v) => Train(r, t => t with { MaxSeqLen = v }))),
+            new Field("checkpoint_every", Int((r, v) => Train(r, t => t with { CheckpointEvery = v }))),
+            new Field("seed", Int((r, v) => Train(r, t => t with { Seed = v }))))),
+        new Field("eval", new MapNode(
+            new Field("held_out_accuracy", Bool((r, v) => r.Eval = r.Eval with { HeldOutAccuracy = v })),
+            new Field("max_tokens", Int((r, v) => r.Eval = r.Eval with { MaxTokens = v })))),
+        new Field("output", new MapNode(
+            new Field("dir", Folder((r, v) => r.Output = r.Output with { Dir = v }), Required: true),
+            new Field("merge", Bool((r, v) => r.Output = r.Output with { Merge = v }))), Required: true));
 }

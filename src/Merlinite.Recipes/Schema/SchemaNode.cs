@@ -1,18 +1,21 @@
 using System.Globalization;
+using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Merlinite.Recipes.Schema;
 
 /// <summary>
-/// What a place in the recipe may hold. The checker walks the parsed YAML once and reports every unknown key, wrong
-/// type, impossible value and missing file with its line and column, before anything is deserialized or run.
+/// What a place in the recipe may hold, and where its value goes. The loader walks the parsed YAML once: every unknown
+/// key, wrong type and missing file is reported with its line and column, and every value that parses is written
+/// into the typed <see cref="Recipe"/>. Whether a value is sensible (n &gt;= 1, beta &gt; 0) is not decided here but
+/// by the settings records themselves (<see cref="RecipeValidation"/>), the same checks the command line runs.
 /// </summary>
 public abstract record SchemaNode
 {
     public abstract void Check(YamlNode node, string path, CheckContext context);
 
     protected static bool IsNull(YamlNode node) =>
-        node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted) } s
+        node is YamlScalarNode { Style: not (ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted) } s
         && (s.Value is null or "" or "~" or "null");
 
     protected static string Describe(YamlNode node) => node switch
@@ -24,31 +27,37 @@ public abstract record SchemaNode
     };
 }
 
-/// <summary>Collects problems and resolves paths relative to the recipe.</summary>
-public sealed class CheckContext(string file, Func<string, string> expand)
+/// <summary>Collects problems, remembers where each value was written, resolves paths relative to the recipe.</summary>
+public sealed class CheckContext(string file, Recipe recipe)
 {
     public string File { get; } = file;
-    /// <summary>Files referenced but absent, as problems (also listed in <see cref="Problems"/>).</summary>
-    public List<RecipeProblem> MissingFiles { get; } = [];
+    public Recipe Recipe { get; } = recipe;
     public string Directory { get; } = Path.GetDirectoryName(Path.GetFullPath(file))!;
     public List<RecipeProblem> Problems { get; } = [];
+    /// <summary>Files referenced but absent (also in <see cref="Problems"/>).</summary>
+    public List<RecipeProblem> MissingFiles { get; } = [];
+    /// <summary>Where each key's value starts (paths like "sampling.n", "prompts.files[0]").</summary>
+    public Dictionary<string, Mark> Positions { get; } = new(StringComparer.Ordinal);
 
-    public void Add(YamlNode node, string message)
+    public void Add(YamlNode node, string message, bool missingFile = false)
     {
         var problem = new RecipeProblem(File, node.Start.Line, node.Start.Column, message);
         Problems.Add(problem);
-        if (message.Contains(ScalarNode.MissingFilePrefix, StringComparison.Ordinal)) MissingFiles.Add(problem);
+        if (missingFile) MissingFiles.Add(problem);
     }
 
-    public string Expand(string value) => expand(value);
+    public string Expand(string value) => EnvironmentExpander.Expand(value);
 
     public string Resolve(string value) => Path.GetFullPath(Path.Combine(Directory, Expand(value)));
 }
 
-public sealed record MapNode(params (string Key, SchemaNode Value, bool Required)[] Fields) : SchemaNode
+public sealed record Field(string Key, SchemaNode Node, bool Required = false);
+
+public sealed record MapNode(params Field[] Fields) : SchemaNode
 {
     public override void Check(YamlNode node, string path, CheckContext context)
     {
+        context.Positions[path] = node.Start;
         if (node is not YamlMappingNode map)
         {
             context.Add(node, $"{Name(path)} must be a mapping of keys, not {Describe(node)}");
@@ -59,14 +68,13 @@ public sealed record MapNode(params (string Key, SchemaNode Value, bool Required
         {
             string key = (keyNode as YamlScalarNode)?.Value ?? "";
             var field = Fields.FirstOrDefault(f => f.Key == key);
-            if (field.Value is null)
+            if (field is null)
             {
-                string known = string.Join(", ", Fields.Select(f => f.Key));
-                context.Add(keyNode, $"unknown key '{Join(path, key)}' (allowed here: {known})");
+                context.Add(keyNode, $"unknown key '{Join(path, key)}' (allowed here: {string.Join(", ", Fields.Select(f => f.Key))})");
                 continue;
             }
             if (!seen.Add(key)) { context.Add(keyNode, $"'{Join(path, key)}' is given twice"); continue; }
-            field.Value.Check(value, Join(path, key), context);
+            field.Node.Check(value, Join(path, key), context);
         }
         foreach (var f in Fields.Where(f => f.Required && !seen.Contains(f.Key)))
             context.Add(node, $"missing required key '{Join(path, f.Key)}'");
@@ -76,63 +84,115 @@ public sealed record MapNode(params (string Key, SchemaNode Value, bool Required
     private static string Name(string path) => path.Length == 0 ? "the recipe" : $"'{path}'";
 }
 
-public sealed record ListNode(SchemaNode Item, int MinCount = 0) : SchemaNode
+/// <summary>A scalar: <see cref="Parse"/> turns the text into a value or an error; <see cref="Apply"/> stores the value.</summary>
+public sealed record ScalarNode<T>(string Kind, Func<string, CheckContext, (T Value, string? Error)> Parse, Action<Recipe, T> Apply,
+    bool Nullable = false) : SchemaNode
 {
     public override void Check(YamlNode node, string path, CheckContext context)
     {
+        context.Positions[path] = node.Start;
+        if (TryRead(node, path, context, out var value)) Apply(context.Recipe, value);
+    }
+
+    /// <summary>Reads the value, reporting any problem; false when there is none to apply.</summary>
+    public bool TryRead(YamlNode node, string path, CheckContext context, out T value)
+    {
+        value = default!;
+        if (Nullable && IsNull(node)) return true;
+        if (node is not YamlScalarNode scalar)
+        {
+            context.Add(node, $"'{path}' must be {Kind}, not {Describe(node)}");
+            return false;
+        }
+        string text = scalar.Value ?? "";
+        if (EnvironmentExpander.FirstUnset(text) is { } unset)
+        {
+            context.Add(node, $"'{path}': environment variable {unset} is not set");
+            return false;
+        }
+        var (parsed, error) = Parse(text, context);
+        if (error is not null)
+        {
+            context.Add(node, $"'{path}': {error}", missingFile: error.StartsWith(Yaml.MissingFilePrefix, StringComparison.Ordinal));
+            return false;
+        }
+        value = parsed;
+        return true;
+    }
+}
+
+/// <summary>A list of scalars, stored as a whole once every item has been read.</summary>
+public sealed record ListNode<T>(ScalarNode<T> Item, int MinCount, Action<Recipe, IReadOnlyList<T>> Apply) : SchemaNode
+{
+    public override void Check(YamlNode node, string path, CheckContext context)
+    {
+        context.Positions[path] = node.Start;
         if (node is not YamlSequenceNode list)
         {
             context.Add(node, $"'{path}' must be a list, not {Describe(node)}");
             return;
         }
         if (list.Children.Count < MinCount) context.Add(node, $"'{path}' needs at least {MinCount} item(s)");
-        for (int i = 0; i < list.Children.Count; i++) Item.Check(list.Children[i], $"{path}[{i}]", context);
+        var values = new List<T>();
+        bool ok = true;
+        for (int i = 0; i < list.Children.Count; i++)
+        {
+            context.Positions[$"{path}[{i}]"] = list.Children[i].Start;
+            if (Item.TryRead(list.Children[i], $"{path}[{i}]", context, out var v)) values.Add(v); else ok = false;
+        }
+        if (ok) Apply(context.Recipe, values);
     }
 }
 
-/// <summary>A scalar; <paramref name="Test"/> returns an error message for a bad value, or null.</summary>
-public sealed record ScalarNode(string Kind, Func<string, CheckContext, string?> Test, bool Nullable = false) : SchemaNode
+/// <summary>The scalar kinds a recipe uses.</summary>
+public static class Yaml
 {
-    public override void Check(YamlNode node, string path, CheckContext context)
+    public const string MissingFilePrefix = "file not found: ";
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static ScalarNode<string> String(Action<Recipe, string> apply) => new("a string", (v, c) => (c.Expand(v), null), apply);
+
+    public static ScalarNode<string?> NullableString(Action<Recipe, string?> apply) => new("a string", (v, c) => (c.Expand(v), null), apply, Nullable: true);
+
+    /// <summary>An integer that must fit an int (range checks beyond that belong to the settings).</summary>
+    public static ScalarNode<int> Int(Action<Recipe, int> apply) => new("an integer", (v, _) =>
+        !long.TryParse(v, NumberStyles.Integer, Inv, out long x) ? (0, $"'{v}' is not an integer")
+        : x is < int.MinValue or > int.MaxValue ? (0, $"{v} is out of range") : ((int)x, null), apply);
+
+    public static ScalarNode<uint> UInt(Action<Recipe, uint> apply) => new("an integer", (v, _) =>
+        !long.TryParse(v, NumberStyles.Integer, Inv, out long x) ? (0u, $"'{v}' is not an integer")
+        : x is < 0 or > uint.MaxValue ? (0u, $"must be between 0 and {uint.MaxValue} (got {v})") : ((uint)x, null), apply);
+
+    public static ScalarNode<double> Number(Action<Recipe, double> apply) => new("a number", (v, _) =>
+        double.TryParse(v, NumberStyles.Float, Inv, out double x) && double.IsFinite(x) ? (x, null) : (0, $"'{v}' is not a number"), apply);
+
+    public static ScalarNode<double?> NullableNumber(Action<Recipe, double?> apply) => new("a number", (v, _) =>
+        double.TryParse(v, NumberStyles.Float, Inv, out double x) && double.IsFinite(x) ? (x, null) : (null, $"'{v}' is not a number"), apply, Nullable: true);
+
+    public static ScalarNode<bool> Bool(Action<Recipe, bool> apply) => new("true or false", (v, _) =>
+        v is "true" or "false" ? (v == "true", null) : (false, $"'{v}' is not true or false"), apply);
+
+    public static ScalarNode<T> OneOf<T>(IReadOnlyList<(string Name, T Value)> choices, Action<Recipe, T> apply)
     {
-        if (Nullable && IsNull(node)) return;
-        if (node is not YamlScalarNode scalar)
-        {
-            context.Add(node, $"'{path}' must be {Kind}, not {Describe(node)}");
-            return;
-        }
-        if (EnvironmentExpander.FirstUnset(scalar.Value ?? "") is { } unset)
-            context.Add(node, $"'{path}': environment variable {unset} is not set");
-        else if (Test(scalar.Value ?? "", context) is { } error)
-            context.Add(node, $"'{path}': {error}");
+        string names = string.Join(", ", choices.Select(c => c.Name));
+        return new($"one of {names}", (v, _) =>
+            choices.FirstOrDefault(c => c.Name == v) is { Name: not null } hit ? (hit.Value, null) : (default!, $"'{v}' is not one of {names}"), apply);
     }
 
-    public static ScalarNode String(bool nullable = false) => new("a string", (_, _) => null, nullable);
+    public static ScalarNode<string> OneOf(IReadOnlyList<string> names, Action<Recipe, string> apply) =>
+        OneOf(names.Select(n => (n, n)).ToList(), apply);
 
-    public static ScalarNode Int(long min = long.MinValue, long max = long.MaxValue) => new("an integer", (v, _) =>
-        !long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long x) ? $"'{v}' is not an integer"
-        : x < min ? $"must be at least {min} (got {x})"
-        : x > max ? $"must be at most {max} (got {x})"
-        : null);
+    /// <summary>A file that must exist (relative to the recipe, ${ENV} expanded); <paramref name="check"/> looks inside
+    /// it and returns a problem, or null.</summary>
+    public static ScalarNode<string> File(Action<Recipe, string> apply, Func<string, string?>? check = null, bool nullable = false) =>
+        new("a file path", (v, c) =>
+        {
+            string path = c.Resolve(v);
+            if (Directory.Exists(path)) return (path, $"{path} is a folder, not a file");
+            if (!System.IO.File.Exists(path)) return (path, MissingFilePrefix + path);
+            return (path, check?.Invoke(path));
+        }, apply, nullable);
 
-    public static ScalarNode Number(double min = double.NegativeInfinity, double max = double.PositiveInfinity,
-        bool minExclusive = false, bool nullable = false) => new("a number", (v, _) =>
-        !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) || !double.IsFinite(x) ? $"'{v}' is not a number"
-        : minExclusive && x <= min ? $"must be greater than {min.ToString(CultureInfo.InvariantCulture)} (got {v})"
-        : x < min ? $"must be at least {min.ToString(CultureInfo.InvariantCulture)} (got {v})"
-        : x > max ? $"must be at most {max.ToString(CultureInfo.InvariantCulture)} (got {v})"
-        : null, nullable);
-
-    public static ScalarNode Bool() => new("true or false", (v, _) => v is "true" or "false" ? null : $"'{v}' is not true or false");
-
-    public static ScalarNode OneOf(params string[] values) => new($"one of {string.Join(", ", values)}", (v, _) =>
-        values.Contains(v) ? null : $"'{v}' is not one of {string.Join(", ", values)}");
-
-    /// <summary>A file that must exist (relative to the recipe, ${ENV} expanded).</summary>
-    public static ScalarNode File(bool nullable = false) => new("a file path", (v, c) =>
-        System.IO.File.Exists(c.Resolve(v)) ? null : $"{MissingFilePrefix}{c.Resolve(v)}", nullable);
-
-    public const string MissingFilePrefix = "file not found: ";
-
-    public static ScalarNode Directory() => new("a folder path", (v, _) => v.Length == 0 ? "must not be empty" : null);
+    public static ScalarNode<string> Folder(Action<Recipe, string> apply) =>
+        new("a folder path", (v, c) => v.Length == 0 ? ("", "must not be empty") : (c.Resolve(v), null), apply);
 }

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Merlinite.Engine.Chat;
 using Merlinite.Engine.Data;
+using Merlinite.Engine.Jobs;
+using Merlinite.Engine.Outputs;
 using Merlinite.Gguf.Lora;
 using Merlinite.Recipes.Running;
 using Merlinite.Synth;
@@ -11,7 +13,8 @@ namespace Merlinite.Recipes.World;
 /// Builds the tiny world recipes/tiny.yaml runs in, from nothing, on the CPU: a random-weight model is pre-trained on
 /// instructions whose answers are right about half of the time (the base: it knows the format and answers
 /// inconsistently), then tuned further on right answers only (the instruct reward model). The reference model is the
-/// base, and so is the starting policy. Each step's output is skipped when it already exists, so a rebuild is free.
+/// base, and so is the starting policy. Like a recipe run, every file carries the fingerprint of what made it: a
+/// rebuild with the same options does nothing, and another seed rebuilds what it changes.
 /// </summary>
 public static class TinyWorldBuilder
 {
@@ -19,59 +22,72 @@ public static class TinyWorldBuilder
 
     public static void Build(string dir, TinyWorldOptions o, int threads, PhaseDisplay display, TextWriter log, CancellationToken ct)
     {
+        string File(string name) => Path.Combine(dir, name);
         Directory.CreateDirectory(dir);
-        string random = Path.Combine(dir, "random.gguf");
-        if (!File.Exists(random))
+        var random = new OutputFile(File("random.gguf"));
+        var dims = new SynthDimensions
         {
-            var dims = new SynthDimensions
-            {
-                EmbeddingLength = o.EmbeddingLength, BlockCount = o.BlockCount, HeadCount = o.HeadCount, HeadCountKv = o.HeadCount,
-                FeedForwardLength = o.FeedForwardLength, ContextLength = 1024,
-            };
-            ModelSynthesizer.Synthesize(new SynthOptions { Arch = SynthArch.Mistral, Preset = SynthPreset.Tiny, Dimensions = dims, Seed = o.Seed, Name = "tiny-world" }, random);
-            log.WriteLine($"tiny world: synthesized {random}");
+            EmbeddingLength = o.EmbeddingLength, BlockCount = o.BlockCount, HeadCount = o.HeadCount, HeadCountKv = o.HeadCount,
+            FeedForwardLength = o.FeedForwardLength, ContextLength = 1024,
+        };
+        var synth = new Fingerprint("synth").Add("seed", (long)o.Seed).Add("algorithm", ModelSynthesizer.AlgorithmVersion)
+            .Add("dims", $"{o.EmbeddingLength},{o.BlockCount},{o.HeadCount},{o.FeedForwardLength}");
+        if (!random.Prepare(synth, ReusePolicy.ResumeOrRecompute))
+        {
+            ModelSynthesizer.Synthesize(new SynthOptions { Arch = SynthArch.Mistral, Preset = SynthPreset.Tiny, Dimensions = dims, Seed = o.Seed, Name = "tiny-world" }, random.Path);
+            log.WriteLine($"tiny world: synthesized {random.Path}");
         }
 
+        // The data come from one seeded stream, in this order, so every file is the same on every machine.
         var rng = new Random((int)o.Seed);
-        var pretrain = Examples(o.PretrainExamples, rng, wrongShare: o.WrongShare, "pre");
-        var instruct = Examples(o.InstructExamples, rng, wrongShare: 0, "ins");
-        WritePrompts(Path.Combine(dir, PromptsFile), o.Prompts, rng);
+        var data = new Fingerprint("tiny-world-data").Add("seed", (long)o.Seed).Add("pretrain", o.PretrainExamples)
+            .Add("wrong_share", o.WrongShare).Add("instruct", o.InstructExamples).Add("prompts", o.Prompts);
+        WriteIfChanged(new OutputFile(File("pretrain.jsonl")), data, Examples(o.PretrainExamples, rng, o.WrongShare, "pre"));
+        WriteIfChanged(new OutputFile(File("instruct-data.jsonl")), data, Examples(o.InstructExamples, rng, 0, "ins"));
+        WriteIfChanged(new OutputFile(File(PromptsFile)), data, Prompts(o.Prompts, rng));
 
-        var h = new AdapterHyperParameters(o.Rank, o.Rank, 0, ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"],
-            o.LearningRate, o.PretrainEpochs, o.BatchSize, 1, 10, (int)o.Seed);
-        string baseModel = Path.Combine(dir, BaseFile);
-        if (!File.Exists(baseModel))
-            TrainAndMerge(random, pretrain, h, Path.Combine(dir, "pretrain-adapter.gguf"), baseModel, threads, display, "tiny world: pre-train the base", ct);
-        string instructModel = Path.Combine(dir, InstructFile);
-        if (!File.Exists(instructModel))
-            TrainAndMerge(baseModel, instruct, h with { Epochs = o.InstructEpochs, Seed = (int)o.Seed + 1 }, Path.Combine(dir, "instruct-adapter.gguf"),
-                instructModel, threads, display, "tiny world: tune the instruct model on right answers", ct);
+        var settings = new TrainSettings
+        {
+            Rank = o.Rank, Alpha = o.Rank, Lr = o.LearningRate, Epochs = o.PretrainEpochs, BatchSize = o.BatchSize,
+            WarmupSteps = 10, Seed = (int)o.Seed, Threads = threads,
+        };
+        TrainAndMerge(random.Path, File("pretrain.jsonl"), File("pretrain-adapter.gguf"), File(BaseFile), settings,
+            display, "tiny world: pre-train the base", ct);
+        TrainAndMerge(File(BaseFile), File("instruct-data.jsonl"), File("instruct-adapter.gguf"), File(InstructFile),
+            settings with { Epochs = o.InstructEpochs, Seed = (int)o.Seed + 1 }, display, "tiny world: tune the instruct model on right answers", ct);
     }
 
-    private static List<ScorePair> Examples(int count, Random rng, double wrongShare, string prefix) =>
+    private static IEnumerable<string> Examples(int count, Random rng, double wrongShare, string prefix) =>
         Enumerable.Range(0, count).Select(i =>
         {
             var task = TinyTasks.Make(TinyTasks.Sources[i % TinyTasks.Sources.Length], rng);
             string answer = rng.NextDouble() < wrongShare ? task.Wrong : task.Right;
-            return new ScorePair($"{prefix}{i}", [ChatMessage.User(task.Prompt)], answer);
-        }).ToList();
+            return PromptFile.Format(new PromptItem($"{prefix}{i}", [ChatMessage.User(task.Prompt), ChatMessage.Assistant(answer)], null));
+        }).ToList(); // drawn now: the order of draws from rng is part of the world
 
-    /// <summary>Prompts with their right answers, for sampling and the held-out checker.</summary>
-    private static void WritePrompts(string path, int count, Random rng)
-    {
-        var lines = Enumerable.Range(0, count).Select(i =>
+    /// <summary>Prompts with their right answers, for sampling and the held-out checker. Plain "prompt" lines, so a
+    /// recipe's prompts.system applies to them.</summary>
+    private static IEnumerable<string> Prompts(int count, Random rng) =>
+        Enumerable.Range(0, count).Select(i =>
         {
             var task = TinyTasks.Make(TinyTasks.Sources[i % TinyTasks.Sources.Length], rng);
             return new JsonObject { ["id"] = $"t{i}", ["source"] = task.Source, ["prompt"] = task.Prompt, ["answer"] = task.Right }.ToJsonString();
-        });
-        File.WriteAllLines(path + ".tmp", lines);
-        File.Move(path + ".tmp", path, overwrite: true);
+        }).ToList();
+
+    private static void WriteIfChanged(OutputFile output, Fingerprint made, IEnumerable<string> lines)
+    {
+        if (output.Prepare(made, ReusePolicy.ResumeOrRecompute)) return;
+        AtomicFile.WriteAllLines(output.Path, lines);
     }
 
-    private static void TrainAndMerge(string model, IReadOnlyList<ScorePair> data, AdapterHyperParameters h, string adapter, string merged,
-        int threads, PhaseDisplay display, string title, CancellationToken ct)
+    private static void TrainAndMerge(string model, string data, string adapter, string merged, TrainSettings settings,
+        PhaseDisplay display, string title, CancellationToken ct)
     {
-        AdapterTraining.Train(model, data, rawTemplate: false, adapter, h, null, threads, display, title, ct);
-        LoraMerger.Merge(model, [(adapter, 1.0f)], merged);
+        var job = new TrainJob(model, [data], adapter, null, settings);
+        if (job.Output.Check(job.Fingerprint()).Status != OutputStatus.Complete)
+            display(title, report => job.Run(ReusePolicy.ResumeOrRecompute, p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps, $"step {p.Step}/{p.TotalSteps}"), ct));
+        var output = new OutputFile(merged);
+        var made = new Fingerprint("merge").AddFile("model", model).AddFile("lora", adapter);
+        if (!output.Prepare(made, ReusePolicy.ResumeOrRecompute)) LoraMerger.Merge(model, [(adapter, 1.0f)], merged);
     }
 }

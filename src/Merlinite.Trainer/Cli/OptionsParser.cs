@@ -10,25 +10,28 @@ namespace Merlinite.Trainer.Cli;
 public static class OptionsParser
 {
     public const string Usage = """
-        usage: merlinite-trainer --base MODEL.gguf --data DATA.jsonl --out ADAPTER.gguf [options]
+        usage: merlinite-trainer --base MODEL.gguf --data DATA.jsonl --out ADAPTER.gguf HYPER-PARAMETERS [options]
 
-          --rank R              LoRA rank (8)
-          --alpha A             LoRA alpha; the update is scaled by alpha/rank (16)
-          --dropout P           dropout on the LoRA input (0)
-          --targets LIST        comma-separated: attn_q,attn_k,attn_v,attn_output,ffn_gate,ffn_up,ffn_down (attn_q,attn_v)
-          --lr LR               peak learning rate (2e-4)
-          --warmup-steps N      linear warmup steps, then cosine decay to 0 (0)
-          --epochs E            passes over the data (1 unless --max-steps is given)
+        The sidecar of `merlinite train`, which passes every flag; its defaults live in merlinite (see merlinite train
+        --help), not here. Required:
+          --rank R              LoRA rank
+          --alpha A             LoRA alpha; the update is scaled by alpha/rank
+          --dropout P           dropout on the LoRA input
+          --targets LIST        comma-separated: attn_q,attn_k,attn_v,attn_output,ffn_gate,ffn_up,ffn_down
+          --lr LR               peak learning rate
+          --warmup-steps N      linear warmup steps, then cosine decay to 0
+          --epochs E            passes over the data (this, --max-steps, or both)
           --max-steps S         optimizer steps (caps --epochs when both are given)
-          --batch-size B        examples per micro-batch (1)
-          --grad-accum G        micro-batches per optimizer step (1)
-          --max-grad-norm N     clip the global gradient norm; 0 disables (1.0)
-          --weight-decay W      AdamW decoupled weight decay (0)
-          --seed S              seed of the LoRA init, shuffling and dropout (0)
+          --batch-size B        examples per micro-batch
+          --grad-accum G        micro-batches per optimizer step
+          --max-grad-norm N     clip the global gradient norm; 0 disables
+          --weight-decay W      AdamW decoupled weight decay
+          --seed S              seed of the LoRA init, shuffling and dropout
           --checkpoint-every K  save a checkpoint every K steps (0: never); a rerun with the same flags resumes from it
+          --threads T           CPU threads
+        Optional:
           --checkpoint-dir D    where checkpoints go (ADAPTER.gguf.checkpoints)
           --init-adapter A      start from an existing LoRA adapter GGUF
-          --threads T           CPU threads (all cores)
           --max-seq-len L       longest allowed example (the model's context length)
 
         Data: one JSON object per line, {"tokens":[...], "mask":[0/1 ...]}; the loss covers the tokens whose mask is 1.
@@ -63,34 +66,33 @@ public static class OptionsParser
         string Required(string name) =>
             values.TryGetValue(name, out var v) && v.Length > 0 ? v : throw new TrainerException($"--{name} is required (see --help)");
 
-        var options = new TrainerOptions
+        string basePath = Required("base"), dataPath = Required("data"), outPath = Required("out");
+        if (!values.ContainsKey("epochs") && !values.ContainsKey("max-steps"))
+            throw new TrainerException("--epochs or --max-steps is required (see --help)");
+        return new TrainerOptions
         {
-            BasePath = Required("base"),
-            DataPath = Required("data"),
-            OutPath = Required("out"),
-        };
-        options = options with
-        {
-            Rank = Int(values, "rank", options.Rank, min: 1),
-            Alpha = (float)Double(values, "alpha", options.Alpha, min: 1e-6), // llama.cpp reads alpha 0 as "scale 1", so 0 would not round-trip
-            Dropout = (float)Double(values, "dropout", options.Dropout, min: 0, max: 0.999),
-            Targets = values.TryGetValue("targets", out var t) ? LoraTargets.Parse(t) : options.Targets,
-            LearningRate = Double(values, "lr", options.LearningRate, min: 0),
-            WarmupSteps = Int(values, "warmup-steps", options.WarmupSteps, min: 0),
-            Epochs = values.ContainsKey("epochs") ? Int(values, "epochs", 1, min: 1) : null,
-            MaxSteps = values.ContainsKey("max-steps") ? Int(values, "max-steps", 1, min: 1) : null,
-            BatchSize = Int(values, "batch-size", options.BatchSize, min: 1),
-            GradAccum = Int(values, "grad-accum", options.GradAccum, min: 1),
-            MaxGradNorm = Double(values, "max-grad-norm", options.MaxGradNorm, min: 0),
-            WeightDecay = Double(values, "weight-decay", options.WeightDecay, min: 0),
-            Seed = Int(values, "seed", options.Seed, min: int.MinValue),
-            CheckpointEvery = Int(values, "checkpoint-every", options.CheckpointEvery, min: 0),
+            BasePath = basePath,
+            DataPath = dataPath,
+            OutPath = outPath,
+            Rank = Int(values, "rank", min: 1),
+            Alpha = (float)Double(values, "alpha", min: 1e-6), // llama.cpp reads alpha 0 as "scale 1", so 0 would not round-trip
+            Dropout = (float)Double(values, "dropout", min: 0, max: 0.999),
+            Targets = LoraTargets.Parse(Required("targets")),
+            LearningRate = Double(values, "lr", min: 0),
+            WarmupSteps = Int(values, "warmup-steps", min: 0),
+            Epochs = values.ContainsKey("epochs") ? Int(values, "epochs", min: 1) : null,
+            MaxSteps = values.ContainsKey("max-steps") ? Int(values, "max-steps", min: 1) : null,
+            BatchSize = Int(values, "batch-size", min: 1),
+            GradAccum = Int(values, "grad-accum", min: 1),
+            MaxGradNorm = Double(values, "max-grad-norm", min: 0),
+            WeightDecay = Double(values, "weight-decay", min: 0),
+            Seed = Int(values, "seed", min: int.MinValue),
+            CheckpointEvery = Int(values, "checkpoint-every", min: 0),
             CheckpointDir = values.GetValueOrDefault("checkpoint-dir"),
             InitAdapter = values.GetValueOrDefault("init-adapter"),
-            Threads = Int(values, "threads", options.Threads, min: 1),
-            MaxSeqLen = values.ContainsKey("max-seq-len") ? Int(values, "max-seq-len", 0, min: 2) : null,
+            Threads = Int(values, "threads", min: 1),
+            MaxSeqLen = values.ContainsKey("max-seq-len") ? Int(values, "max-seq-len", min: 2) : null,
         };
-        return options;
     }
 
     private static readonly HashSet<string> Known =
@@ -100,18 +102,18 @@ public static class OptionsParser
         "init-adapter", "threads", "max-seq-len",
     ];
 
-    private static int Int(Dictionary<string, string> values, string name, int fallback, int min)
+    private static int Int(Dictionary<string, string> values, string name, int min)
     {
-        if (!values.TryGetValue(name, out var text)) return fallback;
+        if (!values.TryGetValue(name, out var text)) throw new TrainerException($"--{name} is required (see --help)");
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v))
             throw new TrainerException($"--{name} '{text}' is not an integer");
         if (v < min) throw new TrainerException($"--{name} must be at least {min} (got {v})");
         return v;
     }
 
-    private static double Double(Dictionary<string, string> values, string name, double fallback, double min, double max = double.MaxValue)
+    private static double Double(Dictionary<string, string> values, string name, double min, double max = double.MaxValue)
     {
-        if (!values.TryGetValue(name, out var text)) return fallback;
+        if (!values.TryGetValue(name, out var text)) throw new TrainerException($"--{name} is required (see --help)");
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
             throw new TrainerException($"--{name} '{text}' is not a number");
         if (v < min || v > max) throw new TrainerException($"--{name} must be between {min} and {max} (got {text})");

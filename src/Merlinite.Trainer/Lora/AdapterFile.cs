@@ -13,14 +13,20 @@ public static class AdapterFile
 {
     private const string AlphaKey = "adapter.lora.alpha";
 
+    /// <summary>Training's outcome, kept in the adapter so that whoever finds the file can tell how it was made
+    /// (llama.cpp ignores the keys).</summary>
+    public const string StepsKey = "merlinite.training.steps", LossKey = "merlinite.training.final_loss";
+
     /// <summary>Writes the model's adapters to <paramref name="path"/> atomically (temporary file, then rename).</summary>
-    public static void Write(string path, IReadOnlyList<LoraAdapter> adapters, float alpha)
+    public static void Write(string path, IReadOnlyList<LoraAdapter> adapters, float alpha, int steps, double finalLoss)
     {
         var writer = new GgufWriter();
         writer.AddString("general.architecture", "llama");
         writer.AddString("general.type", "adapter");
         writer.AddString("adapter.type", "lora");
         writer.AddFloat32(AlphaKey, alpha);
+        writer.AddUInt32(StepsKey, (uint)steps);
+        writer.AddFloat64(LossKey, finalLoss);
         foreach (var adapter in adapters)
         {
             writer.AddTensor(adapter.NameA, TensorData.GgmlShape(adapter.A), GgmlType.F32, TensorData.ToArray(adapter.A));

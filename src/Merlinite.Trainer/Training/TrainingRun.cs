@@ -48,7 +48,7 @@ public static class TrainingRun
                 progress.Checkpoint(step + 1, Checkpoint.Save(o.ResolvedCheckpointDir, fingerprint, state, adapters, optimizer));
         }
 
-        AdapterFile.Write(o.OutPath, adapters, o.Alpha);
+        AdapterFile.Write(o.OutPath, adapters, o.Alpha, plan.TotalSteps, state.LastLoss);
         progress.Done(Path.GetFullPath(o.OutPath), state.LastLoss, plan.TotalSteps);
         return state.LastLoss;
     }

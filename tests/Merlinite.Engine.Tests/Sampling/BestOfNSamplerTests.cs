@@ -14,7 +14,7 @@ public class BestOfNSamplerTests(TinyModels models)
     {
         using var m = LoadedModel.Load(new ModelLoadOptions
         {
-            Path = path ?? models.Mistral, ContextSize = ctx, Threads = 1, ExactAttention = exact,
+            Model = new(path ?? models.Mistral), Runtime = new() { Context = ctx, Threads = 1, FastAttention = !exact },
             Sequences = BestOfNSampler.SequencesFor(parallel),
         });
         var requests = Enumerable.Range(0, prompts)
@@ -106,7 +106,7 @@ public class BestOfNSamplerTests(TinyModels models)
     [Fact]
     public void A_sample_that_reaches_the_end_of_the_context_says_so()
     {
-        using var m = LoadedModel.Load(new ModelLoadOptions { Path = models.Mistral, ContextSize = 256, Threads = 1, Sequences = 3 });
+        using var m = LoadedModel.Load(new ModelLoadOptions { Model = new(models.Mistral), Runtime = new() { Context = 256, Threads = 1, FastAttention = true }, Sequences = 3 });
         var prompt = m.TokenizePrompt(string.Join(" ", Enumerable.Repeat("word", 400)))[..250];
         var results = new List<PromptSamples>();
         new BestOfNSampler(m, new BestOfNOptions { Sampling = Hot with { MaxTokens = 100 }, N = 2, IgnoreEndOfGeneration = true })
@@ -121,11 +121,11 @@ public class BestOfNSamplerTests(TinyModels models)
     [Fact]
     public void A_prompt_longer_than_the_context_is_refused_by_name()
     {
-        using var m = LoadedModel.Load(new ModelLoadOptions { Path = models.Mistral, ContextSize = 256, Threads = 1, Sequences = 2 });
+        using var m = LoadedModel.Load(new ModelLoadOptions { Model = new(models.Mistral), Runtime = new() { Context = 256, Threads = 1, FastAttention = true }, Sequences = 2 });
         var prompt = m.TokenizePrompt(string.Join(" ", Enumerable.Repeat("word", 400)));
-        var e = Assert.Throws<ArgumentException>(() =>
+        var e = Assert.Throws<Settings.SettingException>(() =>
             new BestOfNSampler(m, new BestOfNOptions { Sampling = Hot }).Run([new SampleRequest("too-long", prompt)], _ => { }, null, default));
         Assert.Contains("too-long", e.Message);
-        Assert.Contains("--ctx", e.Message);
+        Assert.Equal("context", e.Problems[0].Key); // the command line names it --ctx, a recipe sampling.context
     }
 }

@@ -32,7 +32,7 @@ public class ReferenceParityTests(TinyModels models, ITestOutputHelper output)
     ];
 
     private LoadedModel Load(string path) =>
-        LoadedModel.Load(new ModelLoadOptions { Path = path, ContextSize = 512, Threads = 1, Sequences = 4, ExactAttention = true });
+        LoadedModel.Load(new ModelLoadOptions { Model = new(path), Runtime = new() { Context = 512, Threads = 1 }, Sequences = 4 });
 
     private static ScoreItem Item(LoadedModel m, string id, ChatMessage[] prompt, string response)
     {

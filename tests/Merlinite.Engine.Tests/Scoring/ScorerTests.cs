@@ -8,13 +8,13 @@ namespace Merlinite.Engine.Tests.Scoring;
 public class ScorerTests(TinyModels models)
 {
     private LoadedModel Load(int ctx = 1024, int seqs = 8) =>
-        LoadedModel.Load(new ModelLoadOptions { Path = models.Mistral, ContextSize = ctx, Sequences = seqs, Threads = 1 });
+        LoadedModel.Load(new ModelLoadOptions { Model = new(models.Mistral), Runtime = new() { Context = ctx, Threads = 1, FastAttention = true }, Sequences = seqs });
 
     [Fact]
     public void A_token_merged_across_the_prompt_response_boundary_is_scored_once_as_part_of_the_response()
     {
         using var m = Load();
-        var template = new ScoreTemplate(m, ScoreTemplateKind.Raw, appendEos: false);
+        var template = new ScoreTemplate(m, ChatTemplate.Raw, appendEos: false);
         // "hello" is one piece of the synthesized vocabulary: naive concatenation of tokenize("hel") and
         // tokenize("lo world") would score tokens that never occur in tokenize("hello world").
         var item = template.Build("x", [ChatMessage.User("hel")], "lo world");
@@ -30,7 +30,7 @@ public class ScorerTests(TinyModels models)
     public void Merlinite_template_boundary_is_clean_and_eos_is_appended()
     {
         using var m = Load();
-        var template = new ScoreTemplate(m, ScoreTemplateKind.Merlinite, appendEos: true);
+        var template = new ScoreTemplate(m, ChatTemplate.Merlinite, appendEos: true);
         var item = template.Build("x", [ChatMessage.User("sort 3 1 2")], "1 2 3");
         Assert.Equal(m.TokenizePrompt(MerliniteTemplate.Render([ChatMessage.User("sort 3 1 2")])), item.PromptTokens);
         Assert.Equal(m.Vocab.Eos, item.ResponseTokens[^1]);
@@ -47,7 +47,7 @@ public class ScorerTests(TinyModels models)
         var response = m.Vocab.Tokenize(" fine", false, false);
         var results = new Scorer(m, new ScorerOptions()).Score([new ScoreItem("long", prompt, response), new ScoreItem("short", shortPrompt, response)]);
         Assert.False(results[0].Ok);
-        Assert.Contains("--truncate left", results[0].Error);
+        Assert.Contains("truncating the prompt on the left", results[0].Error);
         Assert.True(results[1].Ok);
         Assert.Equal(response.Length, results[1].Count);
 
@@ -60,7 +60,7 @@ public class ScorerTests(TinyModels models)
     public void Top_k_alternatives_are_sorted_and_consistent_with_the_scored_token()
     {
         using var m = Load();
-        var item = new ScoreTemplate(m, ScoreTemplateKind.Merlinite, true).Build("x", [ChatMessage.User("hello")], "world of numbers");
+        var item = new ScoreTemplate(m, ChatTemplate.Merlinite, true).Build("x", [ChatMessage.User("hello")], "world of numbers");
         var r = new Scorer(m, new ScorerOptions { TopK = 5 }).Score([item])[0];
         foreach (var t in r.Tokens)
         {
@@ -78,7 +78,7 @@ public class ScorerTests(TinyModels models)
     public void Results_come_back_in_input_order_whatever_the_prompt_grouping()
     {
         using var m = Load(seqs: 3);
-        var t = new ScoreTemplate(m, ScoreTemplateKind.Merlinite, true);
+        var t = new ScoreTemplate(m, ChatTemplate.Merlinite, true);
         var items = new[] { ("a", "p1", "x"), ("b", "p2", "y"), ("c", "p1", "z"), ("d", "p1", "w"), ("e", "p2", "v"), ("f", "p1", "u") }
             .Select(x => t.Build(x.Item1, [ChatMessage.User(x.Item2)], x.Item3)).ToList();
         var seen = new List<string>();

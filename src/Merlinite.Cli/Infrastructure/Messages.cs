@@ -1,0 +1,35 @@
+using Merlinite.Engine.Outputs;
+using Merlinite.Engine.Settings;
+
+namespace Merlinite.Cli.Infrastructure;
+
+/// <summary>The Engine's messages about settings and outputs, told in the command line's words (flags).</summary>
+public static class Messages
+{
+    public static string Setting(SettingProblem p)
+    {
+        string text = p.Render(Flags.Of);
+        return text.StartsWith("must", StringComparison.Ordinal) ? $"{Flags.Of(p.Key)} {text}" : $"{Flags.Of(p.Key)}: {text}";
+    }
+
+    public static string Stale(StaleOutputException e)
+    {
+        var o = e.Output;
+        string outFlag = Flags.Of(o.SettingKey);
+        const string restart = "use --restart to recompute it";
+        if (e.Check.Difference is not { } d)
+            return $"{o.Path} exists but nothing records that merlinite {e.Job} made it ({Path.GetFileName(o.MetaPath)} is missing); {restart}, or another {outFlag}";
+        string made = d.Key switch
+        {
+            "job" => $"was written by merlinite {d.Then}, not {d.Now}",
+            Fingerprint.ToolKey => $"was made by merlinite {d.Then}; this is merlinite {d.Now}",
+            Fingerprint.LlamaKey => $"was made with llama.cpp {d.Then}; this is llama.cpp {d.Now}",
+            _ => $"was made with {Flags.Of(d.Key)} {d.Then}, not {d.Now}",
+        };
+        return e.Check.PartialOnly
+            ? $"{o.PartialPath} is an unfinished run that {made}; rerun with the same settings to resume it, {restart} from the start, or use another {outFlag}"
+            : $"{o.Path} {made}; {restart}, or use another {outFlag}";
+    }
+
+    public static string OutputPath(OutputPathException e) => $"{Flags.Of(e.Output.SettingKey)} {e.Output.Path}: {e.Problem}";
+}

@@ -1,0 +1,98 @@
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Data;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Outputs;
+using Merlinite.Engine.Scoring;
+using Merlinite.Engine.Settings;
+
+namespace Merlinite.Engine.Jobs;
+
+/// <summary>Settings of the DPO log-ratio reward, for `merlinite reward` and a recipe's reward section alike.</summary>
+public sealed record RewardSettings
+{
+    /// <summary>β in r = β·[log π_instruct − log π_reference]; 0.1, the usual DPO β.</summary>
+    public double Beta { get; init; } = 0.1;
+    /// <summary>Summed response log-probs, RewardBench's DPO reward; mean divides by the token count (less length bias).</summary>
+    public RewardNorm Norm { get; init; } = RewardNorm.Sum;
+    /// <summary>The instruct (reward) model's own chat template, applied once, so both models score the same token
+    /// ids: how RewardBench, whose 74.7 the Merlinite card cites for this reward, computes it. Merlinite's template
+    /// stays available for reward models that were tuned on it.</summary>
+    public ChatTemplate Template { get; init; } = ChatTemplate.Model;
+    public string? System { get; init; }
+    public ScoringSettings Scoring { get; init; } = new();
+
+    public IEnumerable<SettingProblem?> Problems() => Scoring.Problems().Append(Require.Above("beta", Beta, 0));
+}
+
+/// <summary>
+/// r = β·[log π_instruct(y|x) − log π_reference(y|x)] for every pair of a JSONL file, in three resumable steps that one
+/// model at a time runs, so two 8x7B models never need to be resident together: the instruct model scores every pair
+/// (OUT's .instruct-scores.jsonl), then the reference model (.reference-scores.jsonl), then the rewards are combined
+/// into OUT. Both models score the token ids the instruct model's tokenizer and template produced.
+/// </summary>
+public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string Input, string Out, RewardSettings Settings)
+{
+    public const string Kind = "reward";
+
+    public OutputFile Output => new(Out);
+    public OutputFile InstructScores => new(SidePath("instruct-scores"));
+    public OutputFile ReferenceScores => new(SidePath("reference-scores"));
+
+    public void Validate() => SettingException.ThrowIfAny(Settings.Problems()
+        .Concat(JobSupport.ModelProblems("instruct_model", Instruct)).Concat(JobSupport.ModelProblems("reference_model", Reference))
+        .Append(JobSupport.InputProblem("input", Input)));
+
+    public Fingerprint Fingerprint()
+    {
+        var f = new Fingerprint(Kind).AddModel("instruct_model", Instruct).AddModel("reference_model", Reference)
+            .AddFile("input", Input).Add("beta", Settings.Beta).Add("norm", Settings.Norm.ToString().ToLowerInvariant());
+        return Settings.Scoring.AddTo(f, Settings.Template, Settings.System);
+    }
+
+    /// <summary>What one model's score file depends on: that model, and the tokenizer and template that made the ids.</summary>
+    private Fingerprint ScoresFingerprint(string key, ModelSpec model)
+    {
+        var f = new Fingerprint(ScoreJob.Kind).AddModel(key, model).AddFile("tokenizer", Instruct.Path).AddFile("input", Input);
+        return Settings.Scoring.AddTo(f, Settings.Template, Settings.System);
+    }
+
+    /// <param name="progress">Gets the model being run ("instruct" or "reference") and its progress.</param>
+    public (IReadOnlyList<RewardResult> Rewards, JobResult Result) Run(ReusePolicy policy, Action<string, ScoreProgress>? progress, CancellationToken ct)
+    {
+        Validate();
+        var (output, instructOut, referenceOut) = (Output, InstructScores, ReferenceScores);
+        foreach (var o in new[] { output, instructOut, referenceOut }) o.EnsureWritable();
+        var pairs = PairFile.ReadScorePairs(Input, Settings.Template.SystemPrompt(Settings.System));
+        ModelFiles.CheckModel(Instruct.Path, "instruct_model");
+        ModelFiles.CheckModel(Reference.Path, "reference_model");
+        VocabularyFingerprint.EnsureSame(Instruct.Path, Reference.Path);
+        if (output.Prepare(Fingerprint(), policy)) return (RewardFile.Read(Out), new JobResult(UpToDate: true));
+
+        IReadOnlyList<ScoreItem> items;
+        using (var tokenizer = LoadedModel.LoadVocabulary(Instruct.Path, "instruct_model"))
+        {
+            var template = new ScoreTemplate(tokenizer, Settings.Template, Settings.Scoring.AppendsEos(Settings.Template));
+            items = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
+        }
+        Score(instructOut, "instruct_model", Instruct, items, policy, p => progress?.Invoke("instruct", p), ct);
+        Score(referenceOut, "reference_model", Reference, items, policy, p => progress?.Invoke("reference", p), ct);
+
+        var byInstruct = ScoreJson.ReadSummaries(instructOut.Path);
+        var byReference = ScoreJson.ReadSummaries(referenceOut.Path);
+        var results = items.Select(i => RewardResult.Combine(i.Id, byInstruct[i.Id], byReference[i.Id], Settings.Beta, Settings.Norm)).ToList();
+        AtomicFile.WriteAllLines(Out, results.Select(RewardFile.Format));
+        return (results, new JobResult(false, 2L * items.Sum(i => (long)i.ResponseTokens.Length)));
+    }
+
+    private void Score(OutputFile output, string key, ModelSpec model, IReadOnlyList<ScoreItem> items, ReusePolicy policy,
+        Action<ScoreProgress> progress, CancellationToken ct)
+    {
+        if (output.Prepare(ScoresFingerprint(key, model), policy)) return;
+        var s = Settings.Scoring;
+        using var loaded = LoadedModel.Load(new ModelLoadOptions { Model = model, Runtime = s.Runtime, Sequences = s.Parallel, BatchSize = s.Batch }, key);
+        ScoreFileRunner.Run(loaded, new ScorerOptions { Truncate = s.Truncate }, items, output, withTokens: false, progress, ct);
+    }
+
+    private string SidePath(string what) =>
+        (Out.EndsWith(".jsonl", StringComparison.Ordinal) ? Out[..^".jsonl".Length] : Out) + $".{what}.jsonl";
+}

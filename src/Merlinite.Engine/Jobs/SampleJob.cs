@@ -1,0 +1,74 @@
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Data;
+using Merlinite.Engine.Generation;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Outputs;
+using Merlinite.Engine.Sampling;
+using Merlinite.Engine.Settings;
+
+namespace Merlinite.Engine.Jobs;
+
+/// <summary>Best-of-N sampling settings: one type, one default and one check each, for `merlinite sample` and a
+/// recipe's sampling section alike.</summary>
+public sealed record SampleSettings
+{
+    /// <summary>Samples per prompt, the N of best-of-N (8: the common rejection-sampling setting).</summary>
+    public int N { get; init; } = 8;
+    public SamplingOptions Sampler { get; init; } = new();
+    /// <summary>Strings that end a sample; they are cut from its text.</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+    /// <summary>Samples decoded together by one llama_decode (16 keeps a CPU's and a small GPU's matmuls busy).</summary>
+    public int Parallel { get; init; } = 16;
+    public ChatTemplate Template { get; init; } = ChatTemplate.Merlinite;
+    /// <summary>System prompt for plain "prompt" lines; null: the template's default (<see cref="ChatTemplates.SystemPrompt"/>).</summary>
+    public string? System { get; init; }
+    public RuntimeSettings Runtime { get; init; } = new();
+
+    public IEnumerable<SettingProblem?> Problems()
+    {
+        yield return Require.Between("n", N, 1, 255);
+        yield return Require.Between("parallel", Parallel, 1, 255);
+        foreach (var p in Sampler.Problems()) yield return p;
+        foreach (var p in Runtime.Problems()) yield return p;
+        // llama.cpp needs one context cell per sequence (the samples plus the one holding the shared prompt).
+        if (Runtime.Context > 0 && Runtime.Context < BestOfNSampler.SequencesFor(Parallel))
+            yield return new SettingProblem("context", $"the context ({Runtime.Context} tokens) must hold at least {{parallel}} + 1 = {BestOfNSampler.SequencesFor(Parallel)} tokens, one per sequence");
+    }
+}
+
+/// <summary>Samples every prompt of a JSONL file into a resumable sample file (<see cref="SampleFile"/>).</summary>
+public sealed record SampleJob(ModelSpec Model, string Input, string Out, SampleSettings Settings)
+{
+    public const string Kind = "sample";
+
+    public OutputFile Output => new(Out);
+
+    public void Validate() => SettingException.ThrowIfAny(Settings.Problems().Concat(JobSupport.ModelProblems("model", Model))
+        .Append(JobSupport.InputProblem("input", Input)));
+
+    public Fingerprint Fingerprint()
+    {
+        var s = Settings;
+        var f = new Fingerprint(Kind).AddModel("model", Model).AddFile("input", Input).Add("n", s.N);
+        s.Sampler.AddTo(f);
+        return f.Add("stop", s.Stop).Add("parallel", s.Parallel).Add("template", s.Template.Name())
+            .Add("system", s.Template.SystemPrompt(s.System)).AddRuntime(s.Runtime);
+    }
+
+    public JobResult Run(ReusePolicy policy, Action<SampleProgress>? progress, CancellationToken ct)
+    {
+        Validate();
+        var output = Output;
+        output.EnsureWritable();
+        JobSupport.CheckFiles("model", Model);
+        var items = PromptFile.Read(Input, Settings.Template.SystemPrompt(Settings.System));
+        if (output.Prepare(Fingerprint(), policy)) return new JobResult(UpToDate: true);
+        using var model = LoadedModel.Load(new ModelLoadOptions
+        {
+            Model = Model, Runtime = Settings.Runtime,
+            Sequences = BestOfNSampler.SequencesFor(Settings.Parallel), BatchSize = Math.Max(512, Settings.Parallel),
+        });
+        var options = new BestOfNOptions { Sampling = Settings.Sampler, N = Settings.N, Stops = Settings.Stop };
+        return new JobResult(false, SampleFileRunner.Run(model, options, items, new PromptRenderer(model, Settings.Template), output, progress, ct));
+    }
+}

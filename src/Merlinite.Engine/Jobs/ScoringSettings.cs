@@ -1,0 +1,53 @@
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Outputs;
+using Merlinite.Engine.Scoring;
+using Merlinite.Engine.Settings;
+
+namespace Merlinite.Engine.Jobs;
+
+/// <summary>How responses are scored (teacher-forced log-probs): shared by score and reward.</summary>
+public sealed record ScoringSettings
+{
+    /// <summary>Score the end-of-generation token after each response (Merlinite closes turns with &lt;|endoftext|&gt;,
+    /// and RewardBench appends EOS), so the score also judges where an answer stops. Never with the raw template.</summary>
+    public bool Eos { get; init; } = true;
+    public TruncatePolicy Truncate { get; init; } = TruncatePolicy.None;
+    /// <summary>Sequences scored together; responses that share a prompt share its KV cells.</summary>
+    public int Parallel { get; init; } = 16;
+    /// <summary>Tokens per llama_decode call (2048 fills a GPU's batch; on a CPU any value above ~512 performs alike).</summary>
+    public int Batch { get; init; } = 2048;
+    public RuntimeSettings Runtime { get; init; } = new();
+
+    public bool AppendsEos(ChatTemplate template) => Eos && template != ChatTemplate.Raw;
+
+    public IEnumerable<SettingProblem?> Problems()
+    {
+        yield return Require.Between("parallel", Parallel, 1, 255);
+        yield return Require.AtLeast("batch", Batch, 1);
+        if (Batch >= 1 && Batch < Parallel) yield return new SettingProblem("batch", $"must be at least {{parallel}} ({Parallel}): one row per sequence (got {Batch})");
+        foreach (var p in Runtime.Problems()) yield return p;
+        if (Runtime.Context > 0 && Runtime.Context < Parallel)
+            yield return new SettingProblem("context", $"the context ({Runtime.Context} tokens) must hold at least {{parallel}} = {Parallel} tokens, one per sequence");
+    }
+
+    public Fingerprint AddTo(Fingerprint f, ChatTemplate template, string? system) => f
+        .Add("template", template.Name()).Add("system", template.SystemPrompt(system)).Add("eos", AppendsEos(template))
+        .Add("truncate", Truncate.ToString().ToLowerInvariant()).Add("parallel", Parallel).Add("batch", Batch).AddRuntime(Runtime);
+}
+
+/// <summary>Settings of `merlinite score`.</summary>
+public sealed record ScoreSettings
+{
+    /// <summary>Merlinite's format: score is mostly asked what the policy thinks of a text, and the policy reads
+    /// Merlinite's template.</summary>
+    public ChatTemplate Template { get; init; } = ChatTemplate.Merlinite;
+    public string? System { get; init; }
+    /// <summary>The most likely alternatives reported per response token (OpenAI's top_logprobs).</summary>
+    public int TopLogprobs { get; init; }
+    /// <summary>Write every token with its log-prob, not only the sums.</summary>
+    public bool Tokens { get; init; } = true;
+    public ScoringSettings Scoring { get; init; } = new();
+
+    public IEnumerable<SettingProblem?> Problems() =>
+        Scoring.Problems().Append(Require.Between("top_logprobs", TopLogprobs, 0, 100));
+}

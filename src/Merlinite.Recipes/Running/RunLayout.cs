@@ -1,0 +1,32 @@
+namespace Merlinite.Recipes.Running;
+
+/// <summary>Where every file of a run lives: the one place that knows the run directory's layout.</summary>
+public sealed record RunLayout(string Dir)
+{
+    public string Manifest => Path.Combine(Dir, "manifest.json");
+    public string ReportJson => Path.Combine(Dir, "report.json");
+    public string ReportMarkdown => Path.Combine(Dir, "report.md");
+    public string RewardChart => Path.Combine(Dir, "reward.svg");
+    /// <summary>The peak round's policy merged into one GGUF (output.merge).</summary>
+    public string Result => Path.Combine(Dir, "result.gguf");
+    /// <summary>The held-out prompts, drawn once for every round's evaluation.</summary>
+    public string HeldOut => Path.Combine(Dir, "held-out.jsonl");
+
+    public string Round(int round) => Path.Combine(Dir, $"round-{round}");
+    /// <summary>The prompts drawn for the round.</summary>
+    public string Prompts(int round) => Path.Combine(Round(round), "prompts.jsonl");
+    public string Samples(int round) => Path.Combine(Round(round), "samples.jsonl");
+    public string Rewards(int round) => Path.Combine(Round(round), "rewards.jsonl");
+    public string Winners(int round) => Path.Combine(Round(round), "winners.jsonl");
+    /// <summary>Greedy replies of the round's policy to the held-out prompts.</summary>
+    public string Eval(int round) => Path.Combine(Round(round), "eval.jsonl");
+    /// <summary>The adapter trained after the round: the policy of the next round.</summary>
+    public string Adapter(int round) => Path.Combine(Round(round), "adapter.gguf");
+
+    /// <summary>The adapter of round r's policy: the recipe's start adapter (or none) for round 0, else the one
+    /// trained after round r-1.</summary>
+    public string? PolicyAdapter(int round, string? startAdapter) => round == 0 ? startAdapter : Adapter(round - 1);
+
+    /// <summary>A path as the run's files name it (relative to the run directory).</summary>
+    public string Relative(string path) => Path.GetRelativePath(Dir, path);
+}

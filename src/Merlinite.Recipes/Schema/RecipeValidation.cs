@@ -1,0 +1,58 @@
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Data;
+using Merlinite.Engine.Settings;
+using Merlinite.Recipes.Running;
+using YamlDotNet.Core;
+
+namespace Merlinite.Recipes.Schema;
+
+/// <summary>
+/// The checks that need a whole recipe: every section's settings checked by the same code the command line runs
+/// (each problem placed at its key's line and column), and the prompt files read, so a broken or too small prompt file
+/// is refused before anything runs.
+/// </summary>
+public static class RecipeValidation
+{
+    public static IEnumerable<RecipeProblem> Problems(Recipe r, CheckContext c)
+    {
+        var sections = new (string Section, IEnumerable<SettingProblem?> Problems)[]
+        {
+            ("prompts", r.Prompts.Problems()),
+            ("rounds", r.Rounds.Problems()),
+            ("sampling", r.Sampling.Problems()),
+            ("reward", r.Reward.Problems()),
+            ("selection", r.Selection.Problems()),
+            ("sft", r.Sft.Train.Problems()),
+            ("eval", r.Eval.Problems()),
+            ("models.policy", [Require.AtLeast("gpu_layers", r.Policy.GpuLayers, -1)]),
+            ("models.instruct", [Require.AtLeast("gpu_layers", r.Instruct.GpuLayers, -1)]),
+            ("models.reference", [Require.AtLeast("gpu_layers", r.Reference.GpuLayers, -1)]),
+        };
+        foreach (var (section, problems) in sections)
+            foreach (var p in problems.OfType<SettingProblem>())
+                yield return At(c, $"{section}.{p.Key}", section, $"'{section}.{p.Key}': {p.Render(k => $"{section}.{k}")}");
+    }
+
+    /// <summary>Reads the prompt files as a run will, and checks that they hold enough prompts.</summary>
+    public static IEnumerable<RecipeProblem> PromptProblems(Recipe r, CheckContext c)
+    {
+        PromptPool pool;
+        try { pool = PromptPool.Load(r.Prompts, r.Sampling.Template.SystemPrompt(r.Prompts.System)); }
+        catch (Exception e) when (e is InputFormatException or IOException)
+        {
+            return [At(c, "prompts.files", "prompts", $"'prompts.files': {e.Message}")];
+        }
+        int total = pool.HeldOut.Count + pool.Train.Count;
+        if (total - r.Prompts.HeldOut < r.Prompts.PerRound || total < r.Prompts.HeldOut)
+            return [At(c, "prompts", "prompts",
+                $"the prompt files hold {total} prompts; {r.Prompts.HeldOut} held out leaves {Math.Max(total - r.Prompts.HeldOut, 0)}, fewer than per_round = {r.Prompts.PerRound}")];
+        return [];
+    }
+
+    /// <summary>A problem at <paramref name="path"/>'s value, or at its section when the key was not written.</summary>
+    private static RecipeProblem At(CheckContext c, string path, string section, string message)
+    {
+        var mark = c.Positions.TryGetValue(path, out var m) ? m : c.Positions.TryGetValue(section, out var s) ? s : Mark.Empty;
+        return new RecipeProblem(c.File, Math.Max(1, mark.Line), Math.Max(1, mark.Column), message);
+    }
+}
