@@ -115,3 +115,26 @@ public sealed class TrainCliTests : IDisposable
         Assert.Contains("empty.jsonl", r.Stderr);
     }
 }
+
+/// <summary>Training values are checked before any work: nothing is tokenized, no file appears beside the output.</summary>
+public sealed class TrainValueCheckTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData("--lr", "-1", "--lr must be greater than 0 (got -1)")]
+    [InlineData("--lr", "0", "--lr must be greater than 0 (got 0)")]
+    [InlineData("--epochs", "0", "--epochs must be at least 1 (got 0)")]
+    public void A_value_that_cannot_work_exits_2_before_tokenizing(string flag, string value, string message)
+    {
+        string model = _dir.File("m.gguf"), data = _dir.File("d.jsonl");
+        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "1", "--out", model).ExitCode);
+        File.WriteAllText(data, "{\"id\":\"a\",\"prompt\":\"x\",\"response\":\"y\"}\n");
+        var r = MerliniteBinary.Run("train", "-m", model, "-i", data, "-o", _dir.File("out/a.gguf"), flag, value);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+        Assert.False(Directory.Exists(_dir.File("out")) && Directory.EnumerateFileSystemEntries(_dir.File("out")).Any(), "something was written beside the output");
+    }
+}

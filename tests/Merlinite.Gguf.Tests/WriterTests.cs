@@ -22,6 +22,18 @@ public class WriterTests
     }
 
     [Fact]
+    public void The_partial_file_has_one_fixed_name_so_a_write_killed_midway_is_replaced_not_piled_up()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("m.gguf");
+        // What a SIGKILL during a write leaves behind: the partial file, under the one name every write uses.
+        File.WriteAllBytes(path + ".partial", new byte[12345]);
+        Samples.SmallModel().Write(path);
+        Assert.Equal(["m.gguf"], dir.Entries());
+        Assert.Equal(Samples.ToBytes(Samples.SmallModel()), File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void A_failing_row_callback_leaves_no_file_and_no_temporary_file()
     {
         using var dir = new TempDirectory();

@@ -12,7 +12,9 @@ public static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            // One line: the error that names what the user typed (System.CommandLine reports a mistake once per token).
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            Console.Error.WriteLine($"error: {error.Message}");
             Console.Error.WriteLine($"See '{CommandPath(parse)} --help'.");
             return ExitCodes.UsageError;
         }

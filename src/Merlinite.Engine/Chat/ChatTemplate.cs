@@ -44,11 +44,11 @@ public sealed class PromptRenderer
 
     public PromptRenderer(LoadedModel model, ChatTemplate template)
     {
-        _template = template;
         _modelTemplate = template == ChatTemplate.Model
             ? model.Model.GetChatTemplate() ?? throw new Settings.SettingException("template",
                 $"{model.Options.Path} has no chat template of its own (tokenizer.chat_template); use template merlinite or raw")
             : null;
+        _template = _modelTemplate is not null && MerliniteTemplate.Matches(_modelTemplate) ? ChatTemplate.Merlinite : template;
     }
 
     public string Render(IReadOnlyList<ChatMessage> messages) => _template switch

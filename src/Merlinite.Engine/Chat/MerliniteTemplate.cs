@@ -19,6 +19,18 @@ public static class MerliniteTemplate
         "You carefully follow instructions. You are helpful and harmless and you follow ethical guidelines " +
         "and promote positive behavior.";
 
+    /// <summary>
+    /// Whether a model's own (Jinja) chat template is Merlinite's format: its three role tags and &lt;|endoftext|&gt;,
+    /// and none of the markers of the formats that share those tags (ChatGLM's [gMASK], Phi-3's &lt;|end|&gt;,
+    /// Falcon 3's &lt;/s&gt;). llama.cpp's template detection takes such a template for GLM-Edge and drops its
+    /// newlines, so "the model's template" of a Merlinite model is rendered here instead.
+    /// </summary>
+    public static bool Matches(string jinja) =>
+        jinja.Contains(SystemTag, StringComparison.Ordinal) && jinja.Contains(UserTag, StringComparison.Ordinal)
+        && jinja.Contains(AssistantTag, StringComparison.Ordinal) && jinja.Contains(EndOfText, StringComparison.Ordinal)
+        && !jinja.Contains("[gMASK]", StringComparison.Ordinal) && !jinja.Contains("<|end|>", StringComparison.Ordinal)
+        && !jinja.Contains("</s>", StringComparison.Ordinal);
+
     /// <param name="addGenerationPrompt">End with the assistant tag so the model writes the next reply.</param>
     public static string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {

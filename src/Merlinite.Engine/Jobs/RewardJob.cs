@@ -67,7 +67,12 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
         ModelFiles.CheckModel(Reference.Path, "reference_model");
         VocabularyFingerprint.EnsureSame(Instruct.Path, Reference.Path);
         if (output.Prepare(Fingerprint(), policy)) return (RewardFile.Read(Out), new JobResult(UpToDate: true));
+        return output.Guard(() => Work(policy, instructOut, referenceOut, pairs, progress, ct));
+    }
 
+    private (IReadOnlyList<RewardResult>, JobResult) Work(ReusePolicy policy, OutputFile instructOut, OutputFile referenceOut,
+        IReadOnlyList<ScorePair> pairs, Action<string, ScoreProgress>? progress, CancellationToken ct)
+    {
         IReadOnlyList<ScoreItem> items;
         using (var tokenizer = LoadedModel.LoadVocabulary(Instruct.Path, "instruct_model"))
         {
@@ -81,16 +86,20 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
         var byReference = ScoreJson.ReadSummaries(referenceOut.Path);
         var results = items.Select(i => RewardResult.Combine(i.Id, byInstruct[i.Id], byReference[i.Id], Settings.Beta, Settings.Norm)).ToList();
         AtomicFile.WriteAllLines(Out, results.Select(RewardFile.Format));
-        return (results, new JobResult(false, 2L * items.Sum(i => (long)i.ResponseTokens.Length)));
+        return ((IReadOnlyList<RewardResult>)results, new JobResult(false, 2L * items.Sum(i => (long)i.ResponseTokens.Length)));
     }
 
     private void Score(OutputFile output, string key, ModelSpec model, IReadOnlyList<ScoreItem> items, ReusePolicy policy,
         Action<ScoreProgress> progress, CancellationToken ct)
     {
         if (output.Prepare(ScoresFingerprint(key, model), policy)) return;
-        var s = Settings.Scoring;
-        using var loaded = LoadedModel.Load(new ModelLoadOptions { Model = model, Runtime = s.Runtime, Sequences = s.Parallel, BatchSize = s.Batch }, key);
-        ScoreFileRunner.Run(loaded, new ScorerOptions { Truncate = s.Truncate }, items, output, withTokens: false, progress, ct);
+        output.Guard(() =>
+        {
+            var s = Settings.Scoring;
+            using var loaded = LoadedModel.Load(new ModelLoadOptions { Model = model, Runtime = s.Runtime, Sequences = s.Parallel, BatchSize = s.Batch }, key);
+            ScoreFileRunner.Run(loaded, new ScorerOptions { Truncate = s.Truncate }, items, output, withTokens: false, progress, ct);
+            return 0;
+        });
     }
 
     private string SidePath(string what) =>

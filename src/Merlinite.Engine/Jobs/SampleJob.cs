@@ -31,7 +31,7 @@ public sealed record SampleSettings
         foreach (var p in Sampler.Problems()) yield return p;
         foreach (var p in Runtime.Problems()) yield return p;
         // llama.cpp needs one context cell per sequence (the samples plus the one holding the shared prompt).
-        if (Runtime.Context > 0 && Runtime.Context < BestOfNSampler.SequencesFor(Parallel))
+        if (Runtime.Context >= 16 && Parallel is >= 1 and <= 255 && Runtime.Context < BestOfNSampler.SequencesFor(Parallel))
             yield return new SettingProblem("context", $"the context ({Runtime.Context} tokens) must hold at least {{parallel}} + 1 = {BestOfNSampler.SequencesFor(Parallel)} tokens, one per sequence");
     }
 }
@@ -63,12 +63,15 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
         JobSupport.CheckFiles("model", Model);
         var items = PromptFile.Read(Input, Settings.Template.SystemPrompt(Settings.System));
         if (output.Prepare(Fingerprint(), policy)) return new JobResult(UpToDate: true);
-        using var model = LoadedModel.Load(new ModelLoadOptions
+        return output.Guard(() =>
         {
-            Model = Model, Runtime = Settings.Runtime,
-            Sequences = BestOfNSampler.SequencesFor(Settings.Parallel), BatchSize = Math.Max(512, Settings.Parallel),
+            using var model = LoadedModel.Load(new ModelLoadOptions
+            {
+                Model = Model, Runtime = Settings.Runtime,
+                Sequences = BestOfNSampler.SequencesFor(Settings.Parallel), BatchSize = Math.Max(512, Settings.Parallel),
+            });
+            var options = new BestOfNOptions { Sampling = Settings.Sampler, N = Settings.N, Stops = Settings.Stop };
+            return new JobResult(false, SampleFileRunner.Run(model, options, items, new PromptRenderer(model, Settings.Template), output, progress, ct));
         });
-        var options = new BestOfNOptions { Sampling = Settings.Sampler, N = Settings.N, Stops = Settings.Stop };
-        return new JobResult(false, SampleFileRunner.Run(model, options, items, new PromptRenderer(model, Settings.Template), output, progress, ct));
     }
 }

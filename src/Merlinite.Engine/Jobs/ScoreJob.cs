@@ -33,12 +33,15 @@ public sealed record ScoreJob(ModelSpec Model, string Input, string Out, ScoreSe
         JobSupport.CheckFiles("model", Model);
         var pairs = PairFile.ReadScorePairs(Input, Settings.Template.SystemPrompt(Settings.System));
         if (output.Prepare(Fingerprint(), policy)) return new JobResult(UpToDate: true);
-        var s = Settings.Scoring;
-        using var model = LoadedModel.Load(new ModelLoadOptions { Model = Model, Runtime = s.Runtime, Sequences = s.Parallel, BatchSize = s.Batch });
-        var template = new ScoreTemplate(model, Settings.Template, s.AppendsEos(Settings.Template));
-        var items = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
-        var options = new ScorerOptions { TopK = Settings.TopLogprobs, Truncate = s.Truncate };
-        ScoreFileRunner.Run(model, options, items, output, Settings.Tokens, progress, ct);
-        return new JobResult(false, items.Sum(i => (long)i.ResponseTokens.Length));
+        return output.Guard(() =>
+        {
+            var s = Settings.Scoring;
+            using var model = LoadedModel.Load(new ModelLoadOptions { Model = Model, Runtime = s.Runtime, Sequences = s.Parallel, BatchSize = s.Batch });
+            var template = new ScoreTemplate(model, Settings.Template, s.AppendsEos(Settings.Template));
+            var items = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
+            var options = new ScorerOptions { TopK = Settings.TopLogprobs, Truncate = s.Truncate };
+            ScoreFileRunner.Run(model, options, items, output, Settings.Tokens, progress, ct);
+            return new JobResult(false, items.Sum(i => (long)i.ResponseTokens.Length));
+        });
     }
 }

@@ -24,9 +24,9 @@ public sealed record ScoringSettings
     {
         yield return Require.Between("parallel", Parallel, 1, 255);
         yield return Require.AtLeast("batch", Batch, 1);
-        if (Batch >= 1 && Batch < Parallel) yield return new SettingProblem("batch", $"must be at least {{parallel}} ({Parallel}): one row per sequence (got {Batch})");
+        if (Batch >= 1 && Parallel is >= 1 and <= 255 && Batch < Parallel) yield return new SettingProblem("batch", $"must be at least {{parallel}} ({Parallel}): one row per sequence (got {Batch})");
         foreach (var p in Runtime.Problems()) yield return p;
-        if (Runtime.Context > 0 && Runtime.Context < Parallel)
+        if (Runtime.Context >= 16 && Parallel is >= 1 and <= 255 && Runtime.Context < Parallel)
             yield return new SettingProblem("context", $"the context ({Runtime.Context} tokens) must hold at least {{parallel}} = {Parallel} tokens, one per sequence");
     }
 

@@ -109,8 +109,16 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         var pairs = Inputs.SelectMany(f => PairFile.ReadScorePairs(f, Settings.Template.SystemPrompt(Settings.System))).ToList();
         if (output.Prepare(Fingerprint(), policy)) return ReadSummary(Out) with { UpToDate = true };
 
-        using (var vocabulary = LoadedModel.LoadVocabulary(Model))
-            SftTokenizer.Write(vocabulary, pairs, Settings.Template, Settings.MaxSeqLen ?? TrainingContext(Model), TokensPath);
+        // Tokenizing first (a too-long example is refused here) and only then writing the trainer's input, so a refused
+        // run leaves nothing.
+        List<string> lines;
+        try
+        {
+            using var vocabulary = LoadedModel.LoadVocabulary(Model);
+            lines = SftTokenizer.Lines(vocabulary, pairs, Settings.Template, Settings.MaxSeqLen ?? TrainingContext(Model));
+        }
+        catch { output.ForgetIfUnstarted(); throw; }
+        AtomicFile.WriteAllLines(TokensPath, lines);
         var result = TrainerSidecar.Run(TrainerArguments(), progress, ct);
         output.RemoveWorkingFiles();
         return new TrainSummary(result.Steps, result.FinalLoss);

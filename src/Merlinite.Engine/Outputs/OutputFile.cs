@@ -101,6 +101,21 @@ public sealed class OutputFile
         }
     }
 
+    /// <summary>Removes the record written by <see cref="Prepare"/> when the job failed before writing anything, so a
+    /// refused run leaves nothing behind.</summary>
+    public void ForgetIfUnstarted()
+    {
+        bool started = File.Exists(Path) || File.Exists(PartialPath) || _working.Any(w => File.Exists(w) || Directory.Exists(w));
+        if (!started && File.Exists(MetaPath)) File.Delete(MetaPath);
+    }
+
+    /// <summary>Runs a job's work on a prepared output; if it fails before writing anything, the record goes too.</summary>
+    public T Guard<T>(Func<T> work)
+    {
+        try { return work(); }
+        catch { ForgetIfUnstarted(); throw; }
+    }
+
     /// <summary>Removes the working files of a finished output (they must not outlive a successful run).</summary>
     public void RemoveWorkingFiles()
     {

@@ -14,12 +14,12 @@ namespace Merlinite.Engine.Training;
 /// </summary>
 public static class SftTokenizer
 {
-    /// <returns>The number of trained (mask 1) tokens.</returns>
-    public static long Write(LoadedModel vocabulary, IReadOnlyList<ScorePair> pairs, ChatTemplate template, int maxTokens, string path)
+    /// <summary>The trainer's input lines, one per pair; an example longer than <paramref name="maxTokens"/> or with
+    /// nothing to learn is refused by id.</summary>
+    public static List<string> Lines(LoadedModel vocabulary, IReadOnlyList<ScorePair> pairs, ChatTemplate template, int maxTokens)
     {
         var builder = new ScoreTemplate(vocabulary, template, appendEos: template != ChatTemplate.Raw);
         var lines = new List<string>(pairs.Count);
-        long trained = 0;
         foreach (var pair in pairs)
         {
             var item = builder.Build(pair.Id, pair.Prompt, pair.Response);
@@ -28,10 +28,8 @@ public static class SftTokenizer
                 throw new Settings.SettingException("max_seq_len", $"example '{pair.Id}' is {length} tokens, more than the {maxTokens} allowed (the model's training context, or max_seq_len)");
             if (item.ResponseTokens.Length == 0) throw new InputFormatException($"example '{pair.Id}' has an empty response: nothing to learn");
             lines.Add(Line(item));
-            trained += item.ResponseTokens.Length;
         }
-        Outputs.AtomicFile.WriteAllLines(path, lines);
-        return trained;
+        return lines;
     }
 
     private static string Line(ScoreItem item)
