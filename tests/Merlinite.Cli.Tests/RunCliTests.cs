@@ -122,8 +122,10 @@ public sealed class RunCliTests : IDisposable
         string whole = _dir.File("whole/out"), stopped = _dir.File("stopped/out");
         Assert.Equal(0, MerliniteBinary.Run("run", Recipe("whole"), "-t", "1").ExitCode);
 
-        var psi = new ProcessStartInfo(MerliniteBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "run", Recipe("stopped"), "-t", "1" }) psi.ArgumentList.Add(a);
+        // A background job of a non-interactive shell (how CI often runs tests) inherits SIGINT as ignored, and a process
+        // rightly leaves it so; perl (always on Debian) restores the default disposition a terminal's Ctrl+C would meet.
+        var psi = new ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die", MerliniteBinary.Path, "run", Recipe("stopped"), "-t", "1" }) psi.ArgumentList.Add(a);
         using (var child = Process.Start(psi)!)
         {
             _ = child.StandardOutput.ReadToEndAsync();

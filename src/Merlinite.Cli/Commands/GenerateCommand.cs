@@ -65,17 +65,13 @@ public static class GenerateCommand
 
     private static string ResultLine(string id, GenerationResult r)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        return JsonLines.Format(w =>
         {
-            w.WriteStartObject();
             w.WriteString("id", id);
             w.WriteString("response", r.Text);
             w.WriteString("finish_reason", r.FinishReason.ToWireName());
             w.WriteNumber("prompt_tokens", r.PromptTokens);
             w.WriteNumber("completion_tokens", r.CompletionTokens);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
 }

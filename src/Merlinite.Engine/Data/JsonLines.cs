@@ -56,6 +56,19 @@ public static class JsonLines
         return items;
     }
 
+    /// <summary>One JSON object as a line of text (no newline), written by <paramref name="write"/>.</summary>
+    public static string Format(Action<Utf8JsonWriter> write, bool indented = false)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented }))
+        {
+            w.WriteStartObject();
+            write(w);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
     /// <summary>The "id" (string or number); a missing id becomes the line number.</summary>
     public static string Id(JsonElement root, string where, int lineNo) =>
         !root.TryGetProperty("id", out var id) ? lineNo.ToString(CultureInfo.InvariantCulture)

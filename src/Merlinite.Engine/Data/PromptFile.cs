@@ -41,17 +41,13 @@ public static class PromptFile
 
     public static string Format(PromptItem item)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        return JsonLines.Format(w =>
         {
-            w.WriteStartObject();
             w.WriteString("id", item.Id);
             if (item.Source is not null) w.WriteString("source", item.Source);
             WriteMessages(w, item.Messages);
             if (item.Answer is not null) w.WriteString("answer", item.Answer);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
 
     /// <summary>Writes <c>"messages": [{"role", "content"}]</c>: the layout every file of the tool uses for a conversation.</summary>

@@ -13,10 +13,8 @@ public static class RewardFile
 {
     public static string Format(RewardResult r)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        return JsonLines.Format(w =>
         {
-            w.WriteStartObject();
             w.WriteString("id", r.Id);
             if (r.Error is not null) w.WriteString("error", r.Error);
             else
@@ -26,9 +24,7 @@ public static class RewardFile
                 w.WriteNumber("reference_logprob", r.ReferenceLogProb);
                 w.WriteNumber("count", r.Count);
             }
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
 
     /// <summary>The rewards in file order (each as written, rounded to 6 decimals, so a reread run selects as the first did).</summary>

@@ -18,10 +18,8 @@ public static class SampleFile
 {
     public static string Format(PromptItem item, PromptSamples result)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        return JsonLines.Format(w =>
         {
-            w.WriteStartObject();
             w.WriteString("id", item.Id);
             if (item.Source is not null) w.WriteString("source", item.Source);
             PromptFile.WriteMessages(w, item.Messages);
@@ -38,9 +36,7 @@ public static class SampleFile
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
 
     public static IReadOnlyList<SampledPrompt> Read(string path) => JsonLines.Read(path, Parse);

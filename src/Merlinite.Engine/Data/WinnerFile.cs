@@ -14,16 +14,12 @@ public static class WinnerFile
 {
     public static string Format(Winner w)
     {
-        using var ms = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(ms))
+        return JsonLines.Format(writer =>
         {
-            writer.WriteStartObject();
             writer.WriteString("id", w.PromptId);
             writer.WriteNumber("sample", w.Sample);
             writer.WriteNumber("reward", Math.Round(w.Reward, 6));
             PromptFile.WriteMessages(writer, w.Messages.Append(ChatMessage.Assistant(w.Response)));
-            writer.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
 }

@@ -44,17 +44,13 @@ public sealed record RewardAccuracy(IReadOnlyList<RewardAccuracy.Row> Subsets, R
 
     public string ToJson()
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        return Data.JsonLines.Format(w =>
         {
-            w.WriteStartObject();
             Write(w, "overall", Overall);
             w.WriteStartObject("subsets");
             foreach (var r in Subsets) Write(w, r.Name, r);
             w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+        }, indented: true) + "\n";
     }
 
     private static void Write(Utf8JsonWriter w, string name, Row r)

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Merlinite.Engine.Data;
 using Merlinite.Llama;
 
 namespace Merlinite.Engine.Scoring;
@@ -10,10 +11,8 @@ public static class ScoreJson
     /// <summary><c>{"id", "sum", "mean", "count", "tokens": [{"id", "piece", "logprob", "top"?}]}</c>, or <c>{"id", "error"}</c>.</summary>
     public static string Format(ScoreResult r, LlamaVocab vocab, bool withTokens)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        return JsonLines.Format(w =>
         {
-            w.WriteStartObject();
             w.WriteString("id", r.Id);
             if (!r.Ok)
             {
@@ -43,9 +42,7 @@ public static class ScoreJson
                     w.WriteEndArray();
                 }
             }
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
 
     private static void WriteToken(Utf8JsonWriter w, int token, double logProb, LlamaVocab vocab)

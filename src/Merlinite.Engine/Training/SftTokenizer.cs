@@ -34,10 +34,8 @@ public static class SftTokenizer
 
     private static string Line(ScoreItem item)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        return JsonLines.Format(w =>
         {
-            w.WriteStartObject();
             w.WriteString("id", item.Id);
             w.WriteStartArray("tokens");
             foreach (int t in item.PromptTokens) w.WriteNumberValue(t);
@@ -47,8 +45,6 @@ public static class SftTokenizer
             foreach (int _ in item.PromptTokens) w.WriteNumberValue(0);
             foreach (int _ in item.ResponseTokens) w.WriteNumberValue(1);
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
 }

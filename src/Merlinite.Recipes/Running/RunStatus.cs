@@ -26,13 +26,14 @@ public static class RunStatus
             return [$"no run in {layout.Dir} yet: every phase will be computed"];
         var phases = new RunPhases(recipe, layout, threads: 0);
         var changed = new HashSet<string>(StringComparer.Ordinal);
+        var listed = new HashSet<string>(StringComparer.Ordinal); // the held-out prompts belong to every round's eval
         var lines = new List<string> { $"what a run would do in {layout.Dir}:" };
         for (int round = 0; round <= recipe.Rounds.Max; round++)
         {
             var list = new List<Phase> { phases.Sample(round), phases.Reward(round), phases.Select(round) };
             if (phases.EvaluatesHeldOut) list.Add(phases.Eval(round));
             if (round < recipe.Rounds.Max) list.Add(phases.Train(round));
-            foreach (var step in list.SelectMany(p => p.Steps))
+            foreach (var step in list.SelectMany(p => p.Steps).Where(s => listed.Add(s.Output.Path)))
             {
                 string what = Status(step, changed, layout);
                 if (!what.StartsWith("keep", StringComparison.Ordinal)) changed.Add(step.Output.Path);
@@ -46,7 +47,7 @@ public static class RunStatus
 
     private static string Status(Step step, HashSet<string> changed, RunLayout layout)
     {
-        if (step.Inputs.FirstOrDefault(changed.Contains) is { } input) return $"compute once {layout.Relative(input)} is made";
+        if (step.Inputs.FirstOrDefault(changed.Contains) is { } input) return $"recompute if {layout.Relative(input)} comes out different";
         OutputCheck check;
         try { check = step.Output.Check(step.Fingerprint()); }
         catch (Exception e) when (e is FileNotFoundException or InputFormatException or IOException) { return "compute"; }
