@@ -18,7 +18,7 @@ public static class BenchCommand
         var prompts = new Option<int>("--prompts") { Description = "distinct prompts", DefaultValueFactory = _ => 4 };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "tokens per prompt", DefaultValueFactory = _ => 128 };
         var responseTokens = new Option<int>("--response-tokens") { Description = "tokens per response", DefaultValueFactory = _ => 64 };
-        var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var threads = Flags.Threads();
         var fast = new Option<bool>("--fast-attn") { Description = "F16 KV cache and flash attention (llama.cpp's defaults) instead of the exact default" };
         var reps = new Option<int>("--reps") { Description = "repetitions; the best time of each mode is reported", DefaultValueFactory = _ => 3 };
         var cmd = new Command("score", "Shared-prompt batched scoring vs one pair at a time, log-softmax included, on random token ids.")

@@ -19,7 +19,7 @@ public static class BenchSampleCommand
         var ns = new Option<string>("--n") { Description = "samples per prompt, comma-separated (each is one row)", DefaultValueFactory = _ => "8,16" };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "tokens in the shared prompt", DefaultValueFactory = _ => 128 };
         var genTokens = new Option<int>("--gen-tokens") { Description = "new tokens per sample", DefaultValueFactory = _ => 64 };
-        var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var threads = Flags.Threads();
         var reps = new Option<int>("--reps") { Description = "repetitions; the best time of each mode is reported", DefaultValueFactory = _ => 3 };
         var fast = new Option<bool>("--fast-attn") { Description = "F16 KV cache and flash attention (llama.cpp's defaults, what llama-batched-bench uses) instead of sample's exact default" };
         var single = new Option<bool>("--no-single") { Description = "skip the one-sample-at-a-time baseline" };

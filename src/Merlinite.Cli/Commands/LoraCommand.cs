@@ -16,7 +16,7 @@ public static class LoraCommand
         var lora = Flags.Required<string[]>("lora", "adapter to merge, ADAPTER.gguf[:scale] (repeatable; applied in order)", "ADAPTER[:scale]");
         var output = Flags.Required<FileInfo>("out", "the merged GGUF to write", "M2.gguf");
         var type = new Option<string?>("--type") { Description = $"quantize the merged model to this type ({string.Join(", ", QuantizeCommand.Types.Keys)}); default: keep the base's types (weights in K-quants etc. become f16)" };
-        var threads = new Option<int>("--threads", "-t") { Description = "quantization threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var threads = Flags.Threads("quantization threads (0 = one per core)");
         var cmd = new Command("merge", "Merge LoRA adapters into a base model: W' = W + scale·(alpha/r)·B·A for every adapted weight. The output appears only when complete.")
         {
             baseModel, lora, output, type, threads,

@@ -24,7 +24,7 @@ public static partial class QuantizeCommand
         var output = Flags.Required<FileInfo>("out", "the GGUF file to write", "OUT.gguf");
         var type = new Option<string>("--type") { Description = $"target type: {string.Join(", ", Types.Keys)}", DefaultValueFactory = _ => "q4_k_m", HelpName = "type" };
         type.AcceptOnlyFromAmong([.. Types.Keys]);
-        var threads = new Option<int>("--threads", "-t") { Description = "threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var threads = Flags.Threads("quantization threads (0 = one per core)");
 
         var cmd = new Command("quantize", "Quantize a GGUF model with llama.cpp's quantizer (e.g. F16 -> Q4_K_M). The output appears only when complete.")
         {

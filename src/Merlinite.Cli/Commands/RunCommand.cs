@@ -13,7 +13,7 @@ public static class RunCommand
     {
         var recipe = new Argument<FileInfo>("RECIPE") { Description = "the YAML recipe (see recipes/)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "validate and print the plan (rounds, phases, models, memory per phase) and, for an existing run directory, what a run would keep, resume and recompute, and why; run nothing" };
-        var threads = Flags.Create("threads", "CPU threads for every phase (0 = one per core)", 0, "N");
+        var threads = Flags.Threads("CPU threads for every phase (0 = one per core)");
         var cmd = new Command("run",
             "Run a rejection-sampling recipe: per round sample N answers per prompt, score them with the DPO log-ratio reward, keep " +
             "the best, LoRA-fine-tune the policy on the winners. Works like a build: a rerun keeps every output that is still what the " +

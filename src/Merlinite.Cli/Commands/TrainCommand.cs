@@ -35,7 +35,7 @@ public static class TrainCommand
         var seed = Flags.Create("seed", "initialization, shuffling and dropout seed", D.Seed, "S");
         var checkpointEvery = Flags.Create("checkpoint_every", "save a resumable checkpoint every N steps (0 = never)", D.CheckpointEvery, "N");
         var initAdapter = Flags.Optional<FileInfo?>("init_adapter", "start from this adapter instead of a fresh one", "A.gguf");
-        var threads = Flags.Create("threads", "CPU threads (0 = one per core)", D.Threads, "N");
+        var threads = Flags.Threads();
         var maxSeqLen = Flags.Optional<int?>("max_seq_len", "longest example in tokens (default: the model's training context)", "N");
         var template = ScoringFlags.Template(D.Template, "merlinite (Merlinite's chat template), model (the GGUF's own) or raw (prompt + response as they are)");
         var system = Flags.Optional<string?>("system", "system prompt for plain \"prompt\" lines (default: the Merlinite model card's with --template merlinite; \"\" for none)");

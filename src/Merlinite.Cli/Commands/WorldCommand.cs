@@ -12,7 +12,7 @@ public static class WorldCommand
     private static Command CreateTiny()
     {
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "folder for base.gguf, instruct.gguf and prompts.jsonl", Required = true, HelpName = "DIR" };
-        var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+        var threads = Flags.Threads();
         var seed = new Option<ulong>("--seed") { Description = "seed of the random model and the data", DefaultValueFactory = _ => new TinyWorldOptions().Seed };
         var cmd = new Command("tiny",
             "Synthesize a small random model, pre-train it (LoRA, merged) on digit instructions answered right about half of the time " +

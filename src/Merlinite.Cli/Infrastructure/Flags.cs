@@ -49,6 +49,10 @@ public static class Flags
     public static Option<T> Create<T>(string key, string description, T defaultValue, string? helpName = null) =>
         new(Names[key][0], Names[key][1..]) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = helpName };
 
+    /// <summary>--threads, with the one default every command shares (0: one per core).</summary>
+    public static Option<int> Threads(string description = "CPU threads (0 = one per core)") =>
+        Create("threads", description, new Engine.Settings.RuntimeSettings().Threads, "N");
+
     /// <summary>A flag without a default; null (or empty) means "not given".</summary>
     public static Option<T> Optional<T>(string key, string description, string? helpName = null) =>
         new(Names[key][0], Names[key][1..]) { Description = description, HelpName = helpName };
