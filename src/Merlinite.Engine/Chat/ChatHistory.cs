@@ -47,7 +47,7 @@ public sealed class ChatHistory
 
 public sealed class ContextOverflowException(int tokens, int budget)
     : Exception($"the prompt needs {tokens} tokens but only {budget} fit in the context (after reserving room for the reply); " +
-                "use a larger --ctx, a shorter prompt or a smaller --max-tokens")
+                "a larger context, a shorter prompt or fewer max_tokens would help")
 {
     public int Tokens { get; } = tokens;
     public int Budget { get; } = budget;

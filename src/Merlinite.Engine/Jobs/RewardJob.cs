@@ -57,7 +57,7 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
     }
 
     /// <param name="progress">Gets the model being run ("instruct" or "reference") and its progress.</param>
-    public (IReadOnlyList<RewardResult> Rewards, JobResult Result) Run(ReusePolicy policy, Action<string, ScoreProgress>? progress, CancellationToken ct)
+    public (IReadOnlyList<RewardResult> Rewards, JobResult Result) Run(ReusePolicy reuse, Action<string, ScoreProgress>? progress, CancellationToken ct)
     {
         Validate();
         var (output, instructOut, referenceOut) = (Output, InstructScores, ReferenceScores);
@@ -66,11 +66,11 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
         ModelFiles.CheckModel(Instruct.Path, "instruct_model");
         ModelFiles.CheckModel(Reference.Path, "reference_model");
         VocabularyFingerprint.EnsureSame(Instruct.Path, Reference.Path);
-        if (output.Prepare(Fingerprint(), policy)) return (RewardFile.Read(Out), new JobResult(UpToDate: true));
-        return output.Guard(() => Work(policy, instructOut, referenceOut, pairs, progress, ct));
+        if (output.Prepare(Fingerprint(), reuse)) return (RewardFile.Read(Out), new JobResult(UpToDate: true));
+        return output.Guard(() => Work(reuse, instructOut, referenceOut, pairs, progress, ct));
     }
 
-    private (IReadOnlyList<RewardResult>, JobResult) Work(ReusePolicy policy, OutputFile instructOut, OutputFile referenceOut,
+    private (IReadOnlyList<RewardResult>, JobResult) Work(ReusePolicy reuse, OutputFile instructOut, OutputFile referenceOut,
         IReadOnlyList<ScorePair> pairs, Action<string, ScoreProgress>? progress, CancellationToken ct)
     {
         IReadOnlyList<ScoreItem> items;
@@ -79,8 +79,8 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
             var template = new ScoreTemplate(tokenizer, Settings.Template, Settings.Scoring.AppendsEos(Settings.Template));
             items = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
         }
-        Score(instructOut, "instruct_model", Instruct, items, policy, p => progress?.Invoke("instruct", p), ct);
-        Score(referenceOut, "reference_model", Reference, items, policy, p => progress?.Invoke("reference", p), ct);
+        Score(instructOut, "instruct_model", Instruct, items, reuse, p => progress?.Invoke("instruct", p), ct);
+        Score(referenceOut, "reference_model", Reference, items, reuse, p => progress?.Invoke("reference", p), ct);
 
         var byInstruct = ScoreJson.ReadSummaries(instructOut.Path);
         var byReference = ScoreJson.ReadSummaries(referenceOut.Path);
@@ -89,10 +89,10 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
         return ((IReadOnlyList<RewardResult>)results, new JobResult(false, 2L * items.Sum(i => (long)i.ResponseTokens.Length)));
     }
 
-    private void Score(OutputFile output, string key, ModelSpec model, IReadOnlyList<ScoreItem> items, ReusePolicy policy,
+    private void Score(OutputFile output, string key, ModelSpec model, IReadOnlyList<ScoreItem> items, ReusePolicy reuse,
         Action<ScoreProgress> progress, CancellationToken ct)
     {
-        if (output.Prepare(ScoresFingerprint(key, model), policy)) return;
+        if (output.Prepare(ScoresFingerprint(key, model), reuse)) return;
         output.Guard(() =>
         {
             var s = Settings.Scoring;

@@ -55,14 +55,14 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
             .Add("system", s.Template.SystemPrompt(s.System)).AddRuntime(s.Runtime);
     }
 
-    public JobResult Run(ReusePolicy policy, Action<SampleProgress>? progress, CancellationToken ct)
+    public JobResult Run(ReusePolicy reuse, Action<SampleProgress>? progress, CancellationToken ct)
     {
         Validate();
         var output = Output;
         output.EnsureWritable();
         JobSupport.CheckFiles("model", Model);
         var items = PromptFile.Read(Input, Settings.Template.SystemPrompt(Settings.System));
-        if (output.Prepare(Fingerprint(), policy)) return new JobResult(UpToDate: true);
+        if (output.Prepare(Fingerprint(), reuse)) return new JobResult(UpToDate: true);
         return output.Guard(() =>
         {
             using var model = LoadedModel.Load(new ModelLoadOptions

@@ -25,14 +25,14 @@ public sealed record ScoreJob(ModelSpec Model, string Input, string Out, ScoreSe
         return Settings.Scoring.AddTo(f, Settings.Template, Settings.System);
     }
 
-    public JobResult Run(ReusePolicy policy, Action<ScoreProgress>? progress, CancellationToken ct)
+    public JobResult Run(ReusePolicy reuse, Action<ScoreProgress>? progress, CancellationToken ct)
     {
         Validate();
         var output = Output;
         output.EnsureWritable();
         JobSupport.CheckFiles("model", Model);
         var pairs = PairFile.ReadScorePairs(Input, Settings.Template.SystemPrompt(Settings.System));
-        if (output.Prepare(Fingerprint(), policy)) return new JobResult(UpToDate: true);
+        if (output.Prepare(Fingerprint(), reuse)) return new JobResult(UpToDate: true);
         return output.Guard(() =>
         {
             var s = Settings.Scoring;

@@ -98,7 +98,7 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
             .Add("template", s.Template.Name()).Add("system", s.Template.SystemPrompt(s.System));
     }
 
-    public TrainSummary Run(ReusePolicy policy, Action<TrainerProgress>? progress, CancellationToken ct)
+    public TrainSummary Run(ReusePolicy reuse, Action<TrainerProgress>? progress, CancellationToken ct)
     {
         Validate();
         TrainerSidecar.Locate(); // fail before any work when the sidecar is missing
@@ -107,7 +107,7 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         ModelFiles.CheckModel(Model, "model");
         if (InitAdapter is not null) ModelFiles.CheckAdapter(InitAdapter, "init_adapter");
         var pairs = Inputs.SelectMany(f => PairFile.ReadScorePairs(f, Settings.Template.SystemPrompt(Settings.System))).ToList();
-        if (output.Prepare(Fingerprint(), policy)) return ReadSummary(Out) with { UpToDate = true };
+        if (output.Prepare(Fingerprint(), reuse)) return ReadSummary(Out) with { UpToDate = true };
 
         // Tokenizing first (a too-long example is refused here) and only then writing the trainer's input, so a refused
         // run leaves nothing.

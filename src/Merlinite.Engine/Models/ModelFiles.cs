@@ -31,6 +31,6 @@ public static class ModelFiles
         if (adapter && type != "adapter")
             throw new InputFormatException($"{full} is {(type is null ? "not" : $"a {type} (general.type), not")} a LoRA adapter; adapters are GGUF files with general.type = adapter (merlinite train writes them)");
         if (!adapter && type == "adapter")
-            throw new InputFormatException($"{full} is a LoRA adapter, not a model; apply it to its base model with --lora");
+            throw new InputFormatException($"{full} is a LoRA adapter, not a model; apply it to its base model as a LoRA adapter");
     }
 }

@@ -26,9 +26,9 @@ public sealed record VocabularyFingerprint(string ModelPath, int TokenCount, str
     }
 
     /// <summary>Throws with the reason when the two models tokenize differently.</summary>
-    public static void EnsureSame(string policyPath, string referencePath)
+    public static void EnsureSame(string instructPath, string referencePath)
     {
-        var a = Read(policyPath);
+        var a = Read(instructPath);
         var b = Read(referencePath);
         if (a.TokenCount != b.TokenCount)
             throw new VocabularyMismatchException($"the models have different vocabularies: {a.ModelPath} has {a.TokenCount} tokens, {b.ModelPath} has {b.TokenCount}; a log-ratio reward needs both to score the same token ids");

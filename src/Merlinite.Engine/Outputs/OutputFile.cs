@@ -72,18 +72,18 @@ public sealed class OutputFile
     }
 
     /// <summary>
-    /// Gets the output ready for a job: checks the path can be written, applies <paramref name="policy"/> to what is
+    /// Gets the output ready for a job: checks the path can be written, applies <paramref name="reuse"/> to what is
     /// there, and records the fingerprint. Returns true when the output is already complete (nothing to do).
     /// </summary>
-    public bool Prepare(Fingerprint fingerprint, ReusePolicy policy)
+    public bool Prepare(Fingerprint fingerprint, ReusePolicy reuse)
     {
         EnsureWritable();
         var check = Check(fingerprint);
         switch (check.Status)
         {
-            case OutputStatus.Complete when policy != ReusePolicy.Recompute: return true;
-            case OutputStatus.Partial when policy != ReusePolicy.Recompute: return false;
-            case OutputStatus.Stale or OutputStatus.Unrecorded when policy == ReusePolicy.ResumeOrRefuse:
+            case OutputStatus.Complete when reuse != ReusePolicy.Recompute: return true;
+            case OutputStatus.Partial when reuse != ReusePolicy.Recompute: return false;
+            case OutputStatus.Stale or OutputStatus.Unrecorded when reuse == ReusePolicy.ResumeOrRefuse:
                 throw new StaleOutputException(this, fingerprint.Job, check);
         }
         Clear();
