@@ -133,6 +133,8 @@ public sealed class BadInputCorpusTests(BadInputWorld w)
         ["train-out-is-a-folder"] = new(w => ["train", "-m", w.Model, "-i", w.Pairs, "-o", w.Folder], w => $"--out {w.Folder}"),
         ["generate-out-under-proc"] = new(w => ["generate", "-m", w.Model, "-i", w.Prompts, "-o", "/proc/g.jsonl"], _ => "--out /proc/g.jsonl"),
         ["quantize-out-under-proc"] = new(w => ["quantize", "-m", w.Model, "-o", "/proc/q.gguf"], _ => "--out /proc/q.gguf"),
+        ["out-is-the-input"] = new(w => ["sample", "-m", w.Model, "-i", w.Prompts, "-o", w.Prompts, "--restart"], w => $"--out: {w.Prompts} is also an input", w => w.Prompts),
+        ["train-out-is-the-init-adapter"] = new(w => ["train", "-m", w.Model, "-i", w.Pairs, "-o", w.Adapter, "--init-adapter", w.Adapter, "--restart"], w => $"--out: {w.Adapter} is also an input", w => w.Adapter),
         ["out-is-someone-elses-file"] = new(w => ["sample", "-m", w.Model, "-i", w.Prompts, "-o", w.Unrelated, "-t", "1"], w => $"{w.Unrelated} exists but nothing records that merlinite sample made it", w => w.Unrelated),
 
         // ---- recipes

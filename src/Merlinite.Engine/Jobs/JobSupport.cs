@@ -8,6 +8,12 @@ namespace Merlinite.Engine.Jobs;
 /// <summary>Fingerprint entries every model-running job records the same way.</summary>
 internal static class JobSupport
 {
+    /// <summary>An output path that is also one of the job's inputs would be overwritten by its own results.</summary>
+    public static SettingProblem? OutputIsAnInput(string output, params string?[] inputs) =>
+        inputs.OfType<string>().Any(i => string.Equals(Path.GetFullPath(i), Path.GetFullPath(output), StringComparison.Ordinal))
+            ? new SettingProblem("out", $"{Path.GetFullPath(output)} is also an input of the job; give the output another path")
+            : null;
+
     /// <summary>An input file that must exist: a missing one is a problem with the setting that named it.</summary>
     public static SettingProblem? InputProblem(string key, string? path) =>
         path is null ? null

@@ -40,7 +40,10 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
 
     public void Validate() => SettingException.ThrowIfAny(Settings.Problems()
         .Concat(JobSupport.ModelProblems("instruct_model", Instruct)).Concat(JobSupport.ModelProblems("reference_model", Reference))
-        .Append(JobSupport.InputProblem("input", Input)));
+        .Append(JobSupport.InputProblem("input", Input))
+        .Append(JobSupport.OutputIsAnInput(Out, Input, Instruct.Path, Reference.Path))
+        .Append(JobSupport.OutputIsAnInput(SidePath("instruct-scores"), Input, Instruct.Path, Reference.Path))
+        .Append(JobSupport.OutputIsAnInput(SidePath("reference-scores"), Input, Instruct.Path, Reference.Path)));
 
     public Fingerprint Fingerprint()
     {

@@ -85,7 +85,8 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
     public void Validate() => SettingException.ThrowIfAny(Settings.Problems()
         .Append(Inputs.Count == 0 ? new SettingProblem("input", "no training data given") : null)
         .Concat(Inputs.Select(i => JobSupport.InputProblem("input", i))).Append(JobSupport.InputProblem("model", Model))
-        .Append(JobSupport.InputProblem("init_adapter", InitAdapter)));
+        .Append(JobSupport.InputProblem("init_adapter", InitAdapter))
+        .Append(JobSupport.OutputIsAnInput(Out, [Model, InitAdapter, .. Inputs])));
 
     public Fingerprint Fingerprint()
     {
