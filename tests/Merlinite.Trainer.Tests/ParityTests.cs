@@ -20,7 +20,7 @@ public class ParityTests(TinyModels models, ITestOutputHelper output)
     [InlineData("mixtral")]
     public void Base_model_logits_match_llama_cpp(string which)
     {
-        var model = ModelLoader.Load(models.ModelPath(which));
+        var model = ModelLoader.Load(models.ModelPath(which), ScalarType.Float32, CPU);
         Assert.Equal(which == "mixtral", model.Hp.IsMixtureOfExperts);
         var tokens = TorchModels.RandomTokens(48, model.Hp.VocabSize, seed: 7);
 
@@ -39,7 +39,7 @@ public class ParityTests(TinyModels models, ITestOutputHelper output)
         var config = new LoraConfig(Rank: 4, Alpha: 8, Dropout: 0, Targets: LoraTargets.All);
 
         // An adapter with random A and random (non-zero) B on every target, experts included for Mixtral.
-        var trained = ModelLoader.Load(models.ModelPath(which));
+        var trained = ModelLoader.Load(models.ModelPath(which), ScalarType.Float32, CPU);
         using (var generator = new Generator(11))
             trained.AttachAdapters(config, generator);
         var rng = new Random(3);
@@ -49,7 +49,7 @@ public class ParityTests(TinyModels models, ITestOutputHelper output)
         Assert.Equal(trained.Hp.BlockCount * LoraTargets.All.Count, trained.Adapters.Count);
 
         // The file read back (as --init-adapter does) into a fresh model, against llama.cpp reading the same file.
-        var reloaded = ModelLoader.Load(models.ModelPath(which));
+        var reloaded = ModelLoader.Load(models.ModelPath(which), ScalarType.Float32, CPU);
         using (var generator = new Generator(99))
             reloaded.AttachAdapters(config, generator);
         AdapterFile.LoadInto(adapterPath, reloaded, config.Alpha);

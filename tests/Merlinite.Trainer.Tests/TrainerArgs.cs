@@ -11,6 +11,7 @@ public static class TrainerArgs
         ("--rank", "8"), ("--alpha", "16"), ("--dropout", "0"), ("--targets", "attn_q,attn_v"), ("--lr", "2e-4"),
         ("--warmup-steps", "0"), ("--batch-size", "1"), ("--grad-accum", "1"), ("--max-grad-norm", "1.0"),
         ("--weight-decay", "0"), ("--seed", "0"), ("--checkpoint-every", "0"), ("--threads", "2"),
+        ("--dtype", "f32"), ("--device", "cpu"), ("--checkpointing", "off"),
     ];
 
     public static string[] Complete(IEnumerable<string> args)

@@ -27,6 +27,7 @@ public static class TrainerProcess
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Dll);
+        start.Environment["MALLOC_MMAP_THRESHOLD_"] = "65536"; // as the Engine starts it (see TrainerSidecar)
         foreach (var a in TrainerArgs.Complete(args)) start.ArgumentList.Add(a);
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");

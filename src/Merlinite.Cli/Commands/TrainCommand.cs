@@ -39,13 +39,20 @@ public static class TrainCommand
         var maxSeqLen = Flags.Optional<int?>("max_seq_len", "longest example in tokens (default: the model's training context)", "N");
         var template = ScoringFlags.Template(D.Template, "merlinite (Merlinite's chat template), model (the GGUF's own) or raw (prompt + response as they are)");
         var system = Flags.Optional<string?>("system", "system prompt for plain \"prompt\" lines (default: the Merlinite model card's with --template merlinite; \"\" for none)");
+        var dtype = Flags.Create("dtype", "the frozen base's dtype: bf16, f16 or f32 (LoRA, its AdamW state and the loss are float32 whatever it is)", D.Dtype.Name(), "D");
+        dtype.AcceptOnlyFromAmong("bf16", "f16", "f32");
+        var device = Flags.Create("device", "cpu, cuda, cuda:N, or auto (CUDA when a CUDA libtorch and a GPU are found: $MERLINITE_LIBTORCH or python3's torch)", D.Device, "D");
+        var checkpointing = Flags.Create("checkpointing", "recompute each block in the backward pass to keep one block's activations: on, off, or auto (on when the memory plan fits only with it)", D.Checkpointing, "C");
+        checkpointing.AcceptOnlyFromAmong("on", "off", "auto");
+        var maxBatchTokens = Flags.Optional<int?>("max_batch_tokens", "pack each micro-batch up to N tokens, examples end to end and masked apart (default: --batch-size padded rows)", "N");
+        var dryRun = new Option<bool>("--dry-run") { Description = "print the memory plan (weights, LoRA and AdamW, activations, logits) for this data and device, and exit; nothing is trained or written" };
         var restart = Restart.Create();
 
         var cmd = new Command("train", "LoRA supervised fine-tuning in the TorchSharp sidecar. Loss is on the response tokens and the closing " +
                                        "<|endoftext|>. Writes a GGUF LoRA adapter; a killed run resumes from its last checkpoint when rerun.")
         {
             model, input, output, rank, alpha, dropout, targets, lr, warmup, epochs, maxSteps, batch, accum, clip, decay,
-            seed, checkpointEvery, initAdapter, threads, maxSeqLen, template, system, restart,
+            seed, checkpointEvery, initAdapter, threads, maxSeqLen, template, system, dtype, device, checkpointing, maxBatchTokens, dryRun, restart,
         };
         cmd.SetAction((parse, ct) =>
         {
@@ -57,16 +64,23 @@ public static class TrainCommand
                 BatchSize = parse.GetValue(batch), GradAccum = parse.GetValue(accum), MaxGradNorm = parse.GetValue(clip),
                 WeightDecay = parse.GetValue(decay), Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(checkpointEvery),
                 MaxSeqLen = parse.GetValue(maxSeqLen), Template = ChatTemplates.Parse(parse.GetValue(template)!), System = parse.GetValue(system),
-                Threads = parse.GetValue(threads),
+                Threads = parse.GetValue(threads), Dtype = TrainDtypes.Parse(parse.GetValue(dtype)!), Device = parse.GetValue(device)!,
+                Checkpointing = parse.GetValue(checkpointing)!, MaxBatchTokens = parse.GetValue(maxBatchTokens),
             };
             var job = new TrainJob(parse.GetValue(model)!.FullName, parse.GetValue(input)!.Select(f => f.FullName).ToList(),
                 parse.GetValue(output)!.FullName, parse.GetValue(initAdapter)?.FullName, settings);
             job.Validate();
+            if (parse.GetValue(dryRun))
+            {
+                Console.WriteLine($"memory plan: {job.Plan(ct)}");
+                return Task.FromResult(ExitCodes.Ok);
+            }
             var result = ProgressDisplay.Run($"train {Path.GetFileName(job.Out)}", sink => job.Run(Restart.Policy(parse, restart), p => sink.Report(
                 p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
                 $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}{(p.TokensPerSecond is double t ? $" {t:F0} tok/s" : "")}{(p.Resumed ? " (resumed)" : "")}"), ct));
             Console.Error.WriteLine(result.UpToDate ? Restart.UpToDate(job.Out)
-                : $"wrote {job.Out} ({result.Steps} steps, final loss {result.FinalLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"})");
+                : $"wrote {job.Out} ({result.Steps} steps, final loss {result.FinalLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}; " +
+                  $"memory plan {result.Plan}, measured peak {Merlinite.Gguf.Architecture.TrainingMemory.Gib(result.PeakResidentBytes)})");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

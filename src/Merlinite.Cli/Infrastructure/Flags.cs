@@ -30,6 +30,7 @@ public static class Flags
         ["lr"] = ["--lr"], ["warmup_steps"] = ["--warmup-steps"], ["epochs"] = ["--epochs"], ["max_steps"] = ["--max-steps"],
         ["batch_size"] = ["--batch-size"], ["grad_accum"] = ["--grad-accum"], ["max_grad_norm"] = ["--max-grad-norm"],
         ["weight_decay"] = ["--weight-decay"], ["checkpoint_every"] = ["--checkpoint-every"], ["max_seq_len"] = ["--max-seq-len"],
+        ["dtype"] = ["--dtype"], ["device"] = ["--device"], ["checkpointing"] = ["--checkpointing"], ["max_batch_tokens"] = ["--max-batch-tokens"],
     };
 
     /// <summary>Keys that name a setting of one of a job's several models: they share the command's flag.</summary>

@@ -42,6 +42,18 @@ public sealed record TrainSettings
     public string? System { get; init; }
     /// <summary>CPU threads of the trainer (0 = one per core).</summary>
     public int Threads { get; init; }
+    /// <summary>The frozen base's dtype: bf16 halves a 7B base to 14.5 GB and is what GPUs multiply fastest; LoRA,
+    /// its optimizer state and the loss stay float32 (the parity tests bound what bf16 changes).</summary>
+    public TrainDtype Dtype { get; init; } = TrainDtype.Bf16;
+    /// <summary>cpu, cuda, cuda:N, or auto (CUDA when the trainer finds a CUDA libtorch and a GPU). Where a run computes
+    /// changes its rounding, so it is part of the fingerprint.</summary>
+    public string Device { get; init; } = "auto";
+    /// <summary>Recompute each block in the backward pass instead of keeping its activations: on, off, or auto (on
+    /// when the memory plan fits only with it). Memory only: not fingerprinted.</summary>
+    public string Checkpointing { get; init; } = "auto";
+    /// <summary>Pack each micro-batch up to this many tokens, examples end to end and masked apart; null: batch_size
+    /// rows of one example each.</summary>
+    public int? MaxBatchTokens { get; init; }
 
     public IEnumerable<SettingProblem?> Problems()
     {
@@ -62,11 +74,38 @@ public sealed record TrainSettings
         yield return Require.AtLeast("checkpoint_every", CheckpointEvery, 0);
         yield return MaxSeqLen is int l ? Require.AtLeast("max_seq_len", l, 2) : null;
         yield return Require.AtLeast("threads", Threads, 0);
+        yield return Device is "cpu" or "cuda" or "auto" || (Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device.AsSpan(5), out int i) && i >= 0)
+            ? null : new SettingProblem("device", $"'{Device}' is not cpu, cuda, cuda:N or auto");
+        yield return Checkpointing is "on" or "off" or "auto" ? null : new SettingProblem("checkpointing", $"'{Checkpointing}' is not on, off or auto");
+        yield return MaxBatchTokens is int budget ? Require.AtLeast("max_batch_tokens", budget, 2) : null;
     }
 }
 
+/// <summary>The dtype the trainer holds the frozen base in.</summary>
+public enum TrainDtype { Bf16, F16, F32 }
+
+public static class TrainDtypes
+{
+    public static string Name(this TrainDtype d) => d.ToString().ToLowerInvariant();
+
+    public static TrainDtype Parse(string text) => text switch
+    {
+        "bf16" => TrainDtype.Bf16,
+        "f16" => TrainDtype.F16,
+        "f32" => TrainDtype.F32,
+        _ => throw new FormatException($"'{text}' is not bf16, f16 or f32"),
+    };
+
+    public static int Bytes(this TrainDtype d) => d == TrainDtype.F32 ? 4 : 2;
+}
+
 /// <summary>What a finished training run reports (also stored in the adapter file itself).</summary>
-public sealed record TrainSummary(int Steps, double? FinalLoss, bool UpToDate = false);
+public sealed record TrainSummary(int Steps, double? FinalLoss, bool UpToDate = false)
+{
+    /// <summary>The trainer's memory plan and its measured peak resident memory (when this run trained).</summary>
+    public string? Plan { get; init; }
+    public long PeakResidentBytes { get; init; }
+}
 
 /// <summary>
 /// LoRA SFT of <see cref="Model"/> on the (prompt, response) pairs of the input files: tokenized here exactly as
@@ -96,7 +135,8 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
             .Add("lr", s.Lr).Add("warmup_steps", s.WarmupSteps).Add("epochs", s.Epochs).Add("max_steps", s.MaxSteps)
             .Add("batch_size", s.BatchSize).Add("grad_accum", s.GradAccum).Add("max_grad_norm", s.MaxGradNorm)
             .Add("weight_decay", s.WeightDecay).Add("seed", s.Seed).Add("max_seq_len", s.MaxSeqLen)
-            .Add("template", s.Template.Name()).Add("system", s.Template.SystemPrompt(s.System));
+            .Add("template", s.Template.Name()).Add("system", s.Template.SystemPrompt(s.System))
+            .Add("dtype", s.Dtype.Name()).Add("device", s.Device).Add("max_batch_tokens", s.MaxBatchTokens);
     }
 
     public TrainSummary Run(ReusePolicy reuse, Action<TrainerProgress>? progress, CancellationToken ct)
@@ -120,9 +160,35 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         }
         catch { output.ForgetIfUnstarted(); throw; }
         AtomicFile.WriteAllLines(TokensPath, lines);
-        var result = TrainerSidecar.Run(TrainerArguments(), progress, ct);
+        TrainerResult result;
+        try { result = TrainerSidecar.Run(TrainerArguments(TokensPath), progress, ct); }
+        catch (MemoryPlanException)
+        {
+            // Refused before any work: nothing of this run may look started.
+            File.Delete(TokensPath);
+            output.ForgetIfUnstarted();
+            throw;
+        }
         output.RemoveWorkingFiles();
-        return new TrainSummary(result.Steps, result.FinalLoss);
+        return new TrainSummary(result.Steps, result.FinalLoss) { PeakResidentBytes = result.PeakResidentBytes, Plan = result.Plan };
+    }
+
+    /// <summary>The trainer's memory plan for this job (`train --dry-run`): the data are tokenized into a temporary
+    /// file and the trainer plans without loading the model; the output is not touched.</summary>
+    public string Plan(CancellationToken ct)
+    {
+        Validate();
+        TrainerSidecar.Locate();
+        ModelFiles.CheckModel(Model, "model");
+        var pairs = Inputs.SelectMany(f => PairFile.ReadScorePairs(f, Settings.Template.SystemPrompt(Settings.System))).ToList();
+        string tokens = Path.Combine(Path.GetTempPath(), $"merlinite-plan-{Environment.ProcessId}-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            using (var vocabulary = LoadedModel.LoadVocabulary(Model))
+                AtomicFile.WriteAllLines(tokens, SftTokenizer.Lines(vocabulary, pairs, Settings.Template, Settings.MaxSeqLen ?? TrainingContext(Model)));
+            return TrainerSidecar.Run([.. TrainerArguments(tokens), "--dry-run"], null, ct).Plan ?? "(the trainer made no plan)";
+        }
+        finally { File.Delete(tokens); }
     }
 
     /// <summary>Steps and final loss as the trainer recorded them in the adapter.</summary>
@@ -134,19 +200,21 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
             m.TryGetValue(LossKey, out var loss) ? loss.AsFloat64() : null);
     }
 
-    private List<string> TrainerArguments()
+    private List<string> TrainerArguments(string tokens)
     {
         var s = Settings;
         static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         var args = new List<string>
         {
-            "--base", Path.GetFullPath(Model), "--data", TokensPath, "--out", Path.GetFullPath(Out), "--checkpoint-dir", CheckpointDir,
+            "--base", Path.GetFullPath(Model), "--data", tokens, "--out", Path.GetFullPath(Out), "--checkpoint-dir", CheckpointDir,
             "--rank", I(s.Rank), "--alpha", F(s.Alpha), "--dropout", F(s.Dropout), "--targets", string.Join(',', s.Targets),
             "--lr", F(s.Lr), "--warmup-steps", I(s.WarmupSteps), "--batch-size", I(s.BatchSize), "--grad-accum", I(s.GradAccum),
             "--max-grad-norm", F(s.MaxGradNorm), "--weight-decay", F(s.WeightDecay), "--seed", I(s.Seed),
             "--checkpoint-every", I(s.CheckpointEvery), "--threads", I(s.Threads > 0 ? s.Threads : Environment.ProcessorCount),
+            "--dtype", s.Dtype.Name(), "--device", s.Device, "--checkpointing", s.Checkpointing,
         };
+        if (s.MaxBatchTokens is int budget) args.AddRange(["--max-batch-tokens", I(budget)]);
         if (s.Epochs is int e || s.MaxSteps is null) args.AddRange(["--epochs", I(s.Epochs ?? 1)]);
         if (s.MaxSteps is int m) args.AddRange(["--max-steps", I(m)]);
         if (s.MaxSeqLen is int l) args.AddRange(["--max-seq-len", I(l)]);

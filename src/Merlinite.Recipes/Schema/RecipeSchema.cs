@@ -100,7 +100,11 @@ public static class RecipeSchema
             new Field("weight_decay", Number((r, v) => Train(r, t => t with { WeightDecay = v }))),
             new Field("max_seq_len", Int((r, v) => Train(r, t => t with { MaxSeqLen = v }))),
             new Field("checkpoint_every", Int((r, v) => Train(r, t => t with { CheckpointEvery = v }))),
-            new Field("seed", Int((r, v) => Train(r, t => t with { Seed = v }))))),
+            new Field("seed", Int((r, v) => Train(r, t => t with { Seed = v }))),
+            new Field("dtype", OneOf([("bf16", TrainDtype.Bf16), ("f16", TrainDtype.F16), ("f32", TrainDtype.F32)], (r, v) => Train(r, t => t with { Dtype = v }))),
+            new Field("device", String((r, v) => Train(r, t => t with { Device = v }))),
+            new Field("checkpointing", OneOf(["on", "off", "auto"], (r, v) => Train(r, t => t with { Checkpointing = v }))),
+            new Field("max_batch_tokens", Int((r, v) => Train(r, t => t with { MaxBatchTokens = v }))))),
         new Field("eval", new MapNode(
             new Field("held_out_accuracy", Bool((r, v) => r.Eval = r.Eval with { HeldOutAccuracy = v })),
             new Field("max_tokens", Int((r, v) => r.Eval = r.Eval with { MaxTokens = v })))),

@@ -50,6 +50,8 @@ public static class TinyWorldBuilder
         {
             Rank = o.Rank, Alpha = o.Rank, Lr = o.LearningRate, Epochs = o.PretrainEpochs, BatchSize = o.BatchSize,
             WarmupSteps = 10, Seed = (int)o.Seed, Threads = threads,
+            // float32: at 0.6M parameters bf16's 8-bit mantissa is most of the signal, and the world's figures are pinned in f32.
+            Dtype = TrainDtype.F32, Device = "cpu",
         };
         TrainAndMerge(random.Path, File("pretrain.jsonl"), File("pretrain-adapter.gguf"), File(BaseFile), settings,
             display, "tiny world: pre-train the base", ct);

@@ -29,13 +29,19 @@ public static class OptionsParser
           --seed S              seed of the LoRA init, shuffling and dropout
           --checkpoint-every K  save a checkpoint every K steps (0: never); a rerun with the same flags resumes from it
           --threads T           CPU threads
+          --dtype D             frozen weights in bf16, f16 or f32 (LoRA, optimizer, loss: always f32)
+          --device D            cpu, cuda, cuda:N, or auto (CUDA when a CUDA libtorch and a GPU are found)
+          --checkpointing C     on, off, or auto (on when the memory plan fits only with it)
         Optional:
+          --max-batch-tokens N  pack each micro-batch up to N tokens (examples end to end, masked apart)
+          --dry-run             print the memory plan as JSON and exit
           --checkpoint-dir D    where checkpoints go (ADAPTER.gguf.checkpoints)
           --init-adapter A      start from an existing LoRA adapter GGUF
           --max-seq-len L       longest allowed example (the model's context length)
 
         Data: one JSON object per line, {"tokens":[...], "mask":[0/1 ...]}; the loss covers the tokens whose mask is 1.
-        Progress: one JSON object per line on stdout (events start, step, checkpoint, done, error).
+        Progress: one JSON object per line on stdout (events plan, start, step, checkpoint, done, error).
+        --info prints which libtorch and devices the trainer sees, as JSON, and exits.
         """;
 
     public static TrainerOptions Parse(IReadOnlyList<string> args)
@@ -52,6 +58,10 @@ public static class OptionsParser
             {
                 name = arg[2..eq];
                 value = arg[(eq + 1)..];
+            }
+            else if (arg == "--dry-run")
+            {
+                (name, value) = ("dry-run", "true"); // a switch: it takes no value
             }
             else
             {
@@ -72,6 +82,11 @@ public static class OptionsParser
         return new TrainerOptions
         {
             BasePath = basePath,
+            Dtype = Required("dtype"),
+            Device = Required("device"),
+            Checkpointing = Required("checkpointing") is var c && c is "on" or "off" or "auto" ? c : throw new TrainerException($"--checkpointing: '{c}' is not on, off or auto"),
+            MaxBatchTokens = values.ContainsKey("max-batch-tokens") ? Int(values, "max-batch-tokens", min: 2) : null,
+            DryRun = values.TryGetValue("dry-run", out var dry) && dry == "true",
             DataPath = dataPath,
             OutPath = outPath,
             Rank = Int(values, "rank", min: 1),
@@ -99,7 +114,7 @@ public static class OptionsParser
     [
         "base", "data", "out", "rank", "alpha", "dropout", "targets", "lr", "warmup-steps", "epochs", "max-steps",
         "batch-size", "grad-accum", "max-grad-norm", "weight-decay", "seed", "checkpoint-every", "checkpoint-dir",
-        "init-adapter", "threads", "max-seq-len",
+        "init-adapter", "threads", "max-seq-len", "dtype", "device", "checkpointing", "max-batch-tokens", "dry-run",
     ];
 
     private static int Int(Dictionary<string, string> values, string name, int min)

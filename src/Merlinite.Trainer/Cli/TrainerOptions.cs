@@ -10,6 +10,17 @@ namespace Merlinite.Trainer.Cli;
 public sealed record TrainerOptions
 {
     public required string BasePath { get; init; }
+    /// <summary>bf16, f16 or f32: the frozen weights' dtype (see Runtime/Precision).</summary>
+    public required string Dtype { get; init; }
+    /// <summary>cpu, cuda, cuda:N or auto (see Runtime/Devices).</summary>
+    public required string Device { get; init; }
+    /// <summary>on, off, or auto: on when the memory plan says the run fits only with it.</summary>
+    public required string Checkpointing { get; init; }
+    /// <summary>Micro-batches packed up to this many tokens (examples end to end in one row); null: batch_size rows of
+    /// one example each.</summary>
+    public int? MaxBatchTokens { get; init; }
+    /// <summary>Print the memory plan and exit.</summary>
+    public bool DryRun { get; init; }
     public required string DataPath { get; init; }
     public required string OutPath { get; init; }
 

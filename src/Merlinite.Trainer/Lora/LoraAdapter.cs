@@ -38,27 +38,29 @@ public sealed class LoraAdapter
     /// A fresh adapter the way PEFT initializes one: A ~ kaiming_uniform(a=√5), i.e. U(-1/√n_in, 1/√n_in), and B = 0,
     /// so training starts from exactly the base model.
     /// </summary>
-    public static LoraAdapter Create(string baseName, long[] weightShape, int rank, float scale, float dropout, Generator generator)
+    public static LoraAdapter Create(string baseName, long[] weightShape, int rank, float scale, float dropout, Generator generator, Device device)
     {
         // weightShape is the torch shape of W: [n_out, n_in] or [n_expert, n_out, n_in].
         long nIn = weightShape[^1], nOut = weightShape[^2];
         long[] aShape = weightShape.Length == 3 ? [weightShape[0], rank, nIn] : [rank, nIn];
         long[] bShape = weightShape.Length == 3 ? [weightShape[0], nOut, rank] : [nOut, rank];
         double bound = 1.0 / Math.Sqrt(nIn);
-        var a = (torch.rand(aShape, generator: generator) * (2 * bound) - bound).DetachFromDisposeScope();
-        var b = torch.zeros(bShape).DetachFromDisposeScope();
+        // Drawn on the CPU (the generator's device), so a run draws the same start on every device.
+        var a = (torch.rand(aShape, generator: generator) * (2 * bound) - bound).to(device).DetachFromDisposeScope();
+        var b = torch.zeros(bShape, device: device).DetachFromDisposeScope();
         return new LoraAdapter(baseName, a, b, scale, dropout);
     }
 
-    /// <summary>scale · B·A·dropout(x) for a dense projection; x is [..., n_in].</summary>
-    public Tensor Delta(Tensor x) => Apply(x, A, B);
+    /// <summary>scale · B·A·dropout(x) for a dense projection; x32 is the input [..., n_in] as float32: the adapter
+    /// computes in its own dtype, as PEFT does, and the caller casts the result back.</summary>
+    public Tensor Delta(Tensor x32) => Apply(x32, A, B);
 
-    /// <summary>The same for expert <paramref name="expert"/> of a stack; x holds only that expert's tokens.</summary>
-    public Tensor Delta(Tensor x, long expert) => Apply(x, A[expert], B[expert]);
+    /// <summary>The same for expert <paramref name="expert"/> of a stack; x32 holds only that expert's tokens.</summary>
+    public Tensor Delta(Tensor x32, long expert) => Apply(x32, A[expert], B[expert]);
 
-    private Tensor Apply(Tensor x, Tensor a, Tensor b)
+    private Tensor Apply(Tensor x32, Tensor a, Tensor b)
     {
-        if (Training && Dropout > 0) x = nn.functional.dropout(x, Dropout, training: true);
-        return nn.functional.linear(nn.functional.linear(x, a), b) * Scale;
+        if (Training && Dropout > 0) x32 = nn.functional.dropout(x32, Dropout, training: true);
+        return nn.functional.linear(nn.functional.linear(x32, a), b) * Scale;
     }
 }

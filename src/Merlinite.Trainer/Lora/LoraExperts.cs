@@ -16,6 +16,6 @@ public sealed class LoraExperts(string name, Tensor weight) : IAdaptable
     public Tensor forward(Tensor x, long expert)
     {
         var y = nn.functional.linear(x, Weight[expert]);
-        return Adapter is null ? y : y + Adapter.Delta(x, expert);
+        return Adapter is null ? y : y + Adapter.Delta(x.to(ScalarType.Float32), expert).to(x.dtype);
     }
 }

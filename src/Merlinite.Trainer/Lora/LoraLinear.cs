@@ -10,9 +10,10 @@ public sealed class LoraLinear(string name, Tensor weight) : IAdaptable
     public Tensor Weight { get; } = weight;
     public LoraAdapter? Adapter { get; set; }
 
-    public Tensor forward(Tensor x)
+    /// <param name="x32">x as float32, when the caller has it (projections that read the same input share one copy).</param>
+    public Tensor forward(Tensor x, Tensor? x32 = null)
     {
         var y = nn.functional.linear(x, Weight);
-        return Adapter is null ? y : y + Adapter.Delta(x);
+        return Adapter is null ? y : y + Adapter.Delta(x32 ?? x.to(ScalarType.Float32)).to(x.dtype);
     }
 }

@@ -5,7 +5,7 @@ namespace Merlinite.Trainer.Lora;
 /// <summary>Moves float32 tensors to and from GGUF, whose dimensions (ne0 first) are torch's reversed.</summary>
 public static class TensorData
 {
-    public static float[] ToArray(Tensor t) => t.detach().contiguous().data<float>().ToArray();
+    public static float[] ToArray(Tensor t) => t.detach().cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
 
     public static long[] GgmlShape(Tensor t) => t.shape.Reverse().ToArray();
 
@@ -16,6 +16,6 @@ public static class TensorData
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        target.copy_(tensor(values, target.shape));
+        target.copy_(tensor(values, target.shape).to(target.device));
     }
 }

@@ -10,5 +10,9 @@ public sealed class FeedForward(LoraLinear gate, LoraLinear up, LoraLinear down)
     public LoraLinear Up { get; } = up;
     public LoraLinear Down { get; } = down;
 
-    public Tensor forward(Tensor x) => Down.forward(nn.functional.silu(Gate.forward(x)) * Up.forward(x));
+    public Tensor forward(Tensor x)
+    {
+        var x32 = Gate.Adapter is null && Up.Adapter is null ? null : x.to(ScalarType.Float32);
+        return Down.forward(nn.functional.silu(Gate.forward(x, x32)) * Up.forward(x, x32));
+    }
 }

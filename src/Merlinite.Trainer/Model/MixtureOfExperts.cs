@@ -19,9 +19,9 @@ public sealed class MixtureOfExperts(Tensor router, int expertsUsed, LoraExperts
     {
         var shape = x.shape;
         var tokens = x.reshape(-1, shape[^1]);                        // [n, n_embd]
-        var probs = nn.functional.softmax(nn.functional.linear(tokens, router), dim: -1);
+        var probs = nn.functional.softmax(nn.functional.linear(tokens, router).to(ScalarType.Float32), dim: -1);
         var (topWeights, topExperts) = probs.topk(expertsUsed, dim: -1); // [n, k] each
-        topWeights = topWeights / topWeights.sum(-1, keepdim: true);
+        topWeights = (topWeights / topWeights.sum(-1, keepdim: true)).to(x.dtype);
 
         var result = zeros_like(tokens);
         long expertCount = router.shape[0];

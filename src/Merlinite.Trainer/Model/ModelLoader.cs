@@ -5,15 +5,22 @@ using static TorchSharp.torch;
 
 namespace Merlinite.Trainer.Model;
 
-/// <summary>Reads a llama-architecture GGUF into a <see cref="LlamaModel"/>: every weight dequantized to float32, frozen.</summary>
+/// <summary>
+/// Reads a llama-architecture GGUF into a <see cref="LlamaModel"/>, every weight frozen in the target dtype on the target
+/// device. Each tensor is dequantized a few million values at a time straight into its final tensor, so the load never
+/// holds more than the final weights plus one chunk: a 7B base in bf16 loads in 14.5 GB, not via a 29 GB float32 copy.
+/// </summary>
 public static class ModelLoader
 {
-    public static LlamaModel Load(string path)
+    /// <summary>Values dequantized at a time (16 MB of float32).</summary>
+    private const int ChunkValues = 4 << 20;
+
+    public static LlamaModel Load(string path, ScalarType dtype, Device device)
     {
         if (!File.Exists(path)) throw new TrainerException($"{path}: base model not found");
         using var file = GgufFile.Open(path);
         var hp = LlamaHyperParameters.FromGguf(file); // rejects general.architecture other than "llama", naming the file
-        Tensor Read(LlamaTensorRole role, int layer = -1) => ReadTensor(file, hp, role, layer);
+        Tensor Read(LlamaTensorRole role, int layer = -1) => ReadTensor(file, hp, role, layer, dtype, device);
 
         var rope = new Rope(hp.HeadDim, hp.RopeFreqBase);
         var blocks = new List<TransformerBlock>();
@@ -40,8 +47,9 @@ public static class ModelLoader
         return new LlamaModel(hp, embedding, blocks, new RmsNorm(Read(LlamaTensorRole.OutputNorm), hp.RmsNormEpsilon), output);
     }
 
-    /// <summary>One weight as a frozen float32 tensor in torch layout: the ggml dimensions reversed (ne0 is the last, contiguous one).</summary>
-    private static Tensor ReadTensor(GgufFile file, LlamaHyperParameters hp, LlamaTensorRole role, int layer)
+    /// <summary>One weight as a frozen tensor in torch layout (the ggml dimensions reversed: ne0 is the last, contiguous one).</summary>
+    private static Tensor ReadTensor(GgufFile file, LlamaHyperParameters hp, LlamaTensorRole role, int layer,
+        ScalarType dtype, Device device)
     {
         string name = LlamaTensorNames.NameOf(role, layer);
         long[] expected = LlamaTensorNames.ShapeOf(role, hp);
@@ -51,6 +59,19 @@ public static class ModelLoader
             throw new TrainerException($"{file.Path}: tensor '{name}' has shape [{string.Join(", ", info.Shape)}], expected [{string.Join(", ", expected)}]");
         if (!GgmlDequantizer.IsSupported(info.Type))
             throw new TrainerException($"{file.Path}: tensor '{name}' is stored as {info.TypeInfo.Name}, which cannot be dequantized here");
-        return tensor(file.ReadTensorAsFloat32(info), expected.Reverse().ToArray()).DetachFromDisposeScope();
+
+        long rowLength = expected[0], rows = expected.Skip(1).Aggregate(1L, (a, d) => a * d);
+        var result = empty([rows, rowLength], dtype: dtype, device: device);
+        int rowsPerChunk = (int)Math.Clamp(ChunkValues / rowLength, 1, rows);
+        var buffer = new float[rowsPerChunk * rowLength];
+        for (long first = 0; first < rows; first += rowsPerChunk)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            int count = (int)Math.Min(rowsPerChunk, rows - first);
+            file.ReadRowsAsFloat32(info, first, count, buffer.AsSpan(0, (int)(count * rowLength)));
+            result.narrow(0, first, count).copy_(tensor(buffer, [rowsPerChunk, rowLength]).narrow(0, 0, count));
+        }
+        return result.view(expected.Reverse().ToArray()).DetachFromDisposeScope();
     }
 }

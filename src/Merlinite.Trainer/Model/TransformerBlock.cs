@@ -8,9 +8,12 @@ public sealed class TransformerBlock(RmsNorm attentionNorm, Attention attention,
     public Attention Attention { get; } = attention;
     public IFeedForward FeedForward { get; } = feedForward;
 
-    public Tensor forward(Tensor x)
+    /// <summary>Every intermediate the block makes is released when it returns (autograd keeps what the backward pass
+    /// needs on its own): without this scope TorchSharp would hold them all until the micro-batch ends.</summary>
+    public Tensor forward(Tensor x, SequenceContext context)
     {
-        x = x + Attention.forward(attentionNorm.forward(x));
-        return x + FeedForward.forward(feedForwardNorm.forward(x));
+        using var scope = NewDisposeScope();
+        var h = x + Attention.forward(attentionNorm.forward(x), context);
+        return (h + FeedForward.forward(feedForwardNorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

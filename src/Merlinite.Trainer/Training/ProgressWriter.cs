@@ -6,9 +6,30 @@ namespace Merlinite.Trainer.Training;
 /// <summary>Progress as JSON Lines on stdout: one object per event ("start", "step", "checkpoint", "done", "error"), flushed at once.</summary>
 public sealed class ProgressWriter(TextWriter output)
 {
-    public void Start(string basePath, int examples, int totalSteps, int startStep, long trainableParameters, int adapters) =>
+    /// <summary>The memory plan, before anything is loaded.</summary>
+    public void Plan(Merlinite.Gguf.Architecture.TrainingMemory m, bool checkpointing, long freeBytes, string dtype, string device) =>
+        Emit("plan", w =>
+        {
+            w.WriteString("device", device);
+            w.WriteString("dtype", dtype);
+            w.WriteBoolean("checkpointing", checkpointing);
+            w.WriteNumber("total_bytes", m.Total);
+            w.WriteNumber("weights_bytes", m.Weights);
+            w.WriteNumber("adapters_bytes", m.Adapters);
+            w.WriteNumber("activations_bytes", m.Activations);
+            w.WriteNumber("logits_bytes", m.Logits);
+            w.WriteNumber("runtime_bytes", m.Runtime);
+            if (freeBytes < long.MaxValue) w.WriteNumber("free_bytes", freeBytes);
+            w.WriteString("summary", m.Describe());
+        });
+
+    public void Start(string basePath, int examples, int totalSteps, int startStep, long trainableParameters, int adapters,
+        double loadSeconds, long residentBytes) =>
         Emit("start", w =>
         {
+            w.WriteNumber("load_seconds", Math.Round(loadSeconds, 3));
+            w.WriteNumber("resident_bytes", residentBytes);
+            w.WriteNumber("peak_resident_bytes", Runtime.ProcessMemory.PeakResidentBytes());
             w.WriteString("base", basePath);
             w.WriteNumber("examples", examples);
             w.WriteNumber("total_steps", totalSteps);
@@ -18,9 +39,10 @@ public sealed class ProgressWriter(TextWriter output)
             w.WriteNumber("adapted_weights", adapters);
         });
 
-    public void Step(int step, int totalSteps, double loss, double lr, double gradNorm, double tokensPerSecond) =>
+    public void Step(int step, int totalSteps, double loss, double lr, double gradNorm, double tokensPerSecond, double seconds) =>
         Emit("step", w =>
         {
+            Number(w, "seconds", seconds);
             w.WriteNumber("step", step);
             w.WriteNumber("total_steps", totalSteps);
             Number(w, "loss", loss);
@@ -36,15 +58,20 @@ public sealed class ProgressWriter(TextWriter output)
             w.WriteString("path", path);
         });
 
-    public void Done(string adapter, double finalLoss, int steps) =>
+    public void Done(string adapter, double finalLoss, int steps, long peakResidentBytes) =>
         Emit("done", w =>
         {
+            w.WriteNumber("peak_resident_bytes", peakResidentBytes);
             w.WriteString("adapter", adapter);
             Number(w, "final_loss", finalLoss);
             w.WriteNumber("steps", steps);
         });
 
-    public void Error(string message) => Emit("error", w => w.WriteString("message", message));
+    public void Error(string message, string? kind = null) => Emit("error", w =>
+    {
+        w.WriteString("message", message);
+        if (kind is not null) w.WriteString("kind", kind);
+    });
 
     // JSON has no NaN or infinity: such a value is written as null.
     private static void Number(Utf8JsonWriter w, string name, double value)
