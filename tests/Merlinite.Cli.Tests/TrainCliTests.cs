@@ -26,6 +26,50 @@ public sealed class TrainCliTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    /// <summary>The tiny model's vocabulary and metadata with a Llama-2-70B shape and no weights: only the header is read
+    /// before the plan refuses, and it is 140 GB in bf16.</summary>
+    private string SeventyBillion()
+    {
+        string path = _dir.File("seventy.gguf");
+        var writer = new Merlinite.Gguf.GgufWriter();
+        using (var tiny = Merlinite.Gguf.GgufFile.Open(_model))
+            foreach (var kv in tiny.Metadata)
+                if (!kv.Key.StartsWith("llama.", StringComparison.Ordinal) && kv.Key != "general.alignment") writer.Add(kv.Key, kv.Value);
+        writer.AddUInt32("llama.context_length", 4096);
+        writer.AddUInt32("llama.embedding_length", 8192);
+        writer.AddUInt32("llama.block_count", 80);
+        writer.AddUInt32("llama.feed_forward_length", 28672);
+        writer.AddUInt32("llama.attention.head_count", 64);
+        writer.AddUInt32("llama.attention.head_count_kv", 8);
+        writer.AddFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+        writer.AddFloat32("llama.rope.freq_base", 10000);
+        writer.Write(path);
+        return path;
+    }
+
+    [Fact]
+    public void A_run_that_does_not_fit_exits_2_before_loading_and_says_what_to_change()
+    {
+        string model = SeventyBillion(), adapter = _dir.File("seventy-lora.gguf");
+        var plan = MerliniteBinary.Run("train", "-m", model, "-i", _data, "-o", adapter, "--device", "cpu", "--dry-run");
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        Assert.Contains("memory plan: ", plan.Stdout);
+        Assert.Matches(@"weights 1[0-9][0-9]\.[0-9]+ GiB", plan.Stdout); // ~68B parameters × 2 bytes
+
+        var r = MerliniteBinary.Run("train", "-m", model, "-i", _data, "-o", adapter, "--device", "cpu", "-t", "1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("the memory plan needs", r.Stderr);
+        Assert.Contains("--max-batch-tokens", r.Stderr);
+        Assert.Empty(Directory.GetFiles(_dir.Path, "seventy-lora.gguf*"));
+    }
+
+    [Fact]
+    public void Train_help_documents_the_settings_that_make_a_7b_run_fit()
+    {
+        var r = MerliniteBinary.Run("train", "--help");
+        foreach (var flag in new[] { "--device", "--dtype", "--checkpointing", "--max-batch-tokens", "--dry-run" }) Assert.Contains(flag, r.Stdout);
+    }
+
     private double SummedLogProb(string? adapter, string? model = null)
     {
         string output = _dir.File($"score-{Guid.NewGuid():N}.jsonl");

@@ -8,7 +8,54 @@ namespace Merlinite.Cli.Commands;
 /// <summary>merlinite lora merge: fold adapters into the base weights, optionally quantizing the result.</summary>
 public static class LoraCommand
 {
-    public static Command Create() => new("lora", "LoRA adapter tools.") { CreateMerge() };
+    public static Command Create() => new("lora", "LoRA adapter tools.") { CreateMerge(), CreateExport(), CreateImport() };
+
+    private static Command CreateExport()
+    {
+        var baseModel = Flags.Required<FileInfo>("model", "the base GGUF model the adapter belongs to (its head counts undo llama.cpp's q/k row order)", "M.gguf");
+        var input = Flags.Required<FileInfo>("input", "the GGUF LoRA adapter (llama.cpp's format, as merlinite train writes it)", "A.gguf");
+        var output = Flags.Required<DirectoryInfo>("out", "the folder to write adapter_model.safetensors and adapter_config.json into", "DIR");
+        var cmd = new Command("export", "Write a GGUF LoRA adapter in Hugging Face PEFT's layout (adapter_model.safetensors + adapter_config.json), for Mistral and Mixtral.")
+        {
+            baseModel, input, output,
+        };
+        cmd.SetAction(parse =>
+        {
+            var model = parse.GetValue(baseModel)!.FullName;
+            ModelFiles.CheckModel(model, "model");
+            ModelFiles.CheckAdapter(parse.GetValue(input)!.FullName, "input");
+            string folder = parse.GetValue(output)!.FullName;
+            if (File.Exists(folder)) throw new UsageException($"--out {folder}: is a file; give a folder");
+            PeftAdapter.Export(model, parse.GetValue(input)!.FullName, folder);
+            Console.WriteLine($"wrote {Path.Combine(folder, PeftAdapter.ModelFile)} and {PeftAdapter.ConfigFile}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command CreateImport()
+    {
+        var baseModel = Flags.Required<FileInfo>("model", "the base GGUF model the adapter belongs to (its head counts give llama.cpp's q/k row order)", "M.gguf");
+        var input = Flags.Required<DirectoryInfo>("input", "a PEFT adapter folder (adapter_model.safetensors + adapter_config.json)", "DIR");
+        var output = Flags.Required<FileInfo>("out", "the GGUF LoRA adapter to write (use it with --lora)", "A.gguf");
+        var cmd = new Command("import", "Read a Hugging Face PEFT LoRA adapter (Mistral or Mixtral) into llama.cpp's GGUF format.")
+        {
+            baseModel, input, output,
+        };
+        cmd.SetAction(parse =>
+        {
+            var model = parse.GetValue(baseModel)!.FullName;
+            ModelFiles.CheckModel(model, "model");
+            var folder = parse.GetValue(input)!;
+            if (!folder.Exists) throw new UsageException($"--input {folder.FullName}: no such folder");
+            var outFile = new Engine.Outputs.OutputFile(parse.GetValue(output)!.FullName);
+            outFile.EnsureWritable();
+            PeftAdapter.Import(model, folder.FullName, outFile.Path);
+            Console.WriteLine($"wrote {outFile.Path}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
 
     private static Command CreateMerge()
     {
