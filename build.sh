@@ -121,14 +121,20 @@ publish() {
 
 # The LoRA trainer is a separate JIT program on TorchSharp (it cannot be AOT-compiled); `merlinite train` runs it from
 # bin/trainer. Its build applies the libstdc++ fix where needed (src/Merlinite.Trainer/native).
+# Self-contained for linux-x64, so bin/ runs where no .NET runtime is installed; files libtorch and .NET ship but the
+# trainer never loads (Python bindings, test and debugger libraries) are left out. TRAINER_LIBTORCH=external builds
+# it without libtorch, for machines that bring a CUDA PyTorch (see README "CPU or CUDA").
 publish_trainer() {
-  say "dotnet publish (trainer sidecar, TorchSharp) -> bin/trainer"
+  say "dotnet publish (trainer sidecar, TorchSharp, self-contained) -> bin/trainer"
   command -v g++ >/dev/null || apt_install g++:g++
   local log; log=$(mktemp)
-  if ! dotnet publish src/Merlinite.Trainer/Merlinite.Trainer.csproj -c Release -o bin/trainer -nologo -v:q >"$log" 2>&1; then
+  rm -rf bin/trainer
+  if ! dotnet publish src/Merlinite.Trainer/Merlinite.Trainer.csproj -c Release -r linux-x64 --self-contained \
+      -p:MerliniteLibTorch="${TRAINER_LIBTORCH:-bundled}" -o bin/trainer -nologo -v:q >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"; die "trainer publish failed"
   fi
-  rm -f "$log" bin/trainer/*.pdb
+  rm -f "$log" bin/trainer/*.pdb bin/trainer/libtorch_python.so bin/trainer/libtorchbind_test.so bin/trainer/libnnapi_backend.so \
+    bin/trainer/libaoti_custom_ops.so bin/trainer/libmscordbi.so bin/trainer/libmscordaccore.so bin/trainer/createdump
 }
 
 run_tests() {

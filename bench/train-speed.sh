@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# LoRA SFT throughput of `merlinite train` (TorchSharp sidecar, CPU, float32) on synthesized models.
+# LoRA SFT throughput of `merlinite train` (TorchSharp sidecar, CPU, float32 base) on synthesized models.
 # Figures: docs/benchmarks.md.
 #
 #   bench/train-speed.sh [THREADS]     default 2
@@ -30,9 +30,9 @@ for m in tiny small; do
   rm -rf "$W/$m-adapter.gguf"*
   start=$(date +%s.%N)
   MERLINITE_PLAIN_PROGRESS=1 bin/merlinite train -m "$W/$m.gguf" -i "$W/sft.jsonl" -o "$W/$m-adapter.gguf" \
-    --epochs 1 --batch-size 8 --lora-rank 8 -t "$T" --checkpoint-every 0 2> "$W/$m.log"
+    --epochs 1 --batch-size 8 --lora-rank 8 -t "$T" --checkpoint-every 0 --dtype f32 --device cpu --checkpointing off 2> "$W/$m.log"
   end=$(date +%s.%N)
-  tokens=$(python3 -c "import json,sys; print(sum(len(json.loads(l)['tokens']) for l in open(sys.argv[1])))" "$W/$m-adapter.gguf.tokens.jsonl")
+  tokens=$(grep -o '[0-9]* tokens trained' "$W/$m.log" | grep -o '^[0-9]*')
   last=$(grep -o '[0-9]* tok/s' "$W/$m.log" | tail -1)
   python3 -c "import sys; t=float(sys.argv[2])-float(sys.argv[1]); print(f'$m: {int(sys.argv[3])} tokens in {t:.1f} s wall = {int(sys.argv[3])/t:.0f} tok/s (last step, sidecar: $last)')" "$start" "$end" "$tokens"
 done

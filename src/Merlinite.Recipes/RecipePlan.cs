@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Merlinite.Engine.Chat;
+using Merlinite.Engine.Jobs;
 using Merlinite.Gguf;
 using Merlinite.Gguf.Architecture;
 using Merlinite.Recipes.Schema;
@@ -35,7 +36,7 @@ public static class RecipePlan
             new[] { "2 score (instruct)", Name(r.Instruct.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Instruct.Path, r.Reward.Scoring.Runtime.Context) },
             new[] { "3 score (reference)", Name(r.Reference.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Reference.Path, r.Reward.Scoring.Runtime.Context) },
             new[] { "4 select", "-", $"best of {r.Sampling.N} per prompt{(r.Selection.MinReward is double mr ? $", reward >= {mr}" : "")}{(r.Selection.MinMargin is double mm ? $", margin >= {mm}" : "")}", "-" },
-            new[] { "5 train (sidecar)", Name(r.Policy.Path), $"LoRA SFT on the winners", TrainMemory(r.Policy.Path) },
+            new[] { "5 train (sidecar)", Name(r.Policy.Path), $"LoRA SFT on the winners", TrainMemory(r) },
         };
         if (r.Eval.HeldOutAccuracy && r.Prompts.HeldOut > 0)
             rows.Add(["6 eval", Name(r.Policy.Path) + " + LoRA", $"{r.Prompts.HeldOut} held-out prompts, greedy, exact-answer check", Memory(r.Policy.Path, r.Sampling.Runtime.Context)]);
@@ -73,13 +74,27 @@ public static class RecipePlan
     }
 
     /// <summary>The trainer holds the base in float32 (4 bytes per parameter) plus activations.</summary>
-    private static string TrainMemory(string model)
+    /// <summary>The trainer's memory plan (the function the trainer itself checks before loading), for micro-batches of
+    /// batch_size winners of up to max_tokens answer tokens after a prompt of up to 512 (the winners do not exist yet).</summary>
+    private static string TrainMemory(Recipe r)
     {
-        if (!File.Exists(model)) return "? (file missing)";
+        if (!File.Exists(r.Policy.Path)) return "? (file missing)";
         try
         {
-            using var gguf = GgufFile.Open(model);
-            return $"~{Gib(LlamaHyperParameters.FromGguf(gguf).ParameterCount * 4.0)} + activations (float32 base)";
+            using var gguf = GgufFile.Open(r.Policy.Path);
+            var hp = LlamaHyperParameters.FromGguf(gguf);
+            var t = r.Sft.Train;
+            int seq = Math.Min(hp.ContextLength, r.Sampling.Sampler.MaxTokens + 512);
+            var (rows, length) = t.MaxBatchTokens is int budget ? (1, Math.Max(seq, budget)) : (t.BatchSize, seq);
+            TrainingMemory Plan(bool checkpointing) => TrainingMemoryPlan.Estimate(hp, new TrainingShape(t.Dtype.Bytes(), t.Rank, t.Targets,
+                rows, length, rows * r.Sampling.Sampler.MaxTokens, checkpointing, t.Device.StartsWith("cuda", StringComparison.Ordinal)));
+            string dtype = t.Dtype.Name();
+            return t.Checkpointing switch
+            {
+                "on" => $"{TrainingMemory.Gib(Plan(true).Total)} ({dtype}, checkpointing)",
+                "off" => $"{TrainingMemory.Gib(Plan(false).Total)} ({dtype})",
+                _ => $"{TrainingMemory.Gib(Plan(false).Total)} ({dtype}), {TrainingMemory.Gib(Plan(true).Total)} with checkpointing",
+            };
         }
         catch (GgufFormatException) { return "?"; }
     }

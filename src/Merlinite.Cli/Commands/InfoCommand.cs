@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using Merlinite.Cli.Infrastructure;
+using Merlinite.Engine.Training;
 using Merlinite.Llama;
 
 namespace Merlinite.Cli.Commands;
@@ -26,6 +27,7 @@ public static class InfoCommand
                 Console.WriteLine($"  [{d.Index}] {d.Type,-5} {d.Name}: {d.Description}{mem}");
             }
             Console.WriteLine($"system         {LlamaRuntime.SystemInfo.Trim()}");
+            Console.WriteLine($"trainer        {TrainerSidecar.Describe()}");
             return ExitCodes.Ok;
         });
         return cmd;

@@ -105,6 +105,9 @@ public sealed record TrainSummary(int Steps, double? FinalLoss, bool UpToDate = 
     /// <summary>The trainer's memory plan and its measured peak resident memory (when this run trained).</summary>
     public string? Plan { get; init; }
     public long PeakResidentBytes { get; init; }
+    public double LoadSeconds { get; init; }
+    public double SecondsPerStep { get; init; }
+    public long Tokens { get; init; }
 }
 
 /// <summary>
@@ -170,7 +173,11 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
             throw;
         }
         output.RemoveWorkingFiles();
-        return new TrainSummary(result.Steps, result.FinalLoss) { PeakResidentBytes = result.PeakResidentBytes, Plan = result.Plan };
+        return new TrainSummary(result.Steps, result.FinalLoss)
+        {
+            PeakResidentBytes = result.PeakResidentBytes, Plan = result.Plan, LoadSeconds = result.LoadSeconds, SecondsPerStep = result.SecondsPerStep,
+            Tokens = result.Tokens,
+        };
     }
 
     /// <summary>The trainer's memory plan for this job (`train --dry-run`): the data are tokenized into a temporary

@@ -7,7 +7,14 @@ public readonly record struct TrainerProgress(int Step, int TotalSteps, double? 
 
 /// <param name="Plan">The memory plan the trainer made before loading anything (one line).</param>
 /// <param name="PeakResidentBytes">The trainer's peak resident memory (0 for a dry run).</param>
-public sealed record TrainerResult(string? Adapter, int Steps, double? FinalLoss, string? Plan, long PeakResidentBytes);
+public sealed record TrainerResult(string? Adapter, int Steps, double? FinalLoss, string? Plan, long PeakResidentBytes)
+{
+    /// <summary>Seconds the base model took to load, and the mean seconds per optimizer step of this run.</summary>
+    public double LoadSeconds { get; init; }
+    public double SecondsPerStep { get; init; }
+    /// <summary>Tokens (prompt and response) the steps of this run processed.</summary>
+    public long Tokens { get; init; }
+}
 
 /// <summary>The trainer process failed; the message is its own error text.</summary>
 public sealed class TrainerFailedException(string message) : Exception(message);
@@ -37,9 +44,29 @@ public static class TrainerSidecar
             $"the trainer sidecar is missing ({beside}); build it with ./build.sh, or point {PathVariable} at Merlinite.Trainer(.dll)");
     }
 
-    public static TrainerResult Run(IReadOnlyList<string> args, Action<TrainerProgress>? progress, CancellationToken ct)
+    /// <summary>One line for `merlinite info`: where the trainer is, which libtorch it loads and the device it would
+    /// train on (from `trainer --info`), or why there is none.</summary>
+    public static string Describe()
     {
-        string trainer = Locate();
+        try
+        {
+            string trainer = Locate();
+            using var p = Process.Start(StartInfo(trainer, ["--info"])) ?? throw new TrainerFailedException("could not start it");
+            string json = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            using var doc = JsonDocument.Parse(json);
+            var e = doc.RootElement;
+            return $"{trainer}: libtorch {e.GetProperty("libtorch").GetString()}, TorchSharp {e.GetProperty("torchsharp").GetString()}, " +
+                   $"CUDA devices {e.GetProperty("cuda_devices").GetInt32()}, trains on {e.GetProperty("device").GetString()}";
+        }
+        catch (Exception e) when (e is TrainerFailedException or JsonException or System.ComponentModel.Win32Exception or KeyNotFoundException or InvalidOperationException)
+        {
+            return $"not usable ({e.Message})";
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(string trainer, IReadOnlyList<string> args)
+    {
         var psi = trainer.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
             ? new ProcessStartInfo("dotnet") { ArgumentList = { trainer } }
             : new ProcessStartInfo(trainer);
@@ -51,12 +78,19 @@ public static class TrainerSidecar
         // 2x more than was live (measured on the 54.5M model); the cost, page faults on fresh buffers, is small next to
         // the matmuls that fill them.
         psi.Environment["MALLOC_MMAP_THRESHOLD_"] = "65536";
+        return psi;
+    }
+
+    public static TrainerResult Run(IReadOnlyList<string> args, Action<TrainerProgress>? progress, CancellationToken ct)
+    {
+        string trainer = Locate();
+        var psi = StartInfo(trainer, args);
 
         Process process;
         try { process = Process.Start(psi) ?? throw new TrainerFailedException($"could not start {trainer}"); }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new TrainerFailedException($"could not start the trainer {trainer}: {e.Message} (it needs the .NET 10 runtime)");
+            throw new TrainerFailedException($"could not start the trainer {trainer}: {e.Message}");
         }
         using (process)
         using (ct.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
@@ -64,6 +98,8 @@ public static class TrainerSidecar
             var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
             TrainerResult? result = null;
             string? error = null, errorKind = null, plan = null;
+            double loadSeconds = 0, stepSeconds = 0, tokens = 0;
+            int stepsRun = 0;
             int totalSteps = 0;
             bool resumed = false;
             string? line;
@@ -76,10 +112,14 @@ public static class TrainerSidecar
                 {
                     case "start":
                         totalSteps = e.GetProperty("total_steps").GetInt32();
+                        loadSeconds = Number(e, "load_seconds") ?? 0;
                         resumed = e.GetProperty("resumed").GetBoolean();
                         progress?.Invoke(new TrainerProgress(e.GetProperty("start_step").GetInt32(), totalSteps, null, null, null, resumed));
                         break;
                     case "step":
+                        stepSeconds += Number(e, "seconds") ?? 0;
+                        tokens += (Number(e, "seconds") ?? 0) * (Number(e, "tokens_per_second") ?? 0);
+                        stepsRun++;
                         progress?.Invoke(new TrainerProgress(e.GetProperty("step").GetInt32(), totalSteps,
                             Number(e, "loss"), Number(e, "lr"), Number(e, "tokens_per_second"), resumed));
                         break;
@@ -88,7 +128,10 @@ public static class TrainerSidecar
                         break;
                     case "done":
                         result = new TrainerResult(e.GetProperty("adapter").GetString()!, e.GetProperty("steps").GetInt32(), Number(e, "final_loss"),
-                            plan, e.TryGetProperty("peak_resident_bytes", out var peak) ? peak.GetInt64() : 0);
+                            plan, e.TryGetProperty("peak_resident_bytes", out var peak) ? peak.GetInt64() : 0)
+                        {
+                            LoadSeconds = loadSeconds, SecondsPerStep = stepsRun == 0 ? 0 : stepSeconds / stepsRun, Tokens = (long)Math.Round(tokens),
+                        };
                         break;
                     case "error":
                         error = e.GetProperty("message").GetString();

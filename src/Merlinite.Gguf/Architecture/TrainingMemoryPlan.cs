@@ -35,7 +35,7 @@ public sealed record TrainingMemory(long Runtime, long Weights, long Adapters, l
 public static class TrainingMemoryPlan
 {
     /// <summary>Resident memory of the trainer before any tensor: the .NET runtime and libtorch's code (measured on the CPU).</summary>
-    public const long CpuRuntimeBytes = 240L << 20;
+    public const long CpuRuntimeBytes = 195L << 20;
     /// <summary>What a CUDA context and cuBLAS's workspaces take on the device before any tensor.</summary>
     public const long CudaRuntimeBytes = 600L << 20;
 

@@ -20,7 +20,9 @@ public static class ModelLoader
         if (!File.Exists(path)) throw new TrainerException($"{path}: base model not found");
         using var file = GgufFile.Open(path);
         var hp = LlamaHyperParameters.FromGguf(file); // rejects general.architecture other than "llama", naming the file
-        Tensor Read(LlamaTensorRole role, int layer = -1) => ReadTensor(file, hp, role, layer, dtype, device);
+        // One buffer for the whole load: allocating one per tensor left hundreds of MB of garbage for the GC to find.
+        var buffer = new float[ChunkValues];
+        Tensor Read(LlamaTensorRole role, int layer = -1) => ReadTensor(file, hp, role, layer, dtype, device, buffer);
 
         var rope = new Rope(hp.HeadDim, hp.RopeFreqBase);
         var blocks = new List<TransformerBlock>();
@@ -49,7 +51,7 @@ public static class ModelLoader
 
     /// <summary>One weight as a frozen tensor in torch layout (the ggml dimensions reversed: ne0 is the last, contiguous one).</summary>
     private static Tensor ReadTensor(GgufFile file, LlamaHyperParameters hp, LlamaTensorRole role, int layer,
-        ScalarType dtype, Device device)
+        ScalarType dtype, Device device, float[] buffer)
     {
         string name = LlamaTensorNames.NameOf(role, layer);
         long[] expected = LlamaTensorNames.ShapeOf(role, hp);
@@ -62,15 +64,17 @@ public static class ModelLoader
 
         long rowLength = expected[0], rows = expected.Skip(1).Aggregate(1L, (a, d) => a * d);
         var result = empty([rows, rowLength], dtype: dtype, device: device);
-        int rowsPerChunk = (int)Math.Clamp(ChunkValues / rowLength, 1, rows);
-        var buffer = new float[rowsPerChunk * rowLength];
+        if (rowLength > buffer.Length) buffer = new float[rowLength];
+        int rowsPerChunk = (int)Math.Clamp(buffer.Length / rowLength, 1, rows);
         for (long first = 0; first < rows; first += rowsPerChunk)
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             int count = (int)Math.Min(rowsPerChunk, rows - first);
             file.ReadRowsAsFloat32(info, first, count, buffer.AsSpan(0, (int)(count * rowLength)));
-            result.narrow(0, first, count).copy_(tensor(buffer, [rowsPerChunk, rowLength]).narrow(0, 0, count));
+            // A view of the managed buffer (no copy); copy_ converts it to the weight's dtype and device.
+            var chunk = from_array(buffer).narrow(0, 0, count * rowLength).view(count, rowLength);
+            result.narrow(0, first, count).copy_(chunk);
         }
         return result.view(expected.Reverse().ToArray()).DetachFromDisposeScope();
     }

@@ -25,8 +25,9 @@ public static class ProcessMemory
         return 0;
     }
 
+    /// <summary>"VmHWM:\t15623456 kB" (a tab, then spaces only when the number is short).</summary>
     private static long Kilobytes(string line) =>
-        long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out long kb) ? kb : 0;
+        line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries) is [_, var number, ..] && long.TryParse(number, out long kb) ? kb : 0;
 
     private static IEnumerable<string> SafeLines(string path) => File.Exists(path) ? File.ReadLines(path) : [];
 }
