@@ -83,22 +83,29 @@ public static class Devices
         catch (System.ComponentModel.Win32Exception) { return null; } // no python3
     }
 
-    /// <summary>Bytes a device can still give: MemAvailable for the CPU; for CUDA the total memory the driver reports
-    /// (the trainer is alone on its GPU) via nvidia-smi.</summary>
-    public static long FreeBytes(Device device)
+    /// <summary>Bytes a device can still give: MemAvailable for the CPU; for CUDA the free memory the driver reports
+    /// (nvidia-smi), or long.MaxValue when it cannot be asked (then nothing is refused).</summary>
+    public static long FreeBytes(Device device) =>
+        device.type == DeviceType.CPU ? ProcessMemory.AvailableBytes() : QueryGpuMebibytes(device, "memory.free") ?? long.MaxValue;
+
+    /// <summary>GPU memory in use on the device (all processes), or null for the CPU or when nvidia-smi cannot say.
+    /// PyTorch's caching allocator keeps what it reserved, so the growth over a run is its peak reservation.</summary>
+    public static long? UsedBytes(Device device) =>
+        device.type == DeviceType.CUDA ? QueryGpuMebibytes(device, "memory.used") : null;
+
+    private static long? QueryGpuMebibytes(Device device, string field)
     {
-        if (device.type == DeviceType.CPU) return ProcessMemory.AvailableBytes();
         try
         {
-            var psi = new ProcessStartInfo("nvidia-smi", ["--query-gpu=memory.free", "--format=csv,noheader,nounits", $"--id={device.index}"])
+            var psi = new ProcessStartInfo("nvidia-smi", [$"--query-gpu={field}", "--format=csv,noheader,nounits", $"--id={device.index}"])
             {
-                RedirectStandardOutput = true, UseShellExecute = false,
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
             using var p = Process.Start(psi)!;
             string text = p.StandardOutput.ReadToEnd().Trim();
             p.WaitForExit();
-            return long.TryParse(text, out long mib) ? mib << 20 : long.MaxValue;
+            return long.TryParse(text, out long mib) ? mib << 20 : null;
         }
-        catch (System.ComponentModel.Win32Exception) { return long.MaxValue; } // unknown: do not refuse
+        catch (System.ComponentModel.Win32Exception) { return null; } // no nvidia-smi
     }
 }

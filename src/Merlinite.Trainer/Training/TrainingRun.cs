@@ -18,9 +18,10 @@ public static class TrainingRun
     /// With <see cref="TrainerOptions.DryRun"/> it only plans: nothing is loaded.</summary>
     public static double Run(TrainerOptions o, ProgressWriter progress)
     {
+        // The device first: a CUDA libtorch has to be loaded before anything touches TorchSharp.
+        var device = Devices.Resolve(o.Device);
         torch.set_num_threads(o.Threads);
         var dtype = Precision.Parse(o.Dtype);
-        var device = Devices.Resolve(o.Device);
         var hp = ReadHyperParameters(o.BasePath);
         var data = LoadData(o, hp);
         var plan = new TrainingPlan(data.Count, o.BatchSize, o.GradAccum, o.Epochs, o.MaxSteps, o.Seed);
@@ -34,6 +35,7 @@ public static class TrainingRun
             throw new TrainerException($"the memory plan needs {TrainingMemory.Gib(memory.Total)} ({memory.Describe()}) but {device} has " +
                                        $"{TrainingMemory.Gib(free)} free; {Advice(o, dtype, checkpointing)}", kind: "memory_plan");
 
+        long? gpuUsedBefore = Devices.UsedBytes(device);
         var clock = Stopwatch.StartNew();
         var model = ModelLoader.Load(o.BasePath, dtype, device);
         double loadSeconds = clock.Elapsed.TotalSeconds;
@@ -69,7 +71,8 @@ public static class TrainingRun
         }
 
         AdapterFile.Write(o.OutPath, adapters, o.Alpha, plan.TotalSteps, state.LastLoss);
-        progress.Done(Path.GetFullPath(o.OutPath), state.LastLoss, plan.TotalSteps, ProcessMemory.PeakResidentBytes());
+        long? gpuBytes = Devices.UsedBytes(device) - gpuUsedBefore;
+        progress.Done(Path.GetFullPath(o.OutPath), state.LastLoss, plan.TotalSteps, ProcessMemory.PeakResidentBytes(), gpuBytes);
         return state.LastLoss;
     }
 
