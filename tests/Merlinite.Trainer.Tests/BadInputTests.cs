@@ -62,6 +62,30 @@ public class BadInputTests(TinyModels models)
         AssertFailure(TrainerProcess.Run("--base", models.Mistral, "--data", data, "--out", "x.gguf", "--targets", "attn_z"), "--targets", "attn_z");
     }
 
+    [Theory]
+    [InlineData("gpu", "is not cpu, cuda, cuda:N or auto")]
+    [InlineData("cuda:x", "is not cpu, cuda, cuda:N or auto")]
+    [InlineData("cuda", "bundles the CPU libtorch only; rebuild it with TRAINER_LIBTORCH=external")]
+    [InlineData("cuda:1", "bundles the CPU libtorch only")]
+    public void A_device_this_build_cannot_use_is_refused_before_loading(string device, string expected)
+    {
+        string data = models.NewFile($"device-{device.Replace(':', '-')}.jsonl");
+        File.WriteAllText(data, Good);
+        AssertFailure(TrainerProcess.Run("--base", models.Mistral, "--data", data, "--out", models.NewFile("never.gguf"), "--device", device),
+            $"--device{(expected.StartsWith("is not") ? ": '" + device + "'" : " " + device)}", expected);
+    }
+
+    [Fact]
+    public void Info_says_the_bundled_libtorch_trains_on_the_cpu_even_when_auto()
+    {
+        var result = TrainerProcess.Run("--info", "--device", "auto");
+        Assert.Equal(0, result.ExitCode);
+        var info = System.Text.Json.JsonDocument.Parse(result.Stdout.Trim()).RootElement;
+        Assert.StartsWith("bundled", info.GetProperty("libtorch").GetString());
+        Assert.Equal("cpu", info.GetProperty("device").GetString());
+        Assert.False(info.GetProperty("cuda_available").GetBoolean());
+    }
+
     private static void AssertFailure(TrainerProcess.Result result, string where, string expected)
     {
         Assert.Equal(1, result.ExitCode);

@@ -57,7 +57,8 @@ public static class TrainerSidecar
             using var doc = JsonDocument.Parse(json);
             var e = doc.RootElement;
             return $"{trainer}: libtorch {e.GetProperty("libtorch").GetString()}, TorchSharp {e.GetProperty("torchsharp").GetString()}, " +
-                   $"CUDA devices {e.GetProperty("cuda_devices").GetInt32()}, trains on {e.GetProperty("device").GetString()}";
+                   $"CUDA devices {e.GetProperty("cuda_devices").GetInt32()}, trains on {e.GetProperty("device").GetString()}" +
+                   (e.TryGetProperty("error", out var error) ? $" ({error.GetString()})" : "");
         }
         catch (Exception e) when (e is TrainerFailedException or JsonException or System.ComponentModel.Win32Exception or KeyNotFoundException or InvalidOperationException)
         {

@@ -7,34 +7,51 @@ namespace Merlinite.Trainer.Runtime;
 
 /// <summary>
 /// Which libtorch the trainer runs on and which device it computes on (--device cpu|cuda[:N]|auto).
-/// <para>The CPU libtorch comes with the trainer (NuGet's libtorch-cpu). For CUDA the trainer loads an installed
-/// PyTorch's libraries ($MERLINITE_LIBTORCH, or the lib folder of <c>python3 -c 'import torch'</c>) before TorchSharp
-/// looks for them, in the order their dependencies need (measured on the GPU machine with torch 2.11+cu130):
-/// libc10, libtorch_cpu, libc10_cuda, libtorch_cuda, libtorch; TorchSharp's own libLibTorchSharp then binds to them.</para>
+/// <para>A default build bundles NuGet's CPU libtorch and trains on the CPU only: a second libtorch cannot be loaded
+/// beside it safely. A build with <c>MerliniteLibTorch=external</c> (<c>TRAINER_LIBTORCH=external ./build.sh</c>)
+/// bundles none and loads an installed PyTorch's ($MERLINITE_LIBTORCH, or the lib folder of
+/// <c>python3 -c 'import torch'</c>) before TorchSharp looks for one, in the order their dependencies need (measured
+/// on the GPU machine with torch 2.11+cu130): libc10, libtorch_cpu, libc10_cuda, libtorch_cuda, libtorch.
+/// TorchSharp's own libLibTorchSharp then binds to those already loaded.</para>
 /// </summary>
 public static class Devices
 {
     public const string LibTorchVariable = "MERLINITE_LIBTORCH";
-    private static readonly string[] CudaLoadOrder = ["libc10.so", "libtorch_cpu.so", "libc10_cuda.so", "libtorch_cuda.so", "libtorch.so"];
+    private static readonly string[] LoadOrder = ["libc10.so", "libtorch_cpu.so", "libc10_cuda.so", "libtorch_cuda.so", "libtorch.so"];
 
-    /// <summary>The folder of the libtorch in use when it is not the trainer's own (null: the bundled CPU build).</summary>
+#if EXTERNAL_LIBTORCH
+    public static readonly bool BundlesLibTorch = false;
+#else
+    public static readonly bool BundlesLibTorch = true;
+#endif
+
+    /// <summary>The folder of the installed PyTorch libtorch in use (null: the bundled CPU build, or none loaded yet).</summary>
     public static string? ExternalLibTorch { get; private set; }
 
-    /// <summary>Resolves --device to a torch device, loading a CUDA libtorch first when CUDA is asked for or possible.</summary>
+    /// <summary>Resolves --device to a torch device. Loads the external libtorch first where the build has none, and
+    /// fails with one clear line when the asked-for device cannot be had.</summary>
     public static Device Resolve(string spec)
     {
-        if (spec == "cpu") return CPU;
-        bool want = spec == "auto" || spec.StartsWith("cuda", StringComparison.Ordinal);
-        if (!want) throw new TrainerException($"--device: '{spec}' is not cpu, cuda, cuda:N or auto");
-        bool cuda = TryLoadCudaLibTorch() && TryInitializeCuda();
-        if (spec == "auto") return cuda ? CUDA : CPU;
-        if (!cuda)
-            throw new TrainerException($"--device {spec}: no CUDA libtorch found (set {LibTorchVariable} to the lib folder of a CUDA PyTorch, " +
-                                       "or install PyTorch with CUDA so that python3 -c 'import torch' finds it), or no CUDA device is visible");
-        int index = spec.Length > 5 && int.TryParse(spec.AsSpan(5), out int i) ? i : 0;
+        bool cpu = spec == "cpu", auto = spec == "auto";
+        if (!cpu && !auto && !IsCudaSpec(spec)) throw new TrainerException($"--device: '{spec}' is not cpu, cuda, cuda:N or auto");
+        if (!BundlesLibTorch && ExternalLibTorch is null && !TryLoadExternalLibTorch())
+            throw new TrainerException($"no libtorch found: this trainer was built without one (TRAINER_LIBTORCH=external); set {LibTorchVariable} " +
+                                       "to the lib folder of an installed PyTorch, install PyTorch so that python3 -c 'import torch' finds it, " +
+                                       "or rebuild with ./build.sh to bundle the CPU libtorch");
+        if (cpu) return CPU;
+        bool cuda = !BundlesLibTorch && File.Exists(Path.Combine(ExternalLibTorch!, "libtorch_cuda.so")) && TryInitializeCuda();
+        if (auto) return cuda ? CUDA : CPU;
+        if (BundlesLibTorch)
+            throw new TrainerException($"--device {spec}: this trainer bundles the CPU libtorch only; rebuild it with TRAINER_LIBTORCH=external ./build.sh " +
+                                       "to train on CUDA with an installed PyTorch's libtorch");
+        if (!cuda) throw new TrainerException($"--device {spec}: the PyTorch in {ExternalLibTorch} has no CUDA, or no CUDA device is visible");
+        int index = spec.Length > 5 ? int.Parse(spec.AsSpan(5)) : 0;
         if (index >= cuda_device_count()) throw new TrainerException($"--device {spec}: only {cuda_device_count()} CUDA device(s) are visible");
         return new Device(DeviceType.CUDA, index);
     }
+
+    private static bool IsCudaSpec(string spec) =>
+        spec == "cuda" || (spec.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(spec.AsSpan(5), out int i) && i >= 0);
 
     private static int cuda_device_count() => torch.cuda.device_count();
 
@@ -51,13 +68,14 @@ public static class Devices
         }
     }
 
-    /// <summary>Loads an installed CUDA libtorch by absolute path so that TorchSharp's later lookups by name find it.</summary>
-    private static bool TryLoadCudaLibTorch()
+    /// <summary>Loads an installed PyTorch's libtorch by absolute path, so that TorchSharp's later lookups by name
+    /// find it already loaded. The CUDA libraries are loaded where that PyTorch has them.</summary>
+    private static bool TryLoadExternalLibTorch()
     {
         string? dir = Environment.GetEnvironmentVariable(LibTorchVariable);
         if (string.IsNullOrEmpty(dir)) dir = PythonTorchLibFolder();
-        if (dir is null || !File.Exists(Path.Combine(dir, "libtorch_cuda.so"))) return false;
-        foreach (var lib in CudaLoadOrder)
+        if (dir is null || !File.Exists(Path.Combine(dir, "libtorch_cpu.so"))) return false;
+        foreach (var lib in LoadOrder)
         {
             string path = Path.Combine(dir, lib);
             if (File.Exists(path) && !NativeLibrary.TryLoad(path, out _)) return false;

@@ -18,13 +18,15 @@ public static class RuntimeInfo
         using (var w = new Utf8JsonWriter(ms))
         {
             w.WriteStartObject();
-            w.WriteString("libtorch", Devices.ExternalLibTorch ?? "bundled (NuGet libtorch-cpu-linux-x64)");
+            bool loaded = Devices.BundlesLibTorch || Devices.ExternalLibTorch is not null;
+            w.WriteString("libtorch", Devices.BundlesLibTorch ? "bundled (NuGet libtorch-cpu-linux-x64, CPU only)" : Devices.ExternalLibTorch ?? "none found");
             w.WriteString("torchsharp", typeof(torch).Assembly.GetName().Version?.ToString());
-            w.WriteBoolean("cuda_available", Devices.ExternalLibTorch is not null && torch.cuda.is_available());
-            w.WriteNumber("cuda_devices", Devices.ExternalLibTorch is not null ? torch.cuda.device_count() : 0);
+            bool cuda = Devices.ExternalLibTorch is not null && torch.cuda.is_available();
+            w.WriteBoolean("cuda_available", cuda);
+            w.WriteNumber("cuda_devices", cuda ? torch.cuda.device_count() : 0);
             w.WriteString("device", device?.ToString() ?? "none");
             if (error is not null) w.WriteString("error", error);
-            w.WriteNumber("cpu_threads", torch.get_num_threads());
+            if (loaded) w.WriteNumber("cpu_threads", torch.get_num_threads());
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
