@@ -46,7 +46,8 @@ train() { # name model device dtype checkpointing steps batch
     --checkpoint-every 0 --threads 8 --device "$3" --dtype "$4" --checkpointing "$5" > "$OUT/$1.jsonl" 2> "$OUT/$1.err"
 }
 
-# 1. Parity: the same run on the CPU and on CUDA (f32, small model, 4 steps of 4 examples).
+# 1. Parity: the same run on the CPU and on CUDA (f32, small model, 4 steps of 4 examples). SKIP_PARITY=1 skips it.
+if [ "${SKIP_PARITY:-0}" != 1 ]; then
 "$M" synth --preset small --seed 1 --out "$W/small.gguf" >/dev/null 2>&1
 train small-cpu small cpu f32 off 4 4; train small-cuda small "$DEVICE" f32 off 4 4
 say ""
@@ -61,22 +62,24 @@ print("- cuda losses: " + ", ".join("%.6f" % x for x in b))
 if len(a) == len(b) == 4: print("- max |Δ| %.2e" % max(abs(x - y) for x, y in zip(a, b)))
 else: print("- incomplete: see small-cpu.err / small-cuda.err")
 PY
+fi
 
 # 2. The 7B shape, ours then PEFT, with a 100 ms nvidia-smi sampler around each run.
 t=$(date +%s); "$M" synth $BIG --seed 1 --out "$W/mistral-7b.gguf" >/dev/null 2>&1
 say ""; say "- synth mistral-7b bf16: $(( $(date +%s) - t )) s"
 
-sampled() { # command... ; prints the peak memory.used minus the value before it started, in bytes
+sampled() { # name command... ; prints the peak memory.used minus the value before it started, in bytes
   local base; base=$(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits | head -1)
-  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 100 > "$W/smi.log" & local smi=$!
+  local name=$1; shift
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 100 > "$OUT/smi-$name.log" & local smi=$!
   "$@"; local rc=$?
   kill $smi 2>/dev/null; wait $smi 2>/dev/null
-  echo $(( ($(sort -n "$W/smi.log" | tail -1) - base) * 1048576 )) > "$W/sampled"
+  echo $(( ($(sort -n "$OUT/smi-$name.log" | tail -1) - base) * 1048576 )) > "$W/sampled"
   return $rc
 }
 
 ours() { # checkpointing
-  sampled train "7b-$1" mistral-7b "$DEVICE" bf16 "$1" 8 4
+  sampled "7b-$1" train "7b-$1" mistral-7b "$DEVICE" bf16 "$1" 8 4
   python3 - "$OUT/7b-$1.jsonl" "$(cat "$W/sampled")" "$1" <<'PY' | tee -a "$R"
 import json, sys
 ev = {}
@@ -93,7 +96,7 @@ PY
 }
 
 peft() { # checkpointing
-  sampled python3 bench/gpu/peft_step.py "$W/data.jsonl" --steps 8 --batch 4 --checkpointing "$1" > "$OUT/peft-$1.json" 2> "$OUT/peft-$1.err"
+  sampled "peft-$1" python3 bench/gpu/peft_step.py "$W/data.jsonl" --steps 8 --batch 4 --checkpointing "$1" > "$OUT/peft-$1.json" 2> "$OUT/peft-$1.err"
   python3 - "$OUT/peft-$1.json" "$(cat "$W/sampled")" <<'PY' | tee -a "$R"
 import json, sys
 try: r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])

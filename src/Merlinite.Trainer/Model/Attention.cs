@@ -13,7 +13,11 @@ public sealed class Attention(LlamaHyperParameters hp, Rope rope, LoraLinear wq,
     public LoraLinear Output { get; } = wo;
 
     /// <summary>x is [batch, seq, n_embd]; <paramref name="context"/> gives each token's position and what it may attend to
-    /// (causal, within its own packed example). Scores and their softmax are float32.</summary>
+    /// (causal, within its own packed example). In bf16/f16, attention is PyTorch's scaled_dot_product_attention (fused
+    /// kernels on CUDA: flash for plain causal rows, memory-efficient with a packing mask; they accumulate the softmax in
+    /// float32). In f32 it is spelled out, scores and softmax in float32: that is the reference path, held to llama.cpp's
+    /// logits within 1e-5 and pinned by the tiny recipe's snapshot, so its arithmetic does not change with PyTorch's
+    /// kernel choice.</summary>
     public Tensor forward(Tensor x, SequenceContext context)
     {
         long b = x.shape[0], t = x.shape[1];
@@ -28,9 +32,23 @@ public sealed class Attention(LlamaHyperParameters hp, Rope rope, LoraLinear wq,
         k = k.transpose(1, 2).repeat_interleave(hp.GroupSize, dim: 1);
         v = v.transpose(1, 2).repeat_interleave(hp.GroupSize, dim: 1);
 
-        var scores = matmul(q, k.transpose(-2, -1)).to(ScalarType.Float32) * (1.0 / Math.Sqrt(d));
-        var weights = nn.functional.softmax(scores.masked_fill(context.Blocked, double.NegativeInfinity), dim: -1).to(x.dtype);
-        var heads = matmul(weights, v).transpose(1, 2).reshape(b, t, hp.QueryLength);
+        var heads = Attend(q, k, v, context.Allowed).transpose(1, 2).reshape(b, t, hp.QueryLength);
         return Output.forward(heads);
+    }
+
+    /// <summary>softmax(q·kᵀ/√d, where allowed)·v over [batch, heads, seq, head_dim]; allowed null means causal.</summary>
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? allowed) =>
+        q.dtype == ScalarType.Float32
+            ? Explicit(q, k, v, allowed)
+            : nn.functional.scaled_dot_product_attention(q, k, v, allowed, is_casual: allowed is null);
+
+    /// <summary>The reference arithmetic: scores and softmax in float32, whatever the inputs' dtype.</summary>
+    public static Tensor Explicit(Tensor q, Tensor k, Tensor v, Tensor? allowed)
+    {
+        long t = q.shape[2];
+        allowed ??= ones(t, t, dtype: ScalarType.Bool, device: q.device).tril();
+        var scores = matmul(q, k.transpose(-2, -1)).to(ScalarType.Float32) * (1.0 / Math.Sqrt(q.shape[3]));
+        var weights = nn.functional.softmax(scores.masked_fill(allowed.logical_not(), double.NegativeInfinity), dim: -1).to(q.dtype);
+        return matmul(weights, v);
     }
 }

@@ -35,15 +35,36 @@ public sealed class BlockCheckpoint : SingleTensorFunction<BlockCheckpoint>
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor gradOutput)
     {
-        var x = ctx.get_saved_variables()[0];
-        var block = (TransformerBlock)ctx.get_data("block");
-        var context = (SequenceContext)ctx.get_data("context");
-        ((Action)ctx.get_data("reseed"))();
-        using var scope = NewDisposeScope();
-        using var _ = enable_grad();
-        var input = x.detach().requires_grad_(true);
-        var output = block.forward(input, context);
-        autograd.backward([output], [gradOutput]);
-        return [input.grad!.MoveToOuterDisposeScope(), null!, null!, null!];
+        // On CUDA the autograd engine calls this from its own device thread, where no dispose scope of the training
+        // step is open: every tensor made here would wait for the garbage collector, holding GPU memory across steps.
+        // So all of them live in this scope, and the input gradient, which must outlive the call, is handed to
+        // ReleaseGradients (called by the step once backward() has returned).
+        Tensor inputGrad;
+        using (NewDisposeScope())
+        {
+            var x = ctx.get_saved_variables()[0];
+            var block = (TransformerBlock)ctx.get_data("block");
+            var context = (SequenceContext)ctx.get_data("context");
+            ((Action)ctx.get_data("reseed"))();
+            using var _ = enable_grad();
+            var input = x.detach().requires_grad_(true);
+            var output = block.forward(input, context);
+            autograd.backward([output], [gradOutput]);
+            inputGrad = input.grad!.DetachFromDisposeScope();
+        }
+        lock (Pending) Pending.Add(inputGrad);
+        return [inputGrad, null!, null!, null!];
+    }
+
+    private static readonly List<Tensor> Pending = [];
+
+    /// <summary>Disposes the input gradients the backward passes handed to autograd (which holds its own references).</summary>
+    public static void ReleaseGradients()
+    {
+        lock (Pending)
+        {
+            foreach (var t in Pending) t.Dispose();
+            Pending.Clear();
+        }
     }
 }

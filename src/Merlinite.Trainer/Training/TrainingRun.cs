@@ -150,10 +150,16 @@ public static class TrainingRun
             var batch = o.MaxBatchTokens is null ? Batch.Collate(examples, model.Device) : Batch.Pack(examples, model.Device);
             var loss = model.LossSum(batch.Tokens, batch.Context, batch.Positions, batch.Targets);
             (loss / lossTokens).backward();
+            BlockCheckpoint.ReleaseGradients();
             lossSum += loss.item<float>();
             tokens += batch.TokenCount;
         }
         double gradNorm = GradientClipping.ClipGlobalNorm(parameters, o.MaxGradNorm);
+        // Tensors that TorchSharp wrapped outside any dispose scope (the gradients autograd passes into a checkpointed
+        // block's backward, on CUDA's autograd thread) are freed only by their finalizers: run them every step, so
+        // that GPU memory does not wait for a garbage collection the small managed heap would rarely trigger.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         return (lossSum / lossTokens, tokens, gradNorm);
     }
 }
