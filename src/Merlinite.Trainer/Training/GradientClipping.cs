@@ -14,7 +14,10 @@ public static class GradientClipping
         using var _ = no_grad();
         var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
         if (grads.Count == 0) return 0;
-        double norm = Math.Sqrt(grads.Sum(g => g.pow(2).sum().item<float>() * 1.0));
+        // One device-to-host copy for all the per-tensor sums (one .item() each would stall a GPU once per tensor),
+        // then the same float64 sum in the same order as before.
+        var sums = stack(grads.Select(g => g.pow(2).sum()).ToList()).cpu().data<float>().ToArray();
+        double norm = Math.Sqrt(sums.Sum(x => x * 1.0));
         if (maxNorm > 0 && norm > maxNorm)
         {
             double coefficient = maxNorm / (norm + 1e-6);
