@@ -6,24 +6,28 @@
 #   ./build.sh run        build if needed, then run the main job (the tiny default recipe)
 #   ./build.sh headers    fetch llama.cpp v0.5.0's headers (ignored .cache/llama.cpp; tests compare struct layouts)
 #   ./build.sh clean      remove build outputs
-#   --cuda                use the CUDA 13 prebuilt of llama.cpp instead of the CPU one
-#   --native-cpu          build llama.cpp's CPU backend from the pinned source for this machine instead of the
-#                         npm prebuilt (about 4 minutes on 2 cores; measured 1.65x faster scoring, docs/benchmarks.md)
+#
+# llama.cpp: by default its CPU backend is compiled from the pinned source for this machine (GGML_NATIVE, OpenMP) into
+# .cache/llama-native, once (about 4 minutes on 2 cores; later builds reuse it). Without a usable compiler the build
+# falls back to the npm prebuilt and says so.
+#   --prebuilt            use the npm prebuilt CPU libraries (generic x86-64 variants, no OpenMP; slower)
+#   --cuda                use the npm CUDA 13 prebuilt
+#   --native-cpu          the default (accepted for older scripts)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
 LLAMA_NPM_VERSION=3.22.1
-CUDA=0
-NATIVE_CPU=0
+LIBS=native   # native | prebuilt | cuda
 ACTION=build
 for arg in "$@"; do
   case "$arg" in
-    --cuda) CUDA=1 ;;
-    --native-cpu) NATIVE_CPU=1 ;;
+    --cuda) LIBS=cuda ;;
+    --prebuilt) LIBS=prebuilt ;;
+    --native-cpu) LIBS=native ;;
     build|test|run|headers|clean) ACTION="$arg" ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -55,40 +59,65 @@ check_tools() {
   [ -e /usr/include/zlib.h ] || apt_install zlib-flate:zlib1g-dev
 }
 
-# The pinned llama.cpp shared libraries go to native/lib (ignored) and from there next to the binary.
+# The llama.cpp shared libraries go to native/lib (ignored) and from there next to the binary; native/lib/.variant
+# names which build they are.
 native_libs() {
-  if [ "$NATIVE_CPU" = 1 ]; then native_cpu_libs; return; fi
-  local dir pkgdir
-  if [ "$CUDA" = 1 ]; then dir=native/cuda; pkgdir=linux-x64-cuda; else dir=native; pkgdir=linux-x64; fi
+  case "$LIBS" in
+    cuda) prebuilt_libs linux-x64-cuda native/cuda ;;
+    prebuilt) prebuilt_libs linux-x64 native ;;
+    native) native_cpu_libs || { say "could not compile llama.cpp here ($NATIVE_FAILURE); using the npm prebuilt instead (slower: docs/benchmarks.md; ./build.sh --prebuilt skips the attempt)"; prebuilt_libs linux-x64 native; } ;;
+  esac
+}
+
+prebuilt_libs() { # npm-package-suffix folder
+  local pkgdir=$1 dir=$2
   local src="$dir/node_modules/@node-llama-cpp/$pkgdir/bins/$pkgdir"
   if [ ! -d "$src" ]; then
     say "npm ci ($dir): @node-llama-cpp/$pkgdir@$LLAMA_NPM_VERSION"
     (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || die "npm could not install @node-llama-cpp/$pkgdir"
   fi
-  local stamp="native/lib/.variant"
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$pkgdir" ]; then
-    rm -rf native/lib && mkdir -p native/lib
-    cp "$src"/*.so native/lib/
-    rm -f native/lib/libllama-common.so   # C++ helpers of node-llama-cpp; we bind the C API only
-    echo "$pkgdir" > "$stamp"
-  fi
+  install_libs "$pkgdir" "$src"/*.so
+  rm -f native/lib/libllama-common.so   # C++ helpers of node-llama-cpp; we bind the C API only
 }
 
-# Same llama.cpp release, compiled here with GGML_NATIVE=ON; the binding accepts these plain library names.
-native_cpu_libs() {
-  [ -f native/lib/.variant ] && [ "$(cat native/lib/.variant)" = native-cpu ] && return 0
-  headers
-  command -v cmake >/dev/null || apt_install cmake:cmake
-  apt_install g++:g++
-  say "building llama.cpp (v0.5.0 source bundle) for this CPU into .cache/llama-native"
-  cmake -S .cache/llama.cpp -B .cache/llama-native -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON \
-    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=OFF \
-    -DLLAMA_BUILD_COMMON=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_HTML=OFF >/dev/null || die "cmake configure failed"
-  cmake --build .cache/llama-native --target llama -j "$(nproc)" >/dev/null || die "llama.cpp build failed"
+install_libs() { # variant files...
+  local variant=$1; shift
+  [ -f native/lib/.variant ] && [ "$(cat native/lib/.variant)" = "$variant" ] && return 0
   rm -rf native/lib && mkdir -p native/lib
+  cp -L "$@" native/lib/
+  echo "$variant" > native/lib/.variant
+}
+
+# The same llama.cpp release (the source bundle npm node-llama-cpp ships) compiled for this CPU. One CMake tree serves
+# the library (built here) and llama.cpp's benchmark tools (bench/build-llama-tools.sh builds them in it), so the tools
+# run on exactly the ggml our binary loads. The stamp holds the options and the CPU: a different machine rebuilds.
+NATIVE_BUILD=.cache/llama-native
+NATIVE_OPTIONS="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DGGML_OPENMP=ON -DLLAMA_BUILD_TESTS=OFF \
+-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON \
+-DLLAMA_OPENSSL=OFF"
+native_cpu_libs() {
+  NATIVE_FAILURE=""
+  local stamp; stamp="$(echo "$NATIVE_OPTIONS"; grep -m1 'model name' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo | md5sum)"
+  if [ ! -f "$NATIVE_BUILD/.merlinite-stamp" ] || [ "$(cat "$NATIVE_BUILD/.merlinite-stamp")" != "$stamp" ] \
+     || [ ! -f "$NATIVE_BUILD/bin/libllama.so" ]; then
+    headers
+    command -v cmake >/dev/null 2>&1 || apt_install cmake:cmake || true
+    command -v g++ >/dev/null 2>&1 || apt_install g++:g++ || true
+    command -v cmake >/dev/null 2>&1 || { NATIVE_FAILURE="no cmake"; return 1; }
+    command -v g++ >/dev/null 2>&1 || { NATIVE_FAILURE="no g++"; return 1; }
+    say "compiling llama.cpp (v0.5.0 source) for this CPU into $NATIVE_BUILD: a few minutes, once"
+    local log; log=$(mktemp)
+    rm -f "$NATIVE_BUILD/.merlinite-stamp"
+    # shellcheck disable=SC2086
+    if ! { cmake -S .cache/llama.cpp -B "$NATIVE_BUILD" $NATIVE_OPTIONS && cmake --build "$NATIVE_BUILD" --target llama -j "$(nproc)"; } >"$log" 2>&1; then
+      NATIVE_FAILURE="the CMake build failed; its last lines: $(tail -3 "$log" | tr '\n' ' ')"; rm -f "$log"; return 1
+    fi
+    rm -f "$log"
+    echo "$stamp" > "$NATIVE_BUILD/.merlinite-stamp"
+    rm -f native/lib/.variant   # the libraries changed: copy them again
+  fi
   # Both the plain names (which the binding opens) and the SONAMEs (which the libraries NEED) must be present.
-  for f in .cache/llama-native/bin/lib*.so .cache/llama-native/bin/lib*.so.0; do cp -L "$f" native/lib/; done
-  echo native-cpu > native/lib/.variant
+  install_libs native-cpu "$NATIVE_BUILD"/bin/lib*.so "$NATIVE_BUILD"/bin/lib*.so.0
 }
 
 headers() {

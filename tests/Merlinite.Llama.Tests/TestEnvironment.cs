@@ -59,9 +59,10 @@ internal static class TestEnvironment
             var args = new List<string> { "-std=c11", "-O0", "-Werror=implicit-function-declaration", "-I", LlamaInclude, "-I", GgmlInclude, c, "-o", exe };
             if (link)
             {
-                string lib = Path.Combine(NativeLib, "libllama.v0.5.0.so");
-                Assert.True(File.Exists(lib), $"{lib} not found; run ./build.sh (it copies the llama.cpp libraries to native/lib)");
-                args.AddRange(["-L", NativeLib, "-l:libllama.v0.5.0.so", $"-Wl,-rpath,{NativeLib}"]);
+                // The npm prebuilt names it libllama.v0.5.0.so; a build from source (the default), libllama.so.
+                string? lib = new[] { "libllama.v0.5.0.so", "libllama.so" }.FirstOrDefault(f => File.Exists(Path.Combine(NativeLib, f)));
+                Assert.True(lib is not null, $"no libllama in {NativeLib}; run ./build.sh (it copies the llama.cpp libraries to native/lib)");
+                args.AddRange(["-L", NativeLib, $"-l:{lib}", $"-Wl,-rpath,{NativeLib}"]);
             }
             var (rc, _, err) = Run(Cc, args, dir);
             Assert.True(rc == 0, $"compiling the C probe failed ({rc}):\n{err}\n--- source ---\n{source}");

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using Merlinite.Cli.Infrastructure;
 using Merlinite.Engine.Models;
+using Merlinite.Engine.Jobs;
 using Merlinite.Engine.Scoring;
+using Merlinite.Engine.Settings;
 
 namespace Merlinite.Cli.Commands;
 
@@ -31,15 +33,14 @@ public static class BenchCommand
             if (!path.Exists) throw new UsageException($"model file not found: {path.FullName}");
             int N = parse.GetValue(n), P = parse.GetValue(prompts), pt = parse.GetValue(promptTokens), rt = parse.GetValue(responseTokens);
             if (N < 1 || P < 1 || pt < 1 || rt < 2) throw new UsageException("--n, --prompts, --prompt-tokens must be >= 1 and --response-tokens >= 2");
-            var options = new ModelLoadOptions
-            {
-                Model = new ModelSpec(path.FullName), Sequences = N, BatchSize = 2048,
-                Runtime = new() { Threads = parse.GetValue(threads), Context = Math.Max(1024, pt + N * rt + 64), FastAttention = parse.GetValue(fast) },
-            };
-            using (var probe = LoadedModel.Load(options with { Sequences = 1 }))
-                Console.WriteLine($"model {path.Name}: {probe.Model.Description}, {probe.Model.ParameterCount / 1e6:F1}M params, vocab {probe.Vocab.Count}, threads {options.Runtime.EffectiveThreads}");
+            var runtime = new RuntimeSettings { Threads = parse.GetValue(threads), Context = 0, FastAttention = parse.GetValue(fast) };
+            var probeOptions = new ModelLoadOptions { Model = new ModelSpec(path.FullName), Runtime = runtime with { Context = 1024 } };
+            using (var probe = LoadedModel.Load(probeOptions))
+                Console.WriteLine($"model {path.Name}: {probe.Model.Description}, {probe.Model.ParameterCount / 1e6:F1}M params, vocab {probe.Vocab.Count}, threads {runtime.EffectiveThreads}");
 
-            var items = RandomItems(N, P, pt, rt, options);
+            var items = RandomItems(N, P, pt, rt, probeOptions);
+            // Loaded as `merlinite score` loads a model (Context 0: room for every item in each of the N sequences).
+            var options = new ScoringSettings { Parallel = N, Batch = 2048, Runtime = runtime }.LoadOptions(new ModelSpec(path.FullName), items);
             int scored = items.Sum(i => i.ResponseTokens.Length);
             int batchedEvals = P * pt + items.Sum(i => i.ResponseTokens.Length - 1);
             int naiveEvals = items.Sum(i => i.PromptTokens.Length + i.ResponseTokens.Length - 1);

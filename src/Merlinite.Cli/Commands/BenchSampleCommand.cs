@@ -43,13 +43,15 @@ public static class BenchSampleCommand
             Console.WriteLine($"model {path.Name}, threads {baseLoad.Runtime.EffectiveThreads}, " +
                               $"{(!baseLoad.Runtime.FastAttention ? "exact attention (F32 KV, no flash attention)" : "llama.cpp's attention defaults")}, " +
                               $"prompt {pt} tokens, {gt} new tokens per sample, best of {r}");
-            Console.WriteLine($"{"N",4} {"mode",-22} {"seconds",8} {"gen tok/s",10}");
+            Console.WriteLine($"{"N",4} {"mode",-22} {"seconds",8} {"gen tok/s",10} {"prompt s",9} {"decode s",9} {"choose s",9} {"gen-only tok/s",15}");
             foreach (int n in nValues)
             {
-                double batched = Best(r, baseLoad, prompt, n, parallel: n, gt);
-                Console.WriteLine($"{n,4} {"batched (parallel=" + n + ")",-22} {batched,8:F3} {n * gt / batched,10:F1}");
+                var (batched, t) = Best(r, baseLoad, prompt, n, parallel: n, gt);
+                double genOnly = (t.Decode + t.Choose).TotalSeconds;
+                Console.WriteLine($"{n,4} {"batched (parallel=" + n + ")",-22} {batched,8:F3} {n * gt / batched,10:F1} " +
+                                  $"{t.Prompt.TotalSeconds,9:F3} {t.Decode.TotalSeconds,9:F3} {t.Choose.TotalSeconds,9:F3} {n * gt / genOnly,15:F1}");
                 if (parse.GetValue(single)) continue;
-                double one = Best(r, baseLoad, prompt, n, parallel: 1, gt);
+                var (one, _) = Best(r, baseLoad, prompt, n, parallel: 1, gt);
                 Console.WriteLine($"{n,4} {"one at a time",-22} {one,8:F3} {n * gt / one,10:F1}");
                 Console.WriteLine($"{n,4} {"speed-up",-22} {one / batched,8:F2}x");
             }
@@ -69,8 +71,8 @@ public static class BenchSampleCommand
         return values.Count > 0 ? values : throw new UsageException("--n: give at least one value, e.g. 8,16");
     }
 
-    /// <summary>The time of the fastest of <paramref name="reps"/> runs, model loading excluded.</summary>
-    private static double Best(int reps, ModelLoadOptions load, int[] prompt, int n, int parallel, int genTokens)
+    /// <summary>The time of the fastest of <paramref name="reps"/> runs, model loading excluded, and its timings by phase.</summary>
+    private static (double Seconds, SamplerTimings Timings) Best(int reps, ModelLoadOptions load, int[] prompt, int n, int parallel, int genTokens)
     {
         using var model = LoadedModel.Load(load with { Sequences = BestOfNSampler.SequencesFor(parallel) });
         var options = new BestOfNOptions
@@ -79,15 +81,16 @@ public static class BenchSampleCommand
         };
         var sampler = new BestOfNSampler(model, options);
         double best = double.MaxValue;
+        SamplerTimings timings = new();
         for (int i = 0; i < reps; i++)
         {
             long tokens = 0;
             var clock = Stopwatch.StartNew();
             sampler.Run([new SampleRequest("bench", prompt)], done => tokens = done.Samples.Sum(s => s.Tokens), null, CancellationToken.None);
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            if (clock.Elapsed.TotalSeconds < best) (best, timings) = (clock.Elapsed.TotalSeconds, sampler.Timings);
             if (tokens != (long)n * genTokens) throw new InvalidOperationException($"bench generated {tokens} tokens, expected {n * genTokens}");
         }
-        return best;
+        return (best, timings);
     }
 
     /// <summary>BOS then deterministic random ordinary tokens.</summary>

@@ -99,7 +99,7 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
         output.Guard(() =>
         {
             var s = Settings.Scoring;
-            using var loaded = LoadedModel.Load(new ModelLoadOptions { Model = model, Runtime = s.Runtime, Sequences = s.Parallel, BatchSize = s.Batch }, key);
+            using var loaded = LoadedModel.Load(s.LoadOptions(model, items), key);
             ScoreFileRunner.Run(loaded, new ScorerOptions { Truncate = s.Truncate }, items, output, withTokens: false, progress, ct);
             return 0;
         });

@@ -36,9 +36,13 @@ public sealed record ScoreJob(ModelSpec Model, string Input, string Out, ScoreSe
         return output.Guard(() =>
         {
             var s = Settings.Scoring;
-            using var model = LoadedModel.Load(new ModelLoadOptions { Model = Model, Runtime = s.Runtime, Sequences = s.Parallel, BatchSize = s.Batch });
-            var template = new ScoreTemplate(model, Settings.Template, s.AppendsEos(Settings.Template));
-            var items = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
+            List<ScoreItem> items;
+            using (var tokenizer = LoadedModel.LoadVocabulary(Model.Path))
+            {
+                var template = new ScoreTemplate(tokenizer, Settings.Template, s.AppendsEos(Settings.Template));
+                items = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
+            }
+            using var model = LoadedModel.Load(s.LoadOptions(Model, items));
             var options = new ScorerOptions { TopK = Settings.TopLogprobs, Truncate = s.Truncate };
             ScoreFileRunner.Run(model, options, items, output, Settings.Tokens, progress, ct);
             return new JobResult(false, items.Sum(i => (long)i.ResponseTokens.Length));

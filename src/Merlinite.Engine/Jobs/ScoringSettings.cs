@@ -1,4 +1,5 @@
 using Merlinite.Engine.Chat;
+using Merlinite.Engine.Models;
 using Merlinite.Engine.Outputs;
 using Merlinite.Engine.Scoring;
 using Merlinite.Engine.Settings;
@@ -19,6 +20,21 @@ public sealed record ScoringSettings
     public RuntimeSettings Runtime { get; init; } = new();
 
     public bool AppendsEos(ChatTemplate template) => Eos && template != ChatTemplate.Raw;
+
+    /// <summary>
+    /// How a scoring job loads <paramref name="model"/> for <paramref name="items"/>: one KV buffer per sequence, and
+    /// as many sequences as the context holds for the longest item (at most <see cref="Parallel"/>), so that an item
+    /// that fits the context fits its sequence. llama.cpp rounds each sequence's buffer up to 256 cells.
+    /// </summary>
+    public ModelLoadOptions LoadOptions(ModelSpec model, IReadOnlyList<ScoreItem> items)
+    {
+        int longest = items.Count == 0 ? 1 : items.Max(i => i.PromptTokens.Length + i.ResponseTokens.Length - 1);
+        int perSequence = (Math.Max(1, longest) + 255) / 256 * 256;
+        // Context 0 (the model's own) becomes room for the longest item in every sequence.
+        var runtime = Runtime.Context == 0 ? Runtime with { Context = perSequence * Parallel } : Runtime;
+        int sequences = Math.Clamp(runtime.Context / perSequence, 1, Parallel);
+        return new ModelLoadOptions { Model = model, Runtime = runtime, Sequences = sequences, BatchSize = Batch, KvPerSequence = true };
+    }
 
     public IEnumerable<SettingProblem?> Problems()
     {

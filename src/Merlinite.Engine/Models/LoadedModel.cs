@@ -49,8 +49,9 @@ public sealed class LoadedModel : IDisposable
             ctxParams.n_batch = (uint)options.BatchSize;
             ctxParams.n_ubatch = (uint)Math.Min(options.BatchSize, 512);
             ctxParams.n_seq_max = (uint)options.Sequences;
-            // One KV buffer for all sequences: a shared prompt's cells then belong to several sequences at once.
-            ctxParams.kv_unified = options.Sequences > 1;
+            // One KV buffer for all sequences (a shared prompt's cells then belong to several sequences at once), unless
+            // the job asks for one per sequence.
+            ctxParams.kv_unified = options.Sequences > 1 && !options.KvPerSequence;
             if (!runtime.FastAttention)
             {
                 ctxParams.type_k = ctxParams.type_v = Llama.Native.GgmlType.F32;

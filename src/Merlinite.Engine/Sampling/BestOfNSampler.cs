@@ -34,6 +34,9 @@ public sealed class BestOfNSampler
         _banned = options.IgnoreEndOfGeneration ? Enumerable.Range(0, model.Vocab.Count).Where(model.Vocab.IsEog).ToArray() : [];
     }
 
+    /// <summary>Time spent by the last <see cref="Run"/>, by phase.</summary>
+    public SamplerTimings Timings { get; private set; } = new();
+
     /// <summary>Samples that run at once.</summary>
     public int Parallel => _slots;
 
@@ -62,6 +65,7 @@ public sealed class BestOfNSampler
         long tokens = 0;
         OpenPrompt? opening = null;  // the prompt whose samples are still being started
         var clock = Stopwatch.StartNew();
+        var timings = Timings = new SamplerTimings();
         using var batch = new LlamaBatch(Math.Max(_slots, context.BatchSize));
         context.Memory.Clear();
         try
@@ -78,13 +82,18 @@ public sealed class BestOfNSampler
                     s.LogitRow = batch.Count;
                     batch.Add(s.NextToken, s.NextPosition, s.SeqId, logits: true);
                 }
+                long t0 = Stopwatch.GetTimestamp();
                 Decode(batch);
+                long t1 = Stopwatch.GetTimestamp();
                 foreach (var s in live)
                 {
                     int before = s.Generated;
                     s.Take(s.Sampler.Sample(context, s.LogitRow), _model.Vocab, _stops, _options.Sampling.MaxTokens, _contextSize);
                     tokens += s.Generated - before;
                 }
+                timings.Decode += Stopwatch.GetElapsedTime(t0, t1);
+                timings.Choose += Stopwatch.GetElapsedTime(t1);
+                timings.Steps++;
                 foreach (var s in live.Where(s => s.Finish is not null).ToList()) EndSample(s);
                 progress?.Invoke(new SampleProgress(emitted, requests.Count, tokens, live.Count, clock.Elapsed));
             }
@@ -104,7 +113,9 @@ public sealed class BestOfNSampler
                 if (cellsReserved + bodyCells + SampleCells(request) > _contextSize) return false;
                 opening = new OpenPrompt(nextRequest++, request, _options.N);
                 cellsReserved += bodyCells;
+                long t0 = Stopwatch.GetTimestamp();
                 DecodeBody(request.PromptTokens);
+                timings.Prompt += Stopwatch.GetElapsedTime(t0);
             }
             if (cellsReserved + SampleCells(opening.Request) > _contextSize) return false;
 

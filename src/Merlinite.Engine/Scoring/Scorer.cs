@@ -5,7 +5,8 @@ namespace Merlinite.Engine.Scoring;
 
 /// <summary>
 /// Teacher-forced per-token log-probs of responses given prompts. Items that share a prompt share its KV cache: the
-/// prompt is decoded once and copied to the other sequences with llama_memory_seq_cp. Several sequences go through each
+/// prompt is decoded once and copied to the other sequences with llama_memory_seq_cp (whole buffers when each sequence
+/// has its own). Several sequences go through each
 /// llama_decode, and logits are requested only where a response token is predicted.
 /// </summary>
 public sealed class Scorer(LoadedModel model, ScorerOptions options)
@@ -74,11 +75,12 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
         return (new Job(index, item, prompt, cut), null);
     }
 
-    /// <summary>Groups jobs by identical prompt, then packs groups into waves that fit the sequences and KV cells.</summary>
+    /// <summary>Groups jobs by identical prompt, then packs groups into waves that fit the sequences and KV cells (with
+    /// a buffer per sequence, each job already fits its own: <see cref="Prepare"/>).</summary>
     private IEnumerable<List<List<Job>>> PlanWaves(List<Job> jobs)
     {
         int maxSeqs = model.Context.MaxSequences;
-        int cells = model.Context.ContextSize;
+        int cells = model.Options.KvPerSequence ? int.MaxValue : model.Context.ContextSize;
         var groups = jobs.GroupBy(j => j.Prompt, PromptComparer.Instance)
             .SelectMany(g => g.Chunk(maxSeqs).Select(c => c.ToList()))
             .ToList();
