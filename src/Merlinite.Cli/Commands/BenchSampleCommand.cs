@@ -23,9 +23,10 @@ public static class BenchSampleCommand
         var reps = new Option<int>("--reps") { Description = "repetitions; the best time of each mode is reported", DefaultValueFactory = _ => 3 };
         var fast = new Option<bool>("--fast-attn") { Description = "F16 KV cache and flash attention (llama.cpp's defaults, what llama-batched-bench uses) instead of sample's exact default" };
         var single = new Option<bool>("--no-single") { Description = "skip the one-sample-at-a-time baseline" };
+        var perSequence = new Option<bool>("--kv-per-sequence") { Description = "one KV buffer per sequence instead of one shared buffer" };
         var cmd = new Command("sample", "Best-of-N sampling throughput: N samples of one shared prompt together vs one at a time.")
         {
-            model, ns, promptTokens, genTokens, threads, reps, fast, single,
+            model, ns, promptTokens, genTokens, threads, reps, fast, single, perSequence,
         };
         cmd.SetAction(parse =>
         {
@@ -36,8 +37,9 @@ public static class BenchSampleCommand
             if (pt < 2 || gt < 1) throw new UsageException("--prompt-tokens must be >= 2 and --gen-tokens >= 1");
             var baseLoad = new ModelLoadOptions
             {
-                Model = new ModelSpec(path.FullName), BatchSize = 512,
-                Runtime = new() { Threads = parse.GetValue(threads), FastAttention = parse.GetValue(fast), Context = pt + nValues.Max() * gt + 256 },
+                Model = new ModelSpec(path.FullName), BatchSize = 512, KvPerSequence = parse.GetValue(perSequence),
+                Runtime = new() { Threads = parse.GetValue(threads), FastAttention = parse.GetValue(fast),
+                    Context = parse.GetValue(perSequence) ? (nValues.Max() + 1) * (pt + gt + 256) : pt + nValues.Max() * gt + 256 },
             };
             var prompt = RandomPrompt(baseLoad, pt);
             Console.WriteLine($"model {path.Name}, threads {baseLoad.Runtime.EffectiveThreads}, " +

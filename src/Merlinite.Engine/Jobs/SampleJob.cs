@@ -24,6 +24,25 @@ public sealed record SampleSettings
     public string? System { get; init; }
     public RuntimeSettings Runtime { get; init; } = new();
 
+    /// <summary>From this many tokens per sample on, each sequence gets its own KV buffer (when the context has room for
+    /// the longest prompt and a full answer in each). In one shared buffer every token attends over every cell in use,
+    /// so the cost per token grows with parallel × length: measured on 8 samples, a buffer per sequence was 0.9× as fast
+    /// at 64 new tokens, 1.1× at 128, 1.14× at 256 and 1.64× at 512 (docs/benchmarks.md).</summary>
+    public const int KvPerSequenceFromTokens = 128;
+
+    /// <summary>How the job loads its model for <paramref name="requests"/>: the sequences, the batch, and the KV layout.</summary>
+    public ModelLoadOptions LoadOptions(ModelSpec model, IReadOnlyList<SampleRequest> requests)
+    {
+        int sequences = BestOfNSampler.SequencesFor(Parallel);
+        int longest = requests.Count == 0 ? 1 : requests.Max(r => r.PromptTokens.Length);
+        int perSequence = (longest + Sampler.MaxTokens + 255) / 256 * 256;
+        bool own = Sampler.MaxTokens >= KvPerSequenceFromTokens && Runtime.Context > 0 && Runtime.Context / sequences >= perSequence;
+        return new ModelLoadOptions
+        {
+            Model = model, Runtime = Runtime, Sequences = sequences, BatchSize = Math.Max(512, Parallel), KvPerSequence = own,
+        };
+    }
+
     public IEnumerable<SettingProblem?> Problems()
     {
         yield return Require.Between("n", N, 1, 255);
@@ -65,13 +84,12 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
         if (output.Prepare(Fingerprint(), reuse)) return new JobResult(UpToDate: true);
         return output.Guard(() =>
         {
-            using var model = LoadedModel.Load(new ModelLoadOptions
-            {
-                Model = Model, Runtime = Settings.Runtime,
-                Sequences = BestOfNSampler.SequencesFor(Settings.Parallel), BatchSize = Math.Max(512, Settings.Parallel),
-            });
+            List<SampleRequest> requests;
+            using (var tokenizer = LoadedModel.LoadVocabulary(Model.Path))
+                requests = SampleFileRunner.Requests(tokenizer, items, Settings.Template);
+            using var model = LoadedModel.Load(Settings.LoadOptions(Model, requests));
             var options = new BestOfNOptions { Sampling = Settings.Sampler, N = Settings.N, Stops = Settings.Stop };
-            return new JobResult(false, SampleFileRunner.Run(model, options, items, new PromptRenderer(model, Settings.Template), output, progress, ct));
+            return new JobResult(false, SampleFileRunner.Run(model, options, items, requests, output, progress, ct));
         });
     }
 }

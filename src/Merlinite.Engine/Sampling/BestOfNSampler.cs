@@ -9,6 +9,8 @@ namespace Merlinite.Engine.Sampling;
 /// Draws N samples per prompt with continuous batching. Each prompt body is decoded once on a holder sequence and
 /// shared with its samples through llama_memory_seq_cp; every live sample advances by one token per llama_decode;
 /// when a sample ends, its sequence goes to the next sample (of this prompt or the next one), so the batch stays full.
+/// The next prompt's body rides in the same llama_decode calls as the live samples' tokens, a chunk at a time (chunked
+/// prefill), so the running samples never wait for it.
 /// Each sample has its own sampler chain seeded from (run seed, prompt id, sample index).
 /// </summary>
 public sealed class BestOfNSampler
@@ -18,7 +20,8 @@ public sealed class BestOfNSampler
     private readonly StopStrings _stops;
     private readonly int _slots;        // sequences that generate
     private readonly int _holderSeq;    // the extra sequence that keeps the body of the prompt being started
-    private readonly int _contextSize;
+    private readonly int _contextSize;  // cells a sequence can use: the whole buffer, or its own with one per sequence
+    private readonly int _sharedCells;  // cells all sequences draw from together (unbounded with one buffer per sequence)
     private readonly int[] _banned;
 
     public BestOfNSampler(LoadedModel model, BestOfNOptions options)
@@ -30,7 +33,9 @@ public sealed class BestOfNSampler
         _slots = model.Context.MaxSequences - 1;
         if (_slots < 1) throw new InvalidOperationException($"the sampler needs a context with at least {SequencesFor(1)} sequences");
         _holderSeq = _slots;
-        _contextSize = model.ContextSize;
+        bool perSequence = model.Options.KvPerSequence && model.Context.MaxSequences > 1;
+        _contextSize = perSequence ? model.Context.ContextSizePerSequence : model.ContextSize;
+        _sharedCells = perSequence ? int.MaxValue : model.ContextSize;
         _banned = options.IgnoreEndOfGeneration ? Enumerable.Range(0, model.Vocab.Count).Where(model.Vocab.IsEog).ToArray() : [];
     }
 
@@ -47,7 +52,7 @@ public sealed class BestOfNSampler
     public string? CheckFits(SampleRequest request) =>
         request.PromptTokens.Length == 0 ? "the prompt tokenized to nothing"
         : request.PromptTokens.Length >= _contextSize
-            ? $"the prompt is {request.PromptTokens.Length} tokens but the context holds {_contextSize}"
+            ? $"the prompt is {request.PromptTokens.Length} tokens but {(_sharedCells == int.MaxValue ? "each sequence" : "the context")} holds {_contextSize}"
             : null;
 
     /// <summary>Samples every request. <paramref name="onPrompt"/> gets the prompts in input order, each as soon as
@@ -74,7 +79,6 @@ public sealed class BestOfNSampler
             {
                 ct.ThrowIfCancellationRequested();
                 while (freeSeqs.Count > 0 && TryStartSample()) { }
-                if (live.Count == 0) break;
 
                 batch.Clear();
                 foreach (var s in live)
@@ -82,16 +86,21 @@ public sealed class BestOfNSampler
                     s.LogitRow = batch.Count;
                     batch.Add(s.NextToken, s.NextPosition, s.SeqId, logits: true);
                 }
+                int bodyTokens = AddBodyChunk(batch);
+                if (batch.Count == 0) break;
+
                 long t0 = Stopwatch.GetTimestamp();
                 Decode(batch);
                 long t1 = Stopwatch.GetTimestamp();
+                if (bodyTokens > 0) opening!.BodyDecoded += bodyTokens;
                 foreach (var s in live)
                 {
                     int before = s.Generated;
                     s.Take(s.Sampler.Sample(context, s.LogitRow), _model.Vocab, _stops, _options.Sampling.MaxTokens, _contextSize);
                     tokens += s.Generated - before;
                 }
-                timings.Decode += Stopwatch.GetElapsedTime(t0, t1);
+                if (live.Count == 0) timings.Prompt += Stopwatch.GetElapsedTime(t0, t1);
+                else timings.Decode += Stopwatch.GetElapsedTime(t0, t1);
                 timings.Choose += Stopwatch.GetElapsedTime(t1);
                 timings.Steps++;
                 foreach (var s in live.Where(s => s.Finish is not null).ToList()) EndSample(s);
@@ -110,19 +119,20 @@ public sealed class BestOfNSampler
                 if (nextRequest == requests.Count) return false;
                 var request = requests[nextRequest];
                 int bodyCells = request.PromptTokens.Length - 1;
-                if (cellsReserved + bodyCells + SampleCells(request) > _contextSize) return false;
+                if (cellsReserved + bodyCells + SampleCells(request) > _sharedCells) return false;
                 opening = new OpenPrompt(nextRequest++, request, _options.N);
                 cellsReserved += bodyCells;
-                long t0 = Stopwatch.GetTimestamp();
-                DecodeBody(request.PromptTokens);
-                timings.Prompt += Stopwatch.GetElapsedTime(t0);
+                context.Memory.SeqRemove(_holderSeq);
             }
-            if (cellsReserved + SampleCells(opening.Request) > _contextSize) return false;
+            if (!opening.BodyReady || cellsReserved + SampleCells(opening.Request) > _sharedCells) return false;
 
             int seq = freeSeqs.Min;
             freeSeqs.Remove(seq);
             cellsReserved += SampleCells(opening.Request);
-            if (opening.BodyCells > 0) context.Memory.SeqCopy(_holderSeq, seq, 0, opening.BodyCells);
+            // One buffer: the sample's sequence joins the body's cells. One per sequence: the holder's whole buffer is copied.
+            if (opening.BodyCells > 0)
+                if (_sharedCells == int.MaxValue) context.Memory.SeqCopy(_holderSeq, seq, -1, -1);
+                else context.Memory.SeqCopy(_holderSeq, seq, 0, opening.BodyCells);
             int index = opening.Started++;
             opening.Running++;
             uint seed = SampleSeeds.Derive(_options.Sampling.Seed, opening.Request.Id, index);
@@ -133,6 +143,16 @@ public sealed class BestOfNSampler
                 opening = null;
             }
             return true;
+        }
+
+        // The opening prompt's next body tokens, onto the holder sequence without logits, as many as the batch has room for.
+        int AddBodyChunk(LlamaBatch b)
+        {
+            if (opening is null || opening.BodyReady) return 0;
+            var prompt = opening.Request.PromptTokens;
+            int from = opening.BodyDecoded, count = Math.Min(opening.BodyCells - from, b.Capacity - b.Count);
+            for (int i = from; i < from + count; i++) b.Add(prompt[i], i, _holderSeq, logits: false);
+            return count;
         }
 
         void EndSample(LiveSample s)
@@ -165,20 +185,6 @@ public sealed class BestOfNSampler
         if (_options.Sampling.RepeatPenalty != 1.0f)
             foreach (int t in prompt) sampler.Accept(t); // the repeat penalty looks back into the prompt, as in chat
         return sampler;
-    }
-
-    /// <summary>Decodes every prompt token but the last onto the holder sequence; no logits are needed.</summary>
-    private void DecodeBody(int[] prompt)
-    {
-        _model.Context.Memory.SeqRemove(_holderSeq);
-        using var batch = new LlamaBatch(_model.Context.BatchSize);
-        for (int start = 0; start < prompt.Length - 1; start += batch.Capacity)
-        {
-            batch.Clear();
-            int end = Math.Min(prompt.Length - 1, start + batch.Capacity);
-            for (int i = start; i < end; i++) batch.Add(prompt[i], i, _holderSeq, logits: false);
-            Decode(batch);
-        }
     }
 
     private void Decode(LlamaBatch batch)

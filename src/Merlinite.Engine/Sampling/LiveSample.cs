@@ -76,4 +76,7 @@ internal sealed class OpenPrompt(int order, SampleRequest request, int n)
     public bool Done => AllStarted && Running == 0;
     /// <summary>KV cells of the prompt body (every token but the last), shared by all samples.</summary>
     public int BodyCells => Request.PromptTokens.Length - 1;
+    /// <summary>Body tokens decoded so far onto the holder sequence; samples start once all are.</summary>
+    public int BodyDecoded { get; set; }
+    public bool BodyReady => BodyDecoded == BodyCells;
 }

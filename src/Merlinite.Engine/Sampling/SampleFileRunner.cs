@@ -21,12 +21,19 @@ public static class SampleFileRunner
     /// <summary>Prompts per block: enough to keep <paramref name="parallel"/> sequences busy most of the block.</summary>
     public static int BlockSize(int parallel, int n) => Math.Max(64, 4 * ((parallel + n - 1) / n));
 
-    /// <summary>Samples into <paramref name="outFile"/> (already prepared); returns the tokens generated.</summary>
-    public static long Run(LoadedModel model, BestOfNOptions options, IReadOnlyList<PromptItem> items, PromptRenderer renderer,
+    /// <summary>The prompts of <paramref name="items"/> rendered and tokenized (with the model or only its tokenizer).</summary>
+    public static List<SampleRequest> Requests(LoadedModel tokenizer, IReadOnlyList<PromptItem> items, ChatTemplate template)
+    {
+        var renderer = new PromptRenderer(tokenizer, template);
+        return items.Select(i => new SampleRequest(i.Id, tokenizer.TokenizePrompt(renderer.Render(i.Messages)))).ToList();
+    }
+
+    /// <summary>Samples into <paramref name="outFile"/> (already prepared); returns the tokens generated.
+    /// <paramref name="requests"/> are <paramref name="items"/> as <see cref="Requests"/> made them.</summary>
+    public static long Run(LoadedModel model, BestOfNOptions options, IReadOnlyList<PromptItem> items, IReadOnlyList<SampleRequest> requests,
         OutputFile outFile, Action<SampleProgress>? progress, CancellationToken ct)
     {
         var sampler = new BestOfNSampler(model, options);
-        var requests = items.Select(i => new SampleRequest(i.Id, model.TokenizePrompt(renderer.Render(i.Messages)))).ToList();
         foreach (var r in requests)
             if (sampler.CheckFits(r) is { } error) throw new Settings.SettingException("context", $"prompt '{r.Id}': {error}");
 

@@ -1,5 +1,7 @@
 using Merlinite.Engine.Jobs;
 using Merlinite.Engine.Models;
+using Merlinite.Engine.Sampling;
+using Merlinite.Engine.Scoring;
 using Merlinite.Engine.Settings;
 
 namespace Merlinite.Engine.Tests.Jobs;
@@ -7,6 +9,34 @@ namespace Merlinite.Engine.Tests.Jobs;
 /// <summary>Each setting is checked once, in its settings record, by key; whoever shows the problem names the key.</summary>
 public class SettingsTests
 {
+    [Theory]
+    [InlineData(256, 16, 8192, 100, false)]   // 17 sequences x 512 cells do not fit 8192
+    [InlineData(256, 16, 17 * 512, 100, true)]
+    [InlineData(64, 16, 65536, 100, false)]   // short answers: one shared buffer was faster
+    [InlineData(256, 16, 0, 100, false)]      // the model's own context: size unknown here, share it
+    [InlineData(256, 4, 5 * 512, 300, false)] // the longest prompt leaves no room for a full answer
+    public void Sampling_takes_a_kv_buffer_per_sequence_only_for_long_answers_that_fit(int maxTokens, int parallel, int context, int longestPrompt, bool expected)
+    {
+        var settings = new SampleSettings { Parallel = parallel, Sampler = new() { MaxTokens = maxTokens }, Runtime = new() { Context = context } };
+        var load = settings.LoadOptions(new ModelSpec("m.gguf"), [new SampleRequest("a", new int[10]), new SampleRequest("b", new int[longestPrompt])]);
+        Assert.Equal(expected, load.KvPerSequence);
+        Assert.Equal(parallel + 1, load.Sequences);
+    }
+
+    [Theory]
+    [InlineData(8192, 16, 400, 16, 8192)]   // 512 cells per item: all 16 sequences fit
+    [InlineData(8192, 16, 600, 10, 8192)]   // 768 per item: 10 sequences
+    [InlineData(1000, 16, 2000, 1, 1000)]   // longer than the context: one sequence (the item gets its own error)
+    [InlineData(0, 8, 300, 8, 8 * 512)]     // the model's own context becomes room for the longest item in each
+    public void Scoring_fits_as_many_sequences_as_the_longest_item_allows(int context, int parallel, int longest, int sequences, int expectedContext)
+    {
+        var settings = new ScoringSettings { Parallel = parallel, Runtime = new() { Context = context } };
+        var load = settings.LoadOptions(new ModelSpec("m.gguf"), [new ScoreItem("a", new int[longest - 10], new int[11])]);
+        Assert.True(load.KvPerSequence);
+        Assert.Equal(sequences, load.Sequences);
+        Assert.Equal(expectedContext, load.Runtime.Context);
+    }
+
     [Fact]
     public void A_context_that_cannot_hold_the_parallel_sequences_is_refused_before_llama_cpp_can_assert()
     {

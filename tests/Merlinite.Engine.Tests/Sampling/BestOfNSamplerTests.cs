@@ -10,12 +10,13 @@ public class BestOfNSamplerTests(TinyModels models)
 {
     private static readonly SamplingOptions Hot = new() { Temperature = 1.0f, TopK = 0, TopP = 1, MinP = 0, MaxTokens = 24, Seed = 3 };
 
-    private List<PromptSamples> Sample(int parallel, BestOfNOptions options, int prompts = 6, int ctx = 2048, bool exact = true, string? path = null)
+    private List<PromptSamples> Sample(int parallel, BestOfNOptions options, int prompts = 6, int ctx = 2048, bool exact = true, string? path = null,
+        bool kvPerSequence = false)
     {
         using var m = LoadedModel.Load(new ModelLoadOptions
         {
             Model = new(path ?? models.Mistral), Runtime = new() { Context = ctx, Threads = 1, FastAttention = !exact },
-            Sequences = BestOfNSampler.SequencesFor(parallel),
+            Sequences = BestOfNSampler.SequencesFor(parallel), KvPerSequence = kvPerSequence,
         });
         var requests = Enumerable.Range(0, prompts)
             .Select(i => new SampleRequest($"q{i}", m.TokenizePrompt(MerliniteTemplate.Render([ChatMessage.User(new string('x', i) + " task " + i)]))))
@@ -57,6 +58,25 @@ public class BestOfNSamplerTests(TinyModels models)
         var one = Texts(Sample(parallel: 1, options, path: model));
         Assert.Equal(one, Texts(Sample(parallel: 4, options, path: model)));
         Assert.Equal(one, Texts(Sample(parallel: 32, options, path: model)));
+    }
+
+    [Fact]
+    public void A_kv_buffer_per_sequence_gives_the_samples_of_one_shared_buffer()
+    {
+        // Long enough that continuous batching replaces samples and the chunked prefill of the next prompt rides along.
+        var options = new BestOfNOptions { Sampling = Hot with { MaxTokens = 96 }, N = 3 };
+        var shared = Texts(Sample(parallel: 4, options, ctx: 4096));
+        Assert.Equal(shared, Texts(Sample(parallel: 4, options, ctx: 5 * 512, kvPerSequence: true)));
+        Assert.Equal(shared, Texts(Sample(parallel: 1, options, ctx: 2 * 512, kvPerSequence: true)));
+    }
+
+    [Fact]
+    public void With_a_buffer_per_sequence_a_prompt_must_fit_its_own_sequence()
+    {
+        using var m = LoadedModel.Load(new ModelLoadOptions { Model = new(models.Mistral), Runtime = new() { Context = 512, Threads = 1 }, Sequences = 2, KvPerSequence = true });
+        var sampler = new BestOfNSampler(m, new BestOfNOptions { Sampling = Hot, N = 1 });
+        var error = sampler.CheckFits(new SampleRequest("long", Enumerable.Repeat(m.Vocab.Bos, 300).ToArray()));
+        Assert.Equal("the prompt is 300 tokens but each sequence holds 256", error);
     }
 
     [Fact]
