@@ -78,6 +78,7 @@ for r in range(args.rounds):
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 libs = open(os.path.join(ROOT, "native/lib/.variant")).read().strip() if os.path.exists(os.path.join(ROOT, "native/lib/.variant")) else "?"
+if os.environ.get("MERLINITE_LIB_DIR"): libs = f"ours from MERLINITE_LIB_DIR={os.environ['MERLINITE_LIB_DIR']}, the tools from {libs}"
 print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {cpu}, {os.cpu_count()} cores, threads {t}, "
       f"llama.cpp libraries: {libs}, model {os.path.basename(args.model)}, {args.rounds} rounds, ours: {' '.join(extra) or 'defaults'}")
 print(f"command: bench/vs-llama.py --rounds {args.rounds} --threads {t}" + (f" --ours-args '{args.ours_args}'" if extra else ""))

@@ -24,11 +24,12 @@ public sealed record SampleSettings
     public string? System { get; init; }
     public RuntimeSettings Runtime { get; init; } = new();
 
-    /// <summary>From this many tokens per sample on, each sequence gets its own KV buffer (when the context has room for
-    /// the longest prompt and a full answer in each). In one shared buffer every token attends over every cell in use,
-    /// so the cost per token grows with parallel × length: measured on 8 samples, a buffer per sequence was 0.9× as fast
-    /// at 64 new tokens, 1.1× at 128, 1.14× at 256 and 1.64× at 512 (docs/benchmarks.md).</summary>
-    public const int KvPerSequenceFromTokens = 128;
+    /// <summary>From this many cells (parallel samples × max_tokens) on, each sequence gets its own KV buffer, when the
+    /// context has room for the longest prompt and a full answer in each. In one shared buffer every token attends over
+    /// every cell in use, so the cost per token grows with parallel × length; a buffer per sequence costs a copy of the
+    /// prompt per sample and smaller matmuls. Measured crossover (bench/scaling.sh, docs/benchmarks.md): about 2048
+    /// cells, e.g. 8 samples × 256 tokens (1.19× faster per sequence; 1.39× at 512) or 32 × 64 (1.35×).</summary>
+    public const int KvPerSequenceFromCells = 2048;
 
     /// <summary>How the job loads its model for <paramref name="requests"/>: the sequences, the batch, and the KV layout.</summary>
     public ModelLoadOptions LoadOptions(ModelSpec model, IReadOnlyList<SampleRequest> requests)
@@ -36,7 +37,7 @@ public sealed record SampleSettings
         int sequences = BestOfNSampler.SequencesFor(Parallel);
         int longest = requests.Count == 0 ? 1 : requests.Max(r => r.PromptTokens.Length);
         int perSequence = (longest + Sampler.MaxTokens + 255) / 256 * 256;
-        bool own = Sampler.MaxTokens >= KvPerSequenceFromTokens && Runtime.Context > 0 && Runtime.Context / sequences >= perSequence;
+        bool own = Parallel * Sampler.MaxTokens >= KvPerSequenceFromCells && Runtime.Context > 0 && Runtime.Context / sequences >= perSequence;
         return new ModelLoadOptions
         {
             Model = model, Runtime = Runtime, Sequences = sequences, BatchSize = Math.Max(512, Parallel), KvPerSequence = own,

@@ -12,10 +12,12 @@ public class SettingsTests
     [Theory]
     [InlineData(256, 16, 8192, 100, false)]   // 17 sequences x 512 cells do not fit 8192
     [InlineData(256, 16, 17 * 512, 100, true)]
-    [InlineData(64, 16, 65536, 100, false)]   // short answers: one shared buffer was faster
+    [InlineData(64, 16, 65536, 100, false)]   // 16 x 64 cells: one shared buffer was as fast
+    [InlineData(64, 32, 65536, 100, true)]    // 32 x 64: a buffer per sequence was faster
     [InlineData(256, 16, 0, 100, false)]      // the model's own context: size unknown here, share it
-    [InlineData(256, 4, 5 * 512, 300, false)] // the longest prompt leaves no room for a full answer
-    public void Sampling_takes_a_kv_buffer_per_sequence_only_for_long_answers_that_fit(int maxTokens, int parallel, int context, int longestPrompt, bool expected)
+    [InlineData(256, 8, 9 * 512, 300, false)] // the longest prompt leaves no room for a full answer
+    [InlineData(256, 8, 9 * 512, 200, true)]
+    public void Sampling_takes_a_kv_buffer_per_sequence_only_for_many_long_answers_that_fit(int maxTokens, int parallel, int context, int longestPrompt, bool expected)
     {
         var settings = new SampleSettings { Parallel = parallel, Sampler = new() { MaxTokens = maxTokens }, Runtime = new() { Context = context } };
         var load = settings.LoadOptions(new ModelSpec("m.gguf"), [new SampleRequest("a", new int[10]), new SampleRequest("b", new int[longestPrompt])]);
