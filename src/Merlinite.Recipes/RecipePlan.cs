@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Merlinite.Engine.Chat;
+using Merlinite.Engine.Evaluation;
 using Merlinite.Engine.Jobs;
 using Merlinite.Gguf;
 using Merlinite.Gguf.Architecture;
@@ -40,6 +41,10 @@ public static class RecipePlan
         };
         if (r.Eval.HeldOutAccuracy && r.Prompts.HeldOut > 0)
             rows.Add(["6 eval", Name(r.Policy.Path) + " + LoRA", $"{r.Prompts.HeldOut} held-out prompts, greedy, exact-answer check", Memory(r.Policy.Path, r.Sampling.Runtime.Context)]);
+        foreach (var t in r.Eval.Tasks)
+            rows.Add([$"{rows.Count} eval {t.Name}", Name(r.Policy.Path) + " + LoRA" + (t.Judge is null ? "" : $", then judge {Name(t.Judge.Path)}"),
+                $"{t.Settings.Kind.Name()}: {Path.GetFileName(t.Data)}{(t.Settings.Limit is int l ? $" (first {l})" : "")}, {t.Settings.Shots}-shot, {t.Settings.HeadlineMetric}",
+                Memory(r.Policy.Path, t.Settings.Runtime.Context)]);
         int[] widths = Enumerable.Range(0, 4).Select(c => rows.Max(row => row[c].Length)).ToArray();
         foreach (var row in rows) sb.AppendLine("  " + string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
         if (loaded.MissingFiles.Count > 0)

@@ -126,6 +126,17 @@ public sealed class BadInputCorpusTests(BadInputWorld w)
         ["generate-input-not-json"] = new(w => ["generate", "-m", w.Model, "-i", w.Input("q7.jsonl", Utf8("{\n")), "-o", w.File("g.jsonl")], w => w.File("q7.jsonl") + ":1", w => w.File("g.jsonl")),
         ["prompt-longer-than-context"] = new(w => ["sample", "-m", w.Model, "-i", w.Input("q8.jsonl", Utf8($"{{\"id\":\"long\",\"prompt\":\"{string.Join(" ", Enumerable.Repeat("word", 300))}\"}}\n")), "-o", w.File("s.jsonl"), "--ctx", "64", "--parallel", "4"], _ => "--ctx: prompt 'long'", w => w.File("s.jsonl")),
 
+        // ---- evaluation
+        ["eval-unknown-kind"] = new(w => ["eval", "mmlux", "-m", w.Model, "-d", w.Prompts, "-o", w.File("e.jsonl")], _ => "mmlux", w => w.File("e.jsonl")),
+        ["eval-data-missing"] = new(w => ["eval", "mmlu", "-m", w.Model, "-d", w.File("nowhere.jsonl"), "-o", w.File("e.jsonl")], w => w.File("nowhere.jsonl"), w => w.File("e.jsonl")),
+        ["eval-choice-list-of-one"] = new(w => ["eval", "mmlu", "-m", w.Model, "-d", w.Input("e1.jsonl", Utf8(Lines("{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":0}", "{\"question\":\"q\",\"choices\":[\"a\"],\"answer\":0}"))), "-o", w.File("e.jsonl"), "-t", "1"], w => w.File("e1.jsonl") + ":2: \"choices\" needs at least 2", w => w.File("e.jsonl")),
+        ["eval-answer-out-of-range"] = new(w => ["eval", "multiple_choice", "-m", w.Model, "-d", w.Input("e2.jsonl", Utf8("{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":\"7\"}\n")), "-o", w.File("e.jsonl"), "-t", "1"], w => w.File("e2.jsonl") + ":1: \"answer\" is 7", w => w.File("e.jsonl")),
+        ["eval-gsm8k-without-final-answer"] = new(w => ["eval", "gsm8k", "-m", w.Model, "-d", w.Input("e3.jsonl", Utf8("{\"question\":\"q\",\"answer\":\"42\"}\n")), "-o", w.File("e.jsonl"), "-t", "1"], w => w.File("e3.jsonl") + ":1", w => w.File("e.jsonl")),
+        ["eval-more-shots-than-examples"] = new(w => ["eval", "multiple_choice", "-m", w.Model, "-d", w.Input("e4.jsonl", Utf8("{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":0}\n")), "-k", "5", "-o", w.File("e.jsonl"), "-t", "1"], w => w.File("e4.jsonl") + ": 5-shot needs 5 examples", w => w.File("e.jsonl")),
+        ["eval-mt-bench-without-judge"] = new(w => ["eval", "mt_bench", "-m", w.Model, "--template", "merlinite", "-d", w.Input("e5.jsonl", Utf8("{\"question_id\":1,\"turns\":[\"hi\"]}\n")), "-o", w.File("e.jsonl")], _ => "--judge", w => w.File("e.jsonl")),
+        ["eval-judge-prompt-unknown-slot"] = new(w => ["eval", "mt_bench", "-m", w.Model, "--template", "merlinite", "--judge", w.Model, "--judge-prompt", w.Input("e6.txt", Utf8("rate {answr}\n")), "-d", w.Input("e7.jsonl", Utf8("{\"question_id\":1,\"turns\":[\"hi\"]}\n")), "-o", w.File("e.jsonl"), "-t", "1"], w => w.File("e6.txt") + ": unknown slot {answr}", w => w.File("e.jsonl")),
+        ["eval-metric-of-another-kind"] = new(w => ["eval", "mmlu", "-m", w.Model, "-d", w.Prompts, "--metric", "strict", "-o", w.File("e.jsonl")], _ => "--metric", w => w.File("e.jsonl")),
+
         // ---- output paths
         ["out-is-a-folder"] = new(w => ["sample", "-m", w.Model, "-i", w.Prompts, "-o", w.Folder], w => $"--out {w.Folder}: is a folder"),
         ["out-under-proc"] = new(w => ["sample", "-m", w.Model, "-i", w.Prompts, "-o", "/proc/merlinite-out.jsonl"], _ => "--out /proc/merlinite-out.jsonl"),

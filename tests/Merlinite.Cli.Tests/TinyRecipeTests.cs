@@ -33,14 +33,27 @@ public sealed class TinyRecipeTests : IDisposable
         Assert.True(Get(2, "batch_reward") > Get(0, "batch_reward"), "batch reward of round 2 should beat round 0");
         Assert.True(Get(rounds.Count - 1, "held_out_accuracy") > Get(0, "held_out_accuracy"), "the final policy should beat the starting one on held-out prompts");
 
+        // Every round's policy is evaluated on the world's benchmarks, and the report correlates them with the reward.
+        Assert.All(rounds, r => Assert.Equal(["digits-mc", "digits-gen", "digits-chat"], r.GetProperty("evals").EnumerateObject().Select(p => p.Name)));
+        var correlations = report.GetProperty("reward_correlation").EnumerateArray().ToList();
+        Assert.Equal(["held-out accuracy", "digits-mc", "digits-gen", "digits-chat"], correlations.Select(c => c.GetProperty("eval").GetString()));
+        Assert.All(correlations, c => Assert.Equal(rounds.Count, c.GetProperty("rounds").GetInt32()));
+        foreach (var file in new[] { "report.html", "reward.svg", "rewards.svg", "reward-vs-eval.svg", "round-0/eval/digits-mc.summary.json", "round-3/eval/digits-chat.answers.jsonl" })
+            Assert.True(File.Exists(Path.Combine(outDir, file)), file);
+        Assert.Contains("digits-chat (score)", File.ReadAllText(Path.Combine(outDir, "report.md")));
+
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json"))).RootElement;
         string F(double v) => Math.Round(v, 2).ToString("F2", CultureInfo.InvariantCulture);
+        string N(JsonElement v) => v.ValueKind == JsonValueKind.Number ? F(v.GetDouble()) : "null";
         Snapshot.Match(new
         {
             PeakRound = report.GetProperty("peak_round").GetInt32(),
             ResultAdapter = report.GetProperty("result_adapter").GetString(),
-            Rounds = rounds.Select(r => string.Join(" ", r.EnumerateObject().Select(p =>
+            Rounds = rounds.Select(r => string.Join(" ", r.EnumerateObject().Where(p => p.Name != "evals").Select(p =>
                 $"{p.Name}={(p.Value.ValueKind != JsonValueKind.Number ? p.Value.ToString() : p.Value.TryGetInt64(out long n) ? n.ToString(CultureInfo.InvariantCulture) : F(p.Value.GetDouble()))}"))).ToArray(),
+            Evals = rounds.Select(r => string.Join(" ", r.GetProperty("evals").EnumerateObject().Select(p =>
+                $"{p.Name}={p.Value.GetProperty("metric").GetString()}:{(p.Value.GetProperty("value").ValueKind == JsonValueKind.Number ? F(p.Value.GetProperty("value").GetDouble()) : "null")}"))).ToArray(),
+            Correlations = correlations.Select(c => $"{c.GetProperty("eval").GetString()}: pearson {N(c.GetProperty("pearson"))} spearman {N(c.GetProperty("spearman"))}").ToArray(),
             ManifestKeys = manifest.EnumerateObject().Select(p => p.Name).ToArray(),
             ModelRoles = manifest.GetProperty("models").EnumerateObject().Select(p => p.Name).ToArray(),
             Phases = manifest.GetProperty("phases").EnumerateObject().Select(p => $"{p.Name}: {p.Value.GetProperty("status").GetString()}").ToArray(),

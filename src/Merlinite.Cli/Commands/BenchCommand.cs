@@ -11,7 +11,7 @@ namespace Merlinite.Cli.Commands;
 /// <summary>Speed measurements whose figures go into docs/benchmarks.md (never asserted by tests).</summary>
 public static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks (figures for docs/benchmarks.md).") { CreateScore(), BenchSampleCommand.Create(), BenchWorkloadCommand.Create() };
+    public static Command Create() => new("bench", "Benchmarks (figures for docs/benchmarks.md).") { CreateScore(), BenchSampleCommand.Create(), BenchWorkloadCommand.Create(), BenchEvalCommand.Create() };
 
     private static Command CreateScore()
     {

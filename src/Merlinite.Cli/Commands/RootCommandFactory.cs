@@ -20,6 +20,7 @@ public static class RootCommandFactory
         QuantizeCommand.Create(),
         GgufCommand.Create(),
         ScoreCommand.Create(),
+        EvalCommand.Create(),
         RewardCommand.Create(),
         BenchCommand.Create(),
         InfoCommand.Create(),

@@ -30,6 +30,10 @@ public static class Flags
         ["lr"] = ["--lr"], ["warmup_steps"] = ["--warmup-steps"], ["epochs"] = ["--epochs"], ["max_steps"] = ["--max-steps"],
         ["batch_size"] = ["--batch-size"], ["grad_accum"] = ["--grad-accum"], ["max_grad_norm"] = ["--max-grad-norm"],
         ["weight_decay"] = ["--weight-decay"], ["checkpoint_every"] = ["--checkpoint-every"], ["max_seq_len"] = ["--max-seq-len"],
+        // evaluation
+        ["data"] = ["--data", "-d"], ["shots"] = ["--shots", "-k"], ["shots_file"] = ["--shots-file"], ["limit"] = ["--limit"],
+        ["metric"] = ["--metric"], ["name"] = ["--name"], ["judge"] = ["--judge"], ["judge_prompt"] = ["--judge-prompt"],
+        ["judge_template"] = ["--judge-template"], ["judge_max_tokens"] = ["--judge-max-tokens"],
         ["dtype"] = ["--dtype"], ["device"] = ["--device"], ["checkpointing"] = ["--checkpointing"], ["max_batch_tokens"] = ["--max-batch-tokens"],
     };
 
@@ -37,7 +41,7 @@ public static class Flags
     private static readonly Dictionary<string, string> SharedFlags = new(StringComparer.Ordinal)
     {
         ["instruct_model_gpu_layers"] = "gpu_layers", ["reference_model_gpu_layers"] = "gpu_layers",
-        ["tokenizer"] = "instruct_model",
+        ["tokenizer"] = "instruct_model", ["judge_gpu_layers"] = "gpu_layers",
     };
 
     /// <summary>The flag of a setting key ("context" → "--ctx"); an unknown key is returned as it is.</summary>

@@ -30,4 +30,6 @@ public sealed record ScorerOptions
     /// <summary>How many alternatives to report per response token (0 = none).</summary>
     public int TopK { get; init; }
     public TruncatePolicy Truncate { get; init; } = TruncatePolicy.None;
+    /// <summary>Decode a prompt once for all items that share it (off only to measure what sharing saves).</summary>
+    public bool SharePrompts { get; init; } = true;
 }

@@ -81,9 +81,8 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
     {
         int maxSeqs = model.Context.MaxSequences;
         int cells = model.Options.KvPerSequence ? int.MaxValue : model.Context.ContextSize;
-        var groups = jobs.GroupBy(j => j.Prompt, PromptComparer.Instance)
-            .SelectMany(g => g.Chunk(maxSeqs).Select(c => c.ToList()))
-            .ToList();
+        var shared = options.SharePrompts ? jobs.GroupBy(j => j.Prompt, PromptComparer.Instance).Select(g => g.ToList()) : jobs.Select(j => new List<Job> { j });
+        var groups = shared.SelectMany(g => g.Chunk(maxSeqs).Select(c => c.ToList())).ToList();
         var wave = new List<List<Job>>();
         int waveSeqs = 0, waveCells = 0;
         foreach (var group in groups)

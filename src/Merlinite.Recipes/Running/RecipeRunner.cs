@@ -19,6 +19,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         var phases = new RunPhases(recipe, layout, threads);
         var manifest = RunManifest.Open(layout, loaded);
         var rounds = new List<RoundStats>();
+        var rewards = new List<RoundRewards>();
         for (int round = 0; round <= recipe.Rounds.Max; round++)
         {
             Make(manifest, phases.Sample(round), layout, ct);
@@ -31,6 +32,13 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
                 Make(manifest, phases.Eval(round), layout, ct);
                 heldOut = phases.HeldOutAccuracy(round);
             }
+            IReadOnlyList<Engine.Evaluation.EvalSummary> evals = [];
+            if (recipe.Eval.Tasks.Count > 0)
+            {
+                Make(manifest, phases.EvalTasks(round), layout, ct);
+                evals = phases.EvalScores(round);
+            }
+            rewards.Add(phases.Rewards(round));
             bool last = round == recipe.Rounds.Max || StopsHere(rounds, selection.Stats.BatchReward);
             double? loss = null;
             if (!last)
@@ -38,11 +46,14 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
                 Make(manifest, phases.Train(round), layout, ct);
                 loss = phases.SftLoss(round);
             }
-            rounds.Add(RoundStats.From(round, selection.Stats, phases.SampleAccuracy(round), heldOut, loss));
+            rounds.Add(RoundStats.From(round, selection.Stats, phases.SampleAccuracy(round), heldOut, loss) with
+            {
+                Evals = evals.Select(e => new EvalScore(e.Task, e.Headline, e.HeadlineValue, e.Metrics.First(m => m.Name == e.Headline).StdErr, e.IsRating)).ToList(),
+            });
             log.WriteLine(rounds[^1].Line());
             if (last) break;
         }
-        RunReport.Write(layout, loaded, rounds);
+        RunReport.Write(layout, loaded, rounds, rewards);
         if (recipe.Output.Merge) Make(manifest, phases.Merge(RunReport.PeakRound(rounds)), layout, ct);
         return rounds;
     }

@@ -7,6 +7,9 @@ public sealed record RunLayout(string Dir)
     public string ReportJson => Path.Combine(Dir, "report.json");
     public string ReportMarkdown => Path.Combine(Dir, "report.md");
     public string RewardChart => Path.Combine(Dir, "reward.svg");
+    public string RewardDistributionChart => Path.Combine(Dir, "rewards.svg");
+    public string RewardVsEvalChart => Path.Combine(Dir, "reward-vs-eval.svg");
+    public string ReportHtml => Path.Combine(Dir, "report.html");
     /// <summary>The peak round's policy merged into one GGUF (output.merge).</summary>
     public string Result => Path.Combine(Dir, "result.gguf");
     /// <summary>The held-out prompts, drawn once for every round's evaluation.</summary>
@@ -20,6 +23,8 @@ public sealed record RunLayout(string Dir)
     public string Winners(int round) => Path.Combine(Round(round), "winners.jsonl");
     /// <summary>Greedy replies of the round's policy to the held-out prompts.</summary>
     public string Eval(int round) => Path.Combine(Round(round), "eval.jsonl");
+    /// <summary>Per-item results of an eval task on the round's policy (its summary sits beside it).</summary>
+    public string EvalTask(int round, string task) => Path.Combine(Round(round), "eval", task + ".jsonl");
     /// <summary>The adapter trained after the round: the policy of the next round.</summary>
     public string Adapter(int round) => Path.Combine(Round(round), "adapter.gguf");
 

@@ -76,6 +76,14 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
         ]);
     }
 
+    /// <summary>The recipe's benchmarks (eval.tasks) on the round's policy: `merlinite eval`'s job per task.</summary>
+    public Phase EvalTasks(int round) => new($"round-{round}/eval-tasks", $"eval ({string.Join(", ", recipe.Eval.Tasks.Select(t => t.Name))})",
+        EvalJobs(round).Select(job => new Step(job.Output, [job.Data, .. Adapters(round)], job.Fingerprint, (report, ct) =>
+            job.Run(ReusePolicy.ResumeOrRecompute, (f, d) => report(f, $"{job.Task}: {d}"), ct))).ToList());
+
+    private IEnumerable<EvalJob> EvalJobs(int round) => recipe.Eval.Tasks.Select(t => new EvalJob(t.Name, PolicyAt(round), t.Data,
+        layout.EvalTask(round, t.Name), t.Settings with { Runtime = t.Settings.Runtime with { Threads = threads } }, t.Judge));
+
     /// <summary>Trains the policy of round+1: from_base, a fresh adapter on every winner so far; continue, the current
     /// adapter on this round's winners.</summary>
     public Phase Train(int round)
@@ -117,6 +125,14 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
 
     public double? HeldOutAccuracy(int round) =>
         AnswerChecks.ShareRight(SampleFile.Read(layout.Eval(round)), PromptFile.Read(layout.HeldOut, null));
+
+    /// <summary>Each eval task's summary for the round's policy (from its per-item file).</summary>
+    public IReadOnlyList<Engine.Evaluation.EvalSummary> EvalScores(int round) => EvalJobs(round).Select(j => j.Summary()).ToList();
+
+    /// <summary>Every sample's reward and the winners' rewards (the distribution chart).</summary>
+    public RoundRewards Rewards(int round) => new(round,
+        RewardFile.Read(layout.Rewards(round)).Where(r => r.Ok && double.IsFinite(r.Reward)).Select(r => r.Reward).ToList(),
+        Selection(round).Winners.Select(w => w.Reward).ToList());
 
     public double? SftLoss(int round) => TrainJob.ReadSummary(layout.Adapter(round)).FinalLoss;
 

@@ -82,11 +82,33 @@ public sealed record EvalSettings
     /// <summary>Held-out accuracy by an exact-match checker: a greedy reply against the prompt lines' "answer".</summary>
     public bool HeldOutAccuracy { get; init; } = true;
     public int MaxTokens { get; init; } = 64;
+    /// <summary>Benchmarks run on every round's policy, round 0 included (`merlinite eval`'s jobs).</summary>
+    public IReadOnlyList<EvalTask> Tasks { get; init; } = [];
 
     public IEnumerable<SettingProblem?> Problems()
     {
         yield return Require.AtLeast("max_tokens", MaxTokens, 1);
+        for (int i = 0; i < Tasks.Count; i++)
+        {
+            var t = Tasks[i];
+            string at = $"tasks[{i}].";
+            foreach (var p in t.Settings.Problems().OfType<SettingProblem>()) yield return p with { Key = at + p.Key };
+            if (Tasks.Take(i).Any(o => o.Name == t.Name)) yield return new SettingProblem(at + "name", $"'{t.Name}' names another task too; every task needs its own name");
+            if (!System.Text.RegularExpressions.Regex.IsMatch(t.Name, "^[A-Za-z0-9._-]+$"))
+                yield return new SettingProblem(at + "name", $"'{t.Name}' must be letters, digits, '.', '_' or '-' (it names the task's files)");
+            if (t.Settings.Kind == Engine.Evaluation.EvalKind.MtBench && t.Judge is null) yield return new SettingProblem(at + "judge", "an mt_bench task needs a judge model");
+        }
     }
+}
+
+/// <summary>One benchmark of a recipe's eval section: a name (its column in the report), a data file, and the same
+/// settings `merlinite eval` takes.</summary>
+public sealed record EvalTask
+{
+    public string Name { get; init; } = "";
+    public string Data { get; init; } = "";
+    public Engine.Jobs.EvalTaskSettings Settings { get; init; } = new();
+    public ModelSpec? Judge { get; init; }
 }
 
 public sealed record OutputSettings

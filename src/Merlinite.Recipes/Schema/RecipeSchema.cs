@@ -1,5 +1,6 @@
 using Merlinite.Engine.Chat;
 using Merlinite.Engine.Data;
+using Merlinite.Engine.Evaluation;
 using Merlinite.Engine.Jobs;
 using Merlinite.Engine.Models;
 using Merlinite.Engine.Scoring;
@@ -31,6 +32,29 @@ public static class RecipeSchema
     private static void Reward(Recipe r, Func<RewardSettings, RewardSettings> f) => r.Reward = f(r.Reward);
     private static void Scoring(Recipe r, Func<ScoringSettings, ScoringSettings> f) => r.Reward = r.Reward with { Scoring = f(r.Reward.Scoring) };
     private static void Train(Recipe r, Func<TrainSettings, TrainSettings> f) => r.Sft = r.Sft with { Train = f(r.Sft.Train) };
+    private static void Task(Recipe r, Func<EvalTask, EvalTask> f) => r.Eval = r.Eval with { Tasks = [.. r.Eval.Tasks.SkipLast(1), f(r.Eval.Tasks[^1])] };
+    private static void TaskSettings(Recipe r, Func<EvalTaskSettings, EvalTaskSettings> f) => Task(r, t => t with { Settings = f(t.Settings) });
+
+    /// <summary>One entry of eval.tasks: `merlinite eval`'s settings, key for key.</summary>
+    private static readonly MapNode EvalTaskNode = new(
+        new Field("name", String((r, v) => Task(r, t => t with { Name = v })), Required: true),
+        new Field("kind", OneOf(EvalKinds.All.Select(k => (k.Name, k.Kind)).ToList(), (r, v) => TaskSettings(r, s => s with { Kind = v })), Required: true),
+        new Field("data", File((r, v) => Task(r, t => t with { Data = v })), Required: true),
+        new Field("shots", Int((r, v) => TaskSettings(r, s => s with { Shots = v }))),
+        new Field("shots_file", File((r, v) => TaskSettings(r, s => s with { ShotsFile = v }))),
+        new Field("limit", Int((r, v) => TaskSettings(r, s => s with { Limit = v }))),
+        new Field("template", OneOf(Templates, (r, v) => TaskSettings(r, s => s with { Template = v }))),
+        new Field("system", NullableString((r, v) => TaskSettings(r, s => s with { System = v }))),
+        new Field("metric", String((r, v) => TaskSettings(r, s => s with { Metric = v }))),
+        new Field("max_tokens", Int((r, v) => TaskSettings(r, s => s with { MaxTokens = v }))),
+        new Field("temperature", Number((r, v) => TaskSettings(r, s => s with { Temperature = (float)v }))),
+        new Field("seed", UInt((r, v) => TaskSettings(r, s => s with { Seed = v }))),
+        new Field("parallel", Int((r, v) => TaskSettings(r, s => s with { Parallel = v }))),
+        new Field("context", Int((r, v) => TaskSettings(r, s => s with { Runtime = s.Runtime with { Context = v } }))),
+        new Field("judge", Model((r, v) => Task(r, t => t with { Judge = new ModelSpec(v) }))),
+        new Field("judge_prompt", File((r, v) => TaskSettings(r, s => s with { JudgePrompt = v }))),
+        new Field("judge_template", OneOf(Templates, (r, v) => TaskSettings(r, s => s with { JudgeTemplate = v }))),
+        new Field("judge_max_tokens", Int((r, v) => TaskSettings(r, s => s with { JudgeMaxTokens = v }))));
 
     public static readonly MapNode Root = new(
         new Field("name", String((r, v) => r.Name = v)),
@@ -107,7 +131,8 @@ public static class RecipeSchema
             new Field("max_batch_tokens", Int((r, v) => Train(r, t => t with { MaxBatchTokens = v }))))),
         new Field("eval", new MapNode(
             new Field("held_out_accuracy", Bool((r, v) => r.Eval = r.Eval with { HeldOutAccuracy = v })),
-            new Field("max_tokens", Int((r, v) => r.Eval = r.Eval with { MaxTokens = v })))),
+            new Field("max_tokens", Int((r, v) => r.Eval = r.Eval with { MaxTokens = v })),
+            new Field("tasks", new MapListNode(EvalTaskNode, r => r.Eval = r.Eval with { Tasks = [.. r.Eval.Tasks, new EvalTask()] })))),
         new Field("output", new MapNode(
             new Field("dir", Folder((r, v) => r.Output = r.Output with { Dir = v }), Required: true),
             new Field("merge", Bool((r, v) => r.Output = r.Output with { Merge = v }))), Required: true));

@@ -144,6 +144,26 @@ public sealed record ListNode<T>(ScalarNode<T> Item, int MinCount, Action<Recipe
     }
 }
 
+/// <summary>A list of mappings (e.g. eval.tasks): <see cref="Begin"/> adds a fresh item to the recipe, then the
+/// item's keys are checked and written into that newest item.</summary>
+public sealed record MapListNode(MapNode Item, Action<Recipe> Begin) : SchemaNode
+{
+    public override void Check(YamlNode node, string path, CheckContext context)
+    {
+        context.Positions[path] = node.Start;
+        if (node is not YamlSequenceNode list)
+        {
+            context.Add(node, $"'{path}' must be a list, not {Describe(node)}");
+            return;
+        }
+        for (int i = 0; i < list.Children.Count; i++)
+        {
+            Begin(context.Recipe);
+            Item.Check(list.Children[i], $"{path}[{i}]", context);
+        }
+    }
+}
+
 /// <summary>The scalar kinds a recipe uses.</summary>
 public static class Yaml
 {

@@ -18,7 +18,7 @@ namespace Merlinite.Recipes.World;
 /// </summary>
 public static class TinyWorldBuilder
 {
-    public const string BaseFile = "base.gguf", InstructFile = "instruct.gguf", PromptsFile = "prompts.jsonl";
+    public const string BaseFile = "base.gguf", InstructFile = "instruct.gguf", PromptsFile = "prompts.jsonl", JudgeFile = "judge.gguf";
 
     public static void Build(string dir, TinyWorldOptions o, int threads, PhaseDisplay display, TextWriter log, CancellationToken ct)
     {
@@ -57,6 +57,19 @@ public static class TinyWorldBuilder
             display, "tiny world: pre-train the base", ct);
         TrainAndMerge(File(BaseFile), File("instruct-data.jsonl"), File("instruct-adapter.gguf"), File(InstructFile),
             settings with { Epochs = o.InstructEpochs, Seed = (int)o.Seed + 1 }, display, "tiny world: tune the instruct model on right answers", ct);
+
+        // The world's benchmarks, from their own seeded stream (the files above stay as they were): the digit tasks as
+        // multiple choice, as generation, as a two-turn judged chat, and a judge that rates an answer by the checker.
+        var evalRng = new Random((int)o.Seed + 1000);
+        var evalData = new Fingerprint("tiny-world-eval").Add("seed", (long)o.Seed).Add("items", o.EvalItems)
+            .Add("judge_examples", o.JudgeExamples).Add("version", 2);
+        WriteIfChanged(new OutputFile(File(TinyBenchmarks.ChoiceFile)), evalData, TinyBenchmarks.Choices(o.EvalItems, evalRng));
+        WriteIfChanged(new OutputFile(File(TinyBenchmarks.GenerationFile)), evalData, TinyBenchmarks.Generation(o.EvalItems, evalRng));
+        WriteIfChanged(new OutputFile(File(TinyBenchmarks.ChatFile)), evalData, TinyBenchmarks.Chat(o.EvalItems / 2, evalRng));
+        WriteIfChanged(new OutputFile(File(TinyBenchmarks.JudgePromptFile)), evalData, [TinyBenchmarks.JudgePrompt]);
+        WriteIfChanged(new OutputFile(File("judge-data.jsonl")), evalData, TinyBenchmarks.JudgeExamples(o.JudgeExamples, evalRng));
+        TrainAndMerge(File(InstructFile), File("judge-data.jsonl"), File("judge-adapter.gguf"), File(JudgeFile),
+            settings with { Epochs = o.JudgeEpochs, Seed = (int)o.Seed + 2 }, display, "tiny world: tune the judge to rate answers", ct);
     }
 
     private static IEnumerable<string> Examples(int count, Random rng, double wrongShare, string prefix) =>

@@ -20,6 +20,12 @@ public sealed record TinyWorldOptions
     /// <summary>Prompts (with answers, no responses) the recipe draws from and holds out from.</summary>
     public int Prompts { get; init; } = 400;
 
+    /// <summary>Items of the multiple-choice and generation benchmarks (half as many two-turn chat questions).</summary>
+    public int EvalItems { get; init; } = 64;
+    /// <summary>Answers, right and wrong, the judge learns to rate [[10]] and [[1]].</summary>
+    public int JudgeExamples { get; init; } = 800;
+    public int JudgeEpochs { get; init; } = 4;
+
     public int Rank { get; init; } = 32;
     public double LearningRate { get; init; } = 3e-3;
     public int BatchSize { get; init; } = 16;

@@ -1,0 +1,78 @@
+using Merlinite.Engine.Data;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Outputs;
+using Merlinite.Engine.Scoring;
+
+namespace Merlinite.Engine.Evaluation;
+
+/// <summary>A question's options tokenized for the scorer, in option order.</summary>
+public sealed record ChoiceRequest(ChoiceQuestion Question, IReadOnlyList<ScoreItem> Options);
+
+/// <summary>
+/// Multiple choice by log-likelihood, as lm-evaluation-harness computes it: every option's continuation is scored
+/// after its context (teacher forcing, log-softmax over the vocabulary, summed over the continuation's tokens);
+/// acc = the option with the highest sum is the right one, acc_norm = the highest sum per character of the choice.
+/// Options that share a context (all but Winogrande's) share its KV cells: the scorer decodes it once.
+/// </summary>
+public static class ChoiceEvaluator
+{
+    /// <summary>Questions per block: a rerun redoes the first unfinished block whole, so its batches (and its
+    /// log-probs, to the last bit) are those of an uninterrupted run.</summary>
+    private const int BlockQuestions = 32;
+
+    /// <summary>Frames and tokenizes every question with its k examples (<see cref="FewShot.Pick{T}"/>).</summary>
+    public static List<ChoiceRequest> Requests(EvalPrompts prompts, IReadOnlyList<ChoiceQuestion> questions,
+        IReadOnlyList<ChoiceQuestion> shotPool, int shots)
+    {
+        return questions.Select(q =>
+        {
+            var examples = FewShot.Pick(shotPool, shots, q, s => s.Id, s => s.Subject)
+                .Select(s => new Exchange(s.Options[s.Gold].Query, s.Options[s.Gold].Choice)).ToList();
+            var items = q.Options.Select((o, k) =>
+                prompts.Tokenize($"{q.Id}#{k}", prompts.Context(q.Description, examples, o.Query), prompts.Continuation(o.Choice))).ToList();
+            return new ChoiceRequest(q, items);
+        }).ToList();
+    }
+
+    public static void Run(LoadedModel model, ScorerOptions options, IReadOnlyList<ChoiceRequest> requests, OutputFile outFile,
+        Action<double, string?>? progress, CancellationToken ct)
+    {
+        var scorer = new Scorer(model, options);
+        EvalBlocks.Run(requests, r => r.Question.Id, BlockQuestions, outFile, block =>
+        {
+            var results = scorer.Score(block.SelectMany(r => r.Options).ToList(), ct: ct);
+            var lines = new List<string>();
+            int at = 0;
+            foreach (var request in block)
+            {
+                lines.Add(EvalResults.FormatChoice(request.Question, results.Skip(at).Take(request.Options.Count).ToList()));
+                at += request.Options.Count;
+            }
+            return lines;
+        }, "questions", progress, ct);
+    }
+
+    /// <summary>The index of the largest value (the first of equal ones, as numpy's argmax).</summary>
+    public static int ArgMax(IReadOnlyList<double> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Count; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+}
+
+/// <summary>The k worked examples of a question: the first k of the pool in file order, never the question itself, and
+/// of the question's subject when it has one (MMLU's dev split holds 5 per subject).</summary>
+public static class FewShot
+{
+    public static IReadOnlyList<T> Pick<T>(IReadOnlyList<T> pool, int k, T question, Func<T, string> id, Func<T, string?> subject)
+    {
+        if (k == 0) return [];
+        string? want = subject(question);
+        var picked = pool.Where(s => id(s) != id(question) && (want is null || subject(s) == want)).Take(k).ToList();
+        if (picked.Count < k)
+            throw new InputFormatException($"{k}-shot needs {k} examples{(want is null ? "" : $" of subject '{want}'")} but the shots file has {picked.Count}" +
+                " (give a --shots file with more, or fewer shots)");
+        return picked;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Data;
+
+namespace Merlinite.Recipes.World;
+
+/// <summary>
+/// The tiny world's benchmark files, in the public layouts `merlinite eval` reads: the digit tasks as multiple choice
+/// (the right digit among three others), as generation (GSM8K's layout, the answer after "#### "), and as two-turn
+/// chat questions (FastChat's layout) that a tiny judge rates. The judge is the instruct model tuned on answers
+/// labelled by the exact-match checker: "Rating: [[10]]" for a right one, "Rating: [[1]]" for a wrong one.
+/// </summary>
+public static class TinyBenchmarks
+{
+    public const string ChoiceFile = "eval-mc.jsonl", GenerationFile = "eval-gen.jsonl", ChatFile = "eval-chat.jsonl", JudgePromptFile = "judge-prompt.txt";
+
+    /// <summary>The judge's prompt: what it was trained on, with `merlinite eval`'s slots.</summary>
+    public const string JudgePrompt = "Rate: {question} = {answer}";
+
+    private static TinyTask Task(int i, Random rng) => TinyTasks.Make(TinyTasks.Sources[i % TinyTasks.Sources.Length], rng);
+
+    public static IEnumerable<string> Choices(int count, Random rng) => Enumerable.Range(0, count).Select(i =>
+    {
+        var task = Task(i, rng);
+        var choices = new List<string> { task.Right, task.Wrong };
+        while (choices.Count < 4) { string d = rng.Next(10).ToString(); if (!choices.Contains(d)) choices.Add(d); }
+        var order = choices.OrderBy(_ => rng.Next()).ToList();
+        return new JsonObject
+        {
+            ["id"] = $"mc{i}", ["subject"] = task.Source, ["question"] = task.Prompt,
+            ["choices"] = new JsonArray(order.Select(c => (JsonNode)c).ToArray()), ["answer"] = order.IndexOf(task.Right),
+        }.ToJsonString();
+    }).ToList();
+
+    public static IEnumerable<string> Generation(int count, Random rng) => Enumerable.Range(0, count).Select(i =>
+    {
+        var task = Task(i, rng);
+        return new JsonObject { ["id"] = $"gen{i}", ["question"] = task.Prompt, ["answer"] = $"#### {task.Right}" }.ToJsonString();
+    }).ToList();
+
+    public static IEnumerable<string> Chat(int count, Random rng) => Enumerable.Range(0, count).Select(i =>
+    {
+        var first = Task(i, rng);
+        var second = Task(i + 1, rng);
+        return new JsonObject
+        {
+            ["question_id"] = 100 + i, ["category"] = first.Source,
+            ["turns"] = new JsonArray(first.Prompt, second.Prompt), ["reference"] = new JsonArray(first.Right, second.Right),
+        }.ToJsonString();
+    }).ToList();
+
+    public static IEnumerable<string> JudgeExamples(int count, Random rng) => Enumerable.Range(0, count).Select(i =>
+    {
+        var task = Task(i, rng);
+        // Right or wrong by a coin, not by position: the position decides the task family, and a judge would learn that.
+        bool right = rng.Next(2) == 0;
+        string answer = right ? task.Right : task.Wrong;
+        string prompt = JudgePrompt.Replace("{question}", task.Prompt, StringComparison.Ordinal).Replace("{answer}", answer, StringComparison.Ordinal);
+        return PromptFile.Format(new PromptItem($"judge{i}", [ChatMessage.User(prompt), ChatMessage.Assistant(right ? "Rating: [[10]]" : "Rating: [[1]]")], null));
+    }).ToList();
+}
