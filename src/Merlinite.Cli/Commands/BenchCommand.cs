@@ -39,7 +39,7 @@ public static class BenchCommand
             using (var probe = LoadedModel.Load(probeOptions))
                 Console.WriteLine($"model {path.Name}: {probe.Model.Description}, {probe.Model.ParameterCount / 1e6:F1}M params, vocab {probe.Vocab.Count}, threads {runtime.EffectiveThreads}");
 
-            var items = RandomItems(N, P, pt, rt, probeOptions);
+            var items = RandomItems(path.FullName, N, P, pt, rt);
             // Loaded as `merlinite score` loads a model (Context 0: room for every item in each of the N sequences).
             var options = new ScoringSettings { Parallel = N, Batch = 2048, Runtime = runtime }.LoadOptions(new ModelSpec(path.FullName), items);
             int scored = items.Sum(i => i.ResponseTokens.Length);
@@ -74,10 +74,11 @@ public static class BenchCommand
         return best;
     }
 
-    /// <summary>Deterministic random ids from the ordinary part of the vocabulary (BOS first, no control tokens).</summary>
-    private static List<ScoreItem> RandomItems(int n, int prompts, int promptTokens, int responseTokens, ModelLoadOptions options)
+    /// <summary><paramref name="prompts"/> prompts of random ids (BOS first) with <paramref name="n"/> random
+    /// responses each, from the ordinary part of the vocabulary (no control tokens), the same on every run.</summary>
+    internal static List<ScoreItem> RandomItems(string modelPath, int n, int prompts, int promptTokens, int responseTokens)
     {
-        using var probe = LoadedModel.Load(options with { Sequences = 1 });
+        using var probe = LoadedModel.LoadVocabulary(modelPath);
         var vocab = probe.Vocab;
         var ordinary = Enumerable.Range(0, vocab.Count).Where(t => !vocab.IsControl(t) && !vocab.IsEog(t)).ToArray();
         var rng = new Random(1234);

@@ -35,7 +35,7 @@ public static class BenchEvalCommand
             if (q < 1 || c < 2 || ct < 2 || kt < 1) throw new UsageException("--questions >= 1, --choices >= 2, --context-tokens >= 2 and --choice-tokens >= 1");
             var spec = new ModelSpec(path.FullName);
             var runtime = new RuntimeSettings { Threads = parse.GetValue(threads) };
-            var items = RandomWorkload(spec, q, c, ct, kt);
+            var items = BenchCommand.RandomItems(spec.Path, c, q, ct, kt);
             // Loaded as `merlinite eval` loads a model for multiple choice.
             var load = new EvalTaskSettings { Parallel = parse.GetValue(parallel), Runtime = runtime }.Scoring.LoadOptions(spec, items);
             using var m = LoadedModel.Load(load);
@@ -69,23 +69,4 @@ public static class BenchEvalCommand
     }
 
     private static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
-
-    /// <summary>Deterministic random ids from the ordinary part of the vocabulary (BOS first, no control tokens).</summary>
-    private static List<ScoreItem> RandomWorkload(ModelSpec model, int questions, int choices, int contextTokens, int choiceTokens)
-    {
-        using var vocabOnly = LoadedModel.LoadVocabulary(model.Path);
-        var vocab = vocabOnly.Vocab;
-        var ordinary = Enumerable.Range(0, vocab.Count).Where(t => !vocab.IsControl(t) && !vocab.IsEog(t)).ToArray();
-        var rng = new Random(1234);
-        int Pick() => ordinary[rng.Next(ordinary.Length)];
-        var items = new List<ScoreItem>();
-        for (int q = 0; q < questions; q++)
-        {
-            var context = new int[contextTokens];
-            context[0] = vocab.Bos;
-            for (int i = 1; i < contextTokens; i++) context[i] = Pick();
-            for (int k = 0; k < choices; k++) items.Add(new ScoreItem($"{q}#{k}", context, Enumerable.Range(0, choiceTokens).Select(_ => Pick()).ToArray()));
-        }
-        return items;
-    }
 }

@@ -23,7 +23,7 @@ public sealed record TinyWorldOptions
     /// <summary>Items of the multiple-choice and generation benchmarks (half as many two-turn chat questions).</summary>
     public int EvalItems { get; init; } = 64;
     /// <summary>Answers, right and wrong, the judge learns to rate [[10]] and [[1]].</summary>
-    public int JudgeExamples { get; init; } = 800;
+    public int JudgeExamples { get; init; } = 400;
     public int JudgeEpochs { get; init; } = 4;
 
     public int Rank { get; init; } = 32;
