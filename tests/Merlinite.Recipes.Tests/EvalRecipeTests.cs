@@ -66,6 +66,14 @@ public sealed class EvalRecipeTests : IDisposable
     }
 
     [Fact]
+    public void Tasks_may_be_written_in_flow_style()
+    {
+        var tasks = Load(BadRecipeTests.Good + "\neval:\n  tasks:\n    - {name: m, kind: mmlu, data: mmlu.jsonl, shots: 0}\n").Recipe.Eval.Tasks;
+        Assert.Equal("m", tasks.Single().Name);
+        Assert.Equal(EvalKind.Mmlu, tasks.Single().Settings.Kind);
+    }
+
+    [Fact]
     public void Task_problems_point_at_their_line_and_column()
     {
         var e = Fails(WithTasks.Replace("\n      judge: judge.gguf", "").Replace("limit: 100", "limit: 0").Replace("name: chat", "name: mmlu")

@@ -68,10 +68,10 @@ public static class EvalCommand
                 runtime.Model(parse, parse.GetValue(model)!, parse.GetValue(lora)), dataFile.FullName, parse.GetValue(output)!.FullName, settings,
                 judgeFile is null ? null : runtime.Model(parse, judgeFile));
             job.Validate();
-            var summary = ProgressDisplay.Run($"eval {k.Name()} {Path.GetFileName(job.Model.Path)}", sink =>
+            var (summary, upToDate) = ProgressDisplay.Run($"eval {k.Name()} {Path.GetFileName(job.Model.Path)}", sink =>
                 job.Run(Restart.Policy(parse, restart), (f, d) => sink.Report(f, d), ct));
             foreach (var line in summary.Table()) Console.WriteLine(line);
-            Console.Error.WriteLine($"wrote {job.Out} and {job.SummaryPath}");
+            Console.Error.WriteLine(upToDate ? Restart.UpToDate(job.Out) : $"wrote {job.Out} and {job.SummaryPath}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

@@ -37,7 +37,8 @@ public static class ChoiceEvaluator
     public static void Run(LoadedModel model, ScorerOptions options, IReadOnlyList<ChoiceRequest> requests, OutputFile outFile,
         Action<double, string?>? progress, CancellationToken ct)
     {
-        var scorer = new Scorer(model, options);
+        // Questions that share their k-shot examples share those positions too (a wave's first question lends them).
+        var scorer = new Scorer(model, options with { SharePrefixes = true });
         EvalBlocks.Run(requests, r => r.Question.Id, BlockQuestions, outFile, block =>
         {
             var results = scorer.Score(block.SelectMany(r => r.Options).ToList(), ct: ct);

@@ -117,7 +117,9 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         return f;
     }
 
-    public EvalSummary Run(ReusePolicy reuse, Action<double, string?>? progress, CancellationToken ct)
+    /// <summary>Evaluates (or keeps a finished output made the same way) and writes the summary; <c>UpToDate</c> says
+    /// nothing had to be computed.</summary>
+    public (EvalSummary Summary, bool UpToDate) Run(ReusePolicy reuse, Action<double, string?>? progress, CancellationToken ct)
     {
         Validate();
         var output = Output;
@@ -127,7 +129,8 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         var judgePrompt = Settings.JudgePrompt is { } jp ? JudgePrompt.Load(jp) : Evaluation.JudgePrompt.Default;
         var s = Settings;
         string shotsFile = s.ShotsFile ?? Data;
-        if (!output.Prepare(Fingerprint(), reuse))
+        bool upToDate = output.Prepare(Fingerprint(), reuse);
+        if (!upToDate)
         {
             output.Guard(() =>
             {
@@ -142,7 +145,7 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         }
         var summary = Summary();
         AtomicFile.WriteAllText(SummaryPath, summary.ToJson());
-        return summary;
+        return (summary, upToDate);
     }
 
     /// <summary>The summary of a finished output (from its per-item lines).</summary>

@@ -32,4 +32,8 @@ public sealed record ScorerOptions
     public TruncatePolicy Truncate { get; init; } = TruncatePolicy.None;
     /// <summary>Decode a prompt once for all items that share it (off only to measure what sharing saves).</summary>
     public bool SharePrompts { get; init; } = true;
+    /// <summary>Within a wave, a prompt that begins with another's first <see cref="Scorer.MinSharedPrefix"/>+ tokens
+    /// (the same k-shot examples before different questions) takes those positions from it instead of decoding them.
+    /// Off by default: it changes how a prompt is batched, so log-probs move in the last bits (~1e-7).</summary>
+    public bool SharePrefixes { get; init; }
 }

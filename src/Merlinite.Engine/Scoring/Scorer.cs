@@ -105,16 +105,32 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
         using var feeder = new BatchFeeder(model.Context, Predict);
 
         // Phase 1: each group's prompt once, on the group's first sequence. Its last position predicts response[0] of
-        // every member of the group, so that one row of logits serves them all.
+        // every member of the group, so that one row of logits serves them all. With shared prefixes, a group whose
+        // prompt starts like an earlier group's (its donor) waits for phase 1b and decodes only the rest.
         int seq = 0;
         var firstSeq = new int[wave.Count];
+        var donors = options.SharePrefixes ? Donors(wave) : new (int Donor, int Shared)[wave.Count];
         for (int g = 0; g < wave.Count; g++)
         {
-            var job = wave[g][0];
             firstSeq[g] = seq;
-            for (int p = 0; p < job.Prompt.Length; p++)
-                feeder.Add(job.Prompt[p], p, seq, p == job.Prompt.Length - 1 ? new Target(wave[g], 0) : null);
             seq += wave[g].Count;
+            if (donors[g].Shared == 0) FeedPrompt(feeder, wave[g], firstSeq[g], 0);
+        }
+        feeder.Flush();
+
+        // Phase 1b: the donor's cells up to the shared length, then the rest of the prompt.
+        for (int g = 0; g < wave.Count; g++)
+        {
+            var (donor, shared) = donors[g];
+            if (shared == 0) continue;
+            if (model.Options.KvPerSequence)
+            {
+                // Separate buffers copy whole: take the donor's, then drop what is not shared.
+                memory.SeqCopy(firstSeq[donor], firstSeq[g], -1, -1);
+                if (!memory.SeqRemove(firstSeq[g], shared, -1)) throw new LlamaException("llama_memory_seq_rm could not cut a copied prompt while sharing a prefix");
+            }
+            else memory.SeqCopy(firstSeq[donor], firstSeq[g], 0, shared);
+            FeedPrompt(feeder, wave[g], firstSeq[g], shared);
         }
         feeder.Flush();
 
@@ -132,6 +148,37 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
             }
         }
         feeder.Flush();
+    }
+
+    /// <summary>Shorter shared beginnings are decoded again: copying them would save less than it costs.</summary>
+    public const int MinSharedPrefix = 32;
+
+    /// <summary>Feeds a group's prompt from position <paramref name="from"/> on its first sequence; the last position
+    /// predicts the first response token of every member.</summary>
+    private static void FeedPrompt(BatchFeeder feeder, List<Job> group, int seq, int from)
+    {
+        var prompt = group[0].Prompt;
+        for (int p = from; p < prompt.Length; p++)
+            feeder.Add(prompt[p], p, seq, p == prompt.Length - 1 ? new Target(group, 0) : null);
+    }
+
+    /// <summary>For each group, the earlier group (decoded whole in phase 1) whose prompt shares the longest beginning
+    /// with it, and how many tokens they share (0: none worth sharing). At least the last prompt token is always
+    /// decoded, since its logits are needed.</summary>
+    private static (int Donor, int Shared)[] Donors(List<List<Job>> wave)
+    {
+        var donors = new (int Donor, int Shared)[wave.Count];
+        for (int g = 1; g < wave.Count; g++)
+        {
+            var prompt = wave[g][0].Prompt;
+            for (int d = 0; d < g; d++)
+            {
+                if (donors[d].Shared > 0) continue;
+                int shared = Math.Min(prompt.AsSpan().CommonPrefixLength(wave[d][0].Prompt), prompt.Length - 1);
+                if (shared >= MinSharedPrefix && shared > donors[g].Shared) donors[g] = (d, shared);
+            }
+        }
+        return donors;
     }
 
     /// <summary>The jobs whose response token <see cref="ResponseIndex"/> a row of logits predicts.</summary>

@@ -87,7 +87,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         string shots = Write("arc-train.jsonl",
             """{"id":"s1","question":"Which one is wet?","choices":{"text":["water","sand"],"label":["A","B"]},"answerKey":"A"}""");
         var job = new EvalJob("arc", new ModelSpec(models.Mistral), data, Path("out/arc.jsonl"), Base with { Kind = EvalKind.Arc, Shots = 1, ShotsFile = shots });
-        var summary = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
+        var (summary, _) = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
 
         var lines = File.ReadAllLines(job.Out);
         Assert.Equal(3, lines.Length);
@@ -114,7 +114,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
     {
         string data = Write("wino.jsonl", """{"sentence":"The cat chased the dog because the _ was hungry.","option1":"cat","option2":"dog","answer":"1"}""");
         var job = new EvalJob("wino", new ModelSpec(models.Mistral), data, Path("wino.jsonl.out"), Base with { Kind = EvalKind.Winogrande });
-        var summary = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
+        var (summary, _) = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
         using var line = JsonDocument.Parse(File.ReadAllLines(job.Out).Single());
         var ll = line.RootElement.GetProperty("loglikelihoods").EnumerateArray().Select(e => e.GetDouble()).ToList();
         Assert.Equal(ScoreAlone("The cat chased the dog because the cat", " was hungry."), ll[0], 4);
@@ -129,7 +129,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         string data = Write("gsm.jsonl", """{"question":"Tom has 2 apples and buys 3. How many?","answer":"2 + 3 = 5\n#### 5"}""",
             """{"question":"What is 10 - 4?","answer":"#### 6"}""");
         var job = new EvalJob("gsm", new ModelSpec(models.Mistral), data, Path("gsm.jsonl.out"), Base with { Kind = EvalKind.Gsm8k, Shots = 1, MaxTokens = 12 });
-        var summary = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
+        var (summary, _) = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
         foreach (var l in File.ReadAllLines(job.Out))
         {
             using var doc = JsonDocument.Parse(l);
@@ -154,7 +154,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         string prompt = Write("judge.txt", "Q: {question} A: {answer} R: {reference} ({category}, turn {turn})");
         var settings = Base with { Kind = EvalKind.MtBench, Template = ChatTemplate.Merlinite, MaxTokens = 6, JudgeTemplate = ChatTemplate.Raw, JudgeMaxTokens = 6 };
         var job = new EvalJob("mt", new ModelSpec(models.Mistral), data, Path("mt.jsonl.out"), settings with { JudgePrompt = prompt }, new ModelSpec(models.Mistral));
-        var summary = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
+        var (summary, _) = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
 
         var lines = File.ReadAllLines(job.Out).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var turns = lines.SelectMany(l => l.GetProperty("turns").EnumerateArray()).ToList();

@@ -87,4 +87,32 @@ public class ScorerTests(TinyModels models)
         Assert.Equal(["a", "b", "c", "d", "e", "f"], seen);
         Assert.All(results, r => Assert.True(r.Ok));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Prompts_sharing_a_long_beginning_score_as_if_decoded_whole(bool kvPerSequence)
+    {
+        using var m = LoadedModel.Load(new ModelLoadOptions
+        {
+            Model = new(models.Mistral), Runtime = new() { Context = 2048, Threads = 1 }, Sequences = 8, KvPerSequence = kvPerSequence,
+        });
+        var rng = new Random(5);
+        int Token() => 10 + rng.Next(m.Vocab.Count - 20);
+        var prefix = Enumerable.Range(0, 60).Select(_ => Token()).ToArray();
+        var items = new List<ScoreItem>();
+        for (int q = 0; q < 4; q++)
+        {
+            // Questions 0-2 share the 60-token beginning (k-shot examples), question 3 does not.
+            var prompt = (q < 3 ? [m.Vocab.Bos, .. prefix] : new[] { m.Vocab.Bos }.Concat(Enumerable.Range(0, 60).Select(_ => Token()))).Concat(Enumerable.Range(0, 7).Select(_ => Token())).ToArray();
+            for (int k = 0; k < 2; k++) items.Add(new ScoreItem($"{q}#{k}", prompt, Enumerable.Range(0, 3).Select(_ => Token()).ToArray()));
+        }
+        var whole = new Scorer(m, new ScorerOptions()).Score(items);
+        var shared = new Scorer(m, new ScorerOptions { SharePrefixes = true }).Score(items);
+        for (int i = 0; i < items.Count; i++)
+        {
+            Assert.True(shared[i].Ok, shared[i].Error);
+            for (int t = 0; t < 3; t++) Assert.Equal(whole[i].Tokens[t].LogProb, shared[i].Tokens[t].LogProb, 4);
+        }
+    }
 }
