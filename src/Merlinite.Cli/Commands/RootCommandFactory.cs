@@ -10,6 +10,7 @@ public static class RootCommandFactory
         "Start with:  merlinite synth --preset tiny --out gguf/tiny.gguf && merlinite chat gguf/tiny.gguf -p hi")
     {
         ChatCommand.Create(),
+        ServeCommand.Create(),
         GenerateCommand.Create(),
         SampleCommand.Create(),
         TrainCommand.Create(),

@@ -34,6 +34,8 @@ public static class Flags
         ["data"] = ["--data", "-d"], ["shots"] = ["--shots", "-k"], ["shots_file"] = ["--shots-file"], ["limit"] = ["--limit"],
         ["metric"] = ["--metric"], ["name"] = ["--name"], ["judge"] = ["--judge"], ["judge_prompt"] = ["--judge-prompt"],
         ["judge_template"] = ["--judge-template"], ["judge_max_tokens"] = ["--judge-max-tokens"],
+        // serving
+        ["host"] = ["--host"], ["port"] = ["--port"], ["api_key"] = ["--api-key"], ["max_queued"] = ["--max-queued"],
         ["dtype"] = ["--dtype"], ["device"] = ["--device"], ["checkpointing"] = ["--checkpointing"], ["max_batch_tokens"] = ["--max-batch-tokens"],
     };
 

@@ -21,4 +21,15 @@ public sealed class StopStrings(IReadOnlyList<string> stops)
         }
         return best;
     }
+
+    /// <summary>Length of the longest end of <paramref name="text"/> that is the beginning of a stop string (text a
+    /// stream must hold back until the next piece shows whether a stop string follows).</summary>
+    public int PartialSuffix(string text)
+    {
+        int best = 0;
+        foreach (var stop in _stops)
+            for (int n = Math.Min(stop.Length - 1, text.Length); n > best; n--)
+                if (text.AsSpan(text.Length - n).SequenceEqual(stop.AsSpan(0, n))) { best = n; break; }
+        return best;
+    }
 }

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Merlinite.Cli.Infrastructure;
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Serving;
+using Merlinite.Engine.Settings;
+using Merlinite.Serve;
+
+namespace Merlinite.Cli.Commands;
+
+public static class ServeCommand
+{
+    private static readonly ServeSettings D = new();
+
+    public static Command Create()
+    {
+        var model = Flags.Required<FileInfo>("model", "the GGUF model to serve", "M.gguf");
+        var lora = Flags.Optional<string[]>("lora", "LoRA adapter applied to every request, ADAPTER.gguf[:scale] (repeatable)", "ADAPTER[:scale]");
+        var host = Flags.Create("host", "address to listen on (loopback by default; 0.0.0.0 exposes the server to the network)", D.Host, "ADDR");
+        var port = Flags.Create("port", "TCP port", D.Port, "PORT");
+        var parallel = Flags.Create("parallel", "sequences decoded together: the choices of all running requests", D.Parallel, "N");
+        var maxQueued = Flags.Create("max_queued", "requests that may wait beyond the running ones (more get 429)", D.MaxQueued, "N");
+        var apiKey = Flags.Optional<string?>("api_key", "require Authorization: Bearer KEY on /v1 requests", "KEY");
+        var template = ScoringFlags.Template(D.Template, "how chat messages become the prompt: merlinite (Merlinite's template), model (the GGUF's own), raw");
+        var system = Flags.Optional<string?>("system", "system prompt for chats that send none (default: the template's; \"\" for none)");
+        var maxTokens = Flags.Create("max_tokens", "max_tokens of a request that gives none", D.DefaultMaxTokens, "N");
+        var runtime = new RuntimeFlags();
+        var cmd = new Command("serve",
+            "An OpenAI-compatible server: POST /v1/chat/completions and /v1/completions (n > 1 on one prompt decode, stream, " +
+            "logprobs, echo with prompt log-probs), GET /v1/models, /health, /metrics, and a chat page at /. All running " +
+            "requests are batched together. Ctrl+C or SIGTERM stops it.\n\n" +
+            "Examples:\n" +
+            "  merlinite serve -m gguf/merlinite-7b.Q4_K_M.gguf --port 8080\n" +
+            "  curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' -d '{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}'")
+        {
+            model, lora, host, port, parallel, maxQueued, apiKey, template, system, maxTokens,
+        };
+        runtime.AddTo(cmd);
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var settings = new ServeSettings
+            {
+                Host = parse.GetValue(host)!, Port = parse.GetValue(port), Parallel = parse.GetValue(parallel), MaxQueued = parse.GetValue(maxQueued),
+                ApiKey = parse.GetValue(apiKey), Template = ChatTemplates.Parse(parse.GetValue(template)!), System = parse.GetValue(system),
+                DefaultMaxTokens = parse.GetValue(maxTokens), Runtime = runtime.Read(parse),
+            };
+            SettingException.ThrowIfAny(settings.Problems());
+            if (!System.Net.IPAddress.TryParse(settings.Host == "localhost" ? "127.0.0.1" : settings.Host, out _))
+                throw new SettingException("host", $"'{settings.Host}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)");
+            var spec = runtime.Model(parse, parse.GetValue(model)!, parse.GetValue(lora));
+            Engine.Models.ModelFiles.CheckModel(spec.Path, "model");
+            foreach (var l in spec.Loras) Engine.Models.ModelFiles.CheckAdapter(l.Path);
+            var server = new ServeHost(spec, settings);
+            try { return await server.RunAsync(line => Console.Error.WriteLine(line), ct); }
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SettingException("port", $"cannot listen on {settings.Host}:{settings.Port}: {e.Message}");
+            }
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,295 @@
+using System.Threading.Channels;
+using Merlinite.Engine.Generation;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Sampling;
+using Merlinite.Engine.Scoring;
+using Merlinite.Llama;
+
+namespace Merlinite.Engine.Serving;
+
+/// <summary>
+/// Continuous batching across the requests of a server, on one model and one context (one KV buffer shared by all
+/// sequences). A request's prompt is decoded once onto its first sequence and shared with its other N-1 sequences
+/// (the cells are shared, not copied); then every decode step advances one token of every live choice of every
+/// request. A request is admitted when it has sequences and KV cells (prompt + N × max_tokens) free; a cancelled
+/// request (the client went away) has its sequences removed before the next step.
+/// </summary>
+public sealed class ServeScheduler : IDisposable
+{
+    private readonly LoadedModel _model;
+    private readonly Channel<ServeRequest> _queue;
+    private readonly Thread _thread;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly int _cells;
+    private readonly float[] _scratch;
+    private readonly int[] _endOfGeneration;
+    private long _requests, _promptTokens, _generatedTokens;
+    private int _queued, _live, _reserved;
+
+    /// <param name="maxQueued">Requests waiting beyond the running ones; more are refused (<see cref="TryEnqueue"/>).</param>
+    public ServeScheduler(LoadedModel model, int maxQueued)
+    {
+        _model = model;
+        _cells = model.ContextSize;
+        _scratch = new float[model.Vocab.Count];
+        _endOfGeneration = Enumerable.Range(0, model.Vocab.Count).Where(model.Vocab.IsEog).ToArray();
+        MaxQueued = maxQueued;
+        _queue = Channel.CreateUnbounded<ServeRequest>(new UnboundedChannelOptions { SingleReader = true });
+        _thread = new Thread(Loop) { IsBackground = true, Name = "merlinite-serve-decode" };
+        _thread.Start();
+    }
+
+    public int MaxQueued { get; }
+    public int Sequences => _model.Context.MaxSequences;
+    public int ContextSize => _cells;
+
+    public ServeMetrics Metrics => new(Interlocked.Read(ref _requests), Interlocked.Read(ref _promptTokens), Interlocked.Read(ref _generatedTokens),
+        Volatile.Read(ref _queued), Volatile.Read(ref _live), Volatile.Read(ref _reserved), _cells);
+
+    /// <summary>Why a request can never run here (too long, too many choices), or null.</summary>
+    public string? CheckFits(int promptTokens, int n, int maxTokens)
+    {
+        if (n > Sequences) return $"n = {n} is more than the {Sequences} sequences this server runs (--parallel)";
+        long need = promptTokens + (long)n * Math.Max(1, maxTokens);
+        return need > _cells
+            ? $"the prompt ({promptTokens} tokens) and {n} × max_tokens ({maxTokens}) need {need} KV cells but the context holds {_cells}"
+            : null;
+    }
+
+    /// <summary>Queues a request; false when the queue is full (<see cref="MaxQueued"/> waiting beyond what the free
+    /// sequences will take at once).</summary>
+    public bool TryEnqueue(ServeRequest request)
+    {
+        int admitsNow = Math.Max(0, Sequences - Volatile.Read(ref _live));
+        if (Interlocked.Increment(ref _queued) > MaxQueued + admitsNow)
+        {
+            Interlocked.Decrement(ref _queued);
+            return false;
+        }
+        Interlocked.Increment(ref _requests);
+        _queue.Writer.TryWrite(request);
+        return true;
+    }
+
+    private sealed class Choice(ServeRequest request, int index, int seq, LlamaSampler sampler, int position) : IDisposable
+    {
+        public ServeRequest Request { get; } = request;
+        public int Index { get; } = index;
+        public int Seq { get; } = seq;
+        public LlamaSampler Sampler { get; } = sampler;
+        public int NextToken { get; set; } = request.PromptTokens[^1];
+        public int NextPosition { get; set; } = position;
+        public int Row { get; set; }
+        public int Generated { get; set; }
+        public Utf8PieceDecoder Utf8 { get; } = new();
+        public System.Text.StringBuilder Text { get; } = new();
+        public StopStrings Stops { get; } = new(request.Stops);
+        /// <summary>Characters of <see cref="Text"/> already sent to the client.</summary>
+        public int Sent { get; private set; }
+
+        /// <summary>The text up to <paramref name="upTo"/> not yet sent, now marked as sent.</summary>
+        public string Release(int upTo)
+        {
+            if (upTo <= Sent) return "";
+            string text = Text.ToString(Sent, upTo - Sent);
+            Sent = upTo;
+            return text;
+        }
+
+        public void Dispose() => Sampler.Dispose();
+    }
+
+    private void Loop()
+    {
+        var context = _model.Context;
+        var live = new List<Choice>();
+        var free = new SortedSet<int>(Enumerable.Range(0, Sequences));
+        var reservedBy = new Dictionary<ServeRequest, (int Cells, int Running)>();
+        ServeRequest? waiting = null;
+        using var batch = new LlamaBatch(Math.Max(Sequences, context.BatchSize));
+        context.Memory.Clear();
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                // Admit what fits; with nothing running, wait for work.
+                while (true)
+                {
+                    if (waiting is null && !_queue.Reader.TryRead(out waiting))
+                    {
+                        if (live.Count > 0) break;
+                        try { waiting = _queue.Reader.ReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult(); }
+                        catch (OperationCanceledException) { return; }
+                    }
+                    if (waiting.Cancellation.IsCancellationRequested) { Dequeued(); Complete(waiting, null); waiting = null; continue; }
+                    int cells = waiting.PromptTokens.Length + waiting.N * Math.Max(1, waiting.Sampling.MaxTokens);
+                    if (free.Count < waiting.N || _reserved + cells > _cells) break;
+                    var request = waiting;
+                    waiting = null;
+                    Dequeued();
+                    Start(request, cells);
+                }
+                foreach (var c in live.Where(c => c.Request.Cancellation.IsCancellationRequested).ToList()) End(c, FinishReason.Cancelled);
+                if (live.Count == 0) continue;
+
+                batch.Clear();
+                foreach (var c in live)
+                {
+                    c.Row = batch.Count;
+                    batch.Add(c.NextToken, c.NextPosition, c.Seq, logits: true);
+                }
+                Decode(batch);
+                foreach (var c in live.ToList()) Step(c);
+                Volatile.Write(ref _live, live.Count);
+            }
+        }
+        catch (Exception e)
+        {
+            // The model cannot go on: every request in flight and queued learns why.
+            foreach (var c in live) c.Request.Events.Writer.TryWrite(new RequestFailed(e.Message));
+            foreach (var r in reservedBy.Keys) r.Events.Writer.TryComplete();
+            if (waiting is not null) Complete(waiting, e.Message);
+            while (_queue.Reader.TryRead(out var r)) Complete(r, e.Message);
+        }
+        finally
+        {
+            foreach (var c in live) c.Dispose();
+        }
+
+        void Dequeued() => Interlocked.Decrement(ref _queued);
+
+        void Start(ServeRequest r, int cells)
+        {
+            Interlocked.Add(ref _promptTokens, r.PromptTokens.Length);
+            int first = free.Min;
+            // The prompt's body (all but the last token) on the first sequence; the last token is each choice's first input.
+            int body = r.PromptTokens.Length - (r.PromptLogprobs ? 0 : 1);
+            var scored = r.PromptLogprobs ? ScorePrompt(r, first) : null;
+            if (!r.PromptLogprobs) DecodeBody(r.PromptTokens.AsSpan(0, body), first);
+            if (scored is not null) r.Events.Writer.TryWrite(scored);
+            if (r.Sampling.MaxTokens == 0)
+            {
+                context.Memory.SeqRemove(first);
+                Complete(r, null);
+                return;
+            }
+            if (r.PromptLogprobs) context.Memory.SeqRemove(first, r.PromptTokens.Length - 1, -1);
+            Interlocked.Add(ref _reserved, cells);
+            reservedBy[r] = (cells, r.N);
+            for (int k = 0; k < r.N; k++)
+            {
+                int seq = free.Min;
+                free.Remove(seq);
+                if (k > 0) context.Memory.SeqCopy(first, seq, 0, r.PromptTokens.Length - 1);
+                uint seed = SampleSeeds.Derive(r.Sampling.Seed, "seed", k);
+                var sampler = SamplerChain.Create(r.Sampling with { Seed = seed }, _model.Vocab.Count, r.IgnoreEos ? _endOfGeneration : null);
+                live.Add(new Choice(r, k, seq, sampler, r.PromptTokens.Length - 1));
+            }
+            Volatile.Write(ref _live, live.Count);
+        }
+
+        void Step(Choice c)
+        {
+            int token = c.Sampler.Sample(context, c.Row);
+            double? logProb = null;
+            IReadOnlyList<TokenLogProb> top = [];
+            if (c.Request.TopLogprobs is int k)
+            {
+                var logits = context.GetLogitsIth(c.Row);
+                double lse = LogSoftmax.LogSumExp(logits, _scratch);
+                logProb = logits[token] - lse;
+                top = LogSoftmax.Top(logits, lse, k);
+            }
+            if (_model.Vocab.IsEog(token)) { End(c, FinishReason.Stop); return; }
+            c.Generated++;
+            Interlocked.Increment(ref _generatedTokens);
+            string piece = c.Utf8.Push(_model.Vocab.TokenToPieceBytes(token));
+            c.Text.Append(piece);
+            int stop = c.Stops.Any && piece.Length > 0 ? c.Stops.Find(c.Text.ToString(), piece.Length) : -1;
+            // Text that could still turn out to be the start of a stop string is held back until it cannot.
+            int release = stop >= 0 ? stop : c.Text.Length - c.Stops.PartialSuffix(c.Text.ToString());
+            c.Request.Events.Writer.TryWrite(new ChoiceDelta(c.Index, token, piece, c.Release(release), logProb, top));
+            if (stop >= 0) { End(c, FinishReason.Stop); return; }
+            if (c.Generated >= c.Request.Sampling.MaxTokens) { End(c, FinishReason.Length); return; }
+            if (c.NextPosition + 1 >= _cells) { End(c, FinishReason.ContextFull); return; }
+            c.NextToken = token;
+            c.NextPosition++;
+        }
+
+        void End(Choice c, FinishReason reason)
+        {
+            live.Remove(c);
+            Volatile.Write(ref _live, live.Count);
+            c.Dispose();
+            context.Memory.SeqRemove(c.Seq);
+            free.Add(c.Seq);
+            var r = c.Request;
+            if (reason != FinishReason.Stop || c.Stops.Find(c.Text.ToString(), c.Text.Length) < 0)
+            {
+                // What was held back for a stop string that never came, and any incomplete UTF-8 at the end.
+                c.Text.Append(c.Utf8.Flush());
+                string rest = c.Release(c.Text.Length);
+                if (rest.Length > 0) r.Events.Writer.TryWrite(new ChoiceDelta(c.Index, -1, "", rest, null, []));
+            }
+            r.Events.Writer.TryWrite(new ChoiceFinished(c.Index, reason, c.Generated));
+            var (cells, running) = reservedBy[r];
+            if (running > 1) { reservedBy[r] = (cells, running - 1); return; }
+            reservedBy.Remove(r);
+            Interlocked.Add(ref _reserved, -cells);
+            Complete(r, null);
+        }
+
+        void DecodeBody(ReadOnlySpan<int> tokens, int seq)
+        {
+            for (int start = 0; start < tokens.Length; start += batch.Capacity)
+            {
+                batch.Clear();
+                int end = Math.Min(tokens.Length, start + batch.Capacity);
+                for (int p = start; p < end; p++) batch.Add(tokens[p], p, seq, logits: false);
+                Decode(batch);
+            }
+        }
+
+        PromptScored ScorePrompt(ServeRequest r, int seq)
+        {
+            var tokens = r.PromptTokens;
+            var logProbs = new double?[tokens.Length];
+            var top = new IReadOnlyList<TokenLogProb>[tokens.Length];
+            top[0] = [];
+            for (int start = 0; start < tokens.Length; start += batch.Capacity)
+            {
+                batch.Clear();
+                int end = Math.Min(tokens.Length, start + batch.Capacity);
+                for (int p = start; p < end; p++) batch.Add(tokens[p], p, seq, logits: p + 1 < tokens.Length || r.Sampling.MaxTokens > 0);
+                Decode(batch);
+                for (int p = start; p < end && p + 1 < tokens.Length; p++)
+                {
+                    var logits = context.GetLogitsIth(p - start);
+                    double lse = LogSoftmax.LogSumExp(logits, _scratch);
+                    logProbs[p + 1] = logits[tokens[p + 1]] - lse;
+                    top[p + 1] = LogSoftmax.Top(logits, lse, r.TopLogprobs ?? 0);
+                }
+            }
+            return new PromptScored(tokens, logProbs, top);
+        }
+    }
+
+    private static void Complete(ServeRequest r, string? error)
+    {
+        if (error is not null) r.Events.Writer.TryWrite(new RequestFailed(error));
+        r.Events.Writer.TryComplete();
+    }
+
+    private void Decode(LlamaBatch batch)
+    {
+        int rc = _model.Context.Decode(batch);
+        if (rc != 0) throw new LlamaException($"llama_decode failed with code {rc} while serving");
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _queue.Writer.TryComplete();
+        _thread.Join(TimeSpan.FromSeconds(10));
+    }
+}

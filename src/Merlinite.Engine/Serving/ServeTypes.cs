@@ -1,0 +1,45 @@
+using System.Threading.Channels;
+using Merlinite.Engine.Generation;
+using Merlinite.Engine.Scoring;
+
+namespace Merlinite.Engine.Serving;
+
+/// <summary>One client request as the scheduler runs it: a tokenized prompt, N choices drawn from it, and where the
+/// results go. Events arrive in order per choice on <see cref="Events"/>; the channel completes when the request is done.</summary>
+public sealed class ServeRequest
+{
+    public required string Id { get; init; }
+    public required int[] PromptTokens { get; init; }
+    public int N { get; init; } = 1;
+    /// <summary>Temperature, top_p and friends; <see cref="SamplingOptions.Seed"/> seeds choice k through
+    /// (seed, request id "seed", k), so the same request with the same seed gives the same choices.</summary>
+    public required SamplingOptions Sampling { get; init; }
+    public IReadOnlyList<string> Stops { get; init; } = [];
+    /// <summary>Log-probs of every generated token with this many alternatives; null: none.</summary>
+    public int? TopLogprobs { get; init; }
+    /// <summary>Also score the prompt's own tokens (the legacy completions API's echo).</summary>
+    public bool PromptLogprobs { get; init; }
+    /// <summary>Never draw an end-of-generation token: every choice runs to max_tokens (or a stop string).</summary>
+    public bool IgnoreEos { get; init; }
+    public CancellationToken Cancellation { get; init; }
+    public Channel<ServeEvent> Events { get; } = Channel.CreateUnbounded<ServeEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+}
+
+public abstract record ServeEvent;
+
+/// <summary>One generated token of a choice (<see cref="Token"/> -1: none, only text released at the end): its piece,
+/// its log-probs when asked, and <see cref="Text"/>, the choice's text that can be shown now (text that might begin a
+/// stop string is held back, so <see cref="Text"/> need not be <see cref="Piece"/>).</summary>
+public sealed record ChoiceDelta(int Index, int Token, string Piece, string Text, double? LogProb, IReadOnlyList<TokenLogProb> Top) : ServeEvent;
+
+/// <summary>A choice ended: why, and how many tokens it generated.</summary>
+public sealed record ChoiceFinished(int Index, FinishReason Reason, int Tokens) : ServeEvent;
+
+/// <summary>The prompt's tokens with their log-probs (the first has none).</summary>
+public sealed record PromptScored(IReadOnlyList<int> Tokens, IReadOnlyList<double?> LogProbs, IReadOnlyList<IReadOnlyList<TokenLogProb>> Top) : ServeEvent;
+
+/// <summary>The request failed after it was accepted.</summary>
+public sealed record RequestFailed(string Message) : ServeEvent;
+
+/// <summary>What <see cref="ServeScheduler.Metrics"/> reports.</summary>
+public sealed record ServeMetrics(long Requests, long PromptTokens, long GeneratedTokens, int Queued, int LiveSequences, int CellsReserved, int Cells);

@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Merlinite.Engine.Chat;
+using Merlinite.Engine.Generation;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Serving;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Merlinite.Serve;
+
+/// <summary>
+/// `merlinite serve`: OpenAI's chat and completions API over one model on Kestrel (ASP.NET Core's slim builder). The
+/// host starts at once and answers /health with 503 until the model is loaded; every request then goes through the
+/// <see cref="ServeScheduler"/>, which batches all running requests' choices together.
+/// </summary>
+public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings)
+{
+    private LoadedModel? _model;
+    private ServeScheduler? _scheduler;
+    private PromptRenderer? _renderer;
+    private TokenText? _text;
+    private string? _loadError;
+    private long _requestCounter;
+
+    public string ModelId { get; } = Path.GetFileNameWithoutExtension(modelSpec.Path);
+
+    /// <summary>Serves until <paramref name="ct"/> fires or the process gets SIGTERM / Ctrl+C; returns the exit code.</summary>
+    public async Task<int> RunAsync(Action<string> announce, CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = settings.MaxBodyBytes;
+            k.Listen(System.Net.IPAddress.Parse(settings.Host == "localhost" ? "127.0.0.1" : settings.Host), settings.Port);
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.ShutdownSeconds));
+        var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("merlinite.serve");
+
+        app.Use(async (ctx, next) =>
+        {
+            var clock = Stopwatch.StartNew();
+            await next();
+            if (ctx.Request.Path.StartsWithSegments("/v1"))
+                log.LogInformation("{Id} {Method} {Path} {Status} {Tokens} tokens {Ms} ms", ctx.Items["id"] ?? "-", ctx.Request.Method, ctx.Request.Path.Value,
+                    ctx.Response.StatusCode, ctx.Items["tokens"] ?? 0, clock.ElapsedMilliseconds);
+        });
+        app.MapGet("/", ctx => ChatPage.Write(ctx));
+        app.MapGet("/health", ctx => Health(ctx));
+        app.MapGet("/metrics", ctx => Metrics(ctx));
+        app.MapGet("/v1/models", ctx => Guard(ctx, () => Models(ctx)));
+        app.MapPost("/v1/chat/completions", ctx => Guard(ctx, () => Complete(ctx, chat: true)));
+        app.MapPost("/v1/completions", ctx => Guard(ctx, () => Complete(ctx, chat: false)));
+
+        await app.StartAsync(ct);
+        announce($"serving {ModelId} on http://{settings.Host}:{settings.Port} (OpenAI API under /v1, chat page at /); loading the model");
+        _ = Task.Run(() => Load(announce), ct);
+        try { await app.WaitForShutdownAsync(ct); }
+        catch (OperationCanceledException) { }
+        await app.StopAsync(CancellationToken.None);
+        _scheduler?.Dispose();
+        _model?.Dispose();
+        return 0;
+    }
+
+    private void Load(Action<string> announce)
+    {
+        try
+        {
+            var model = LoadedModel.Load(new ModelLoadOptions
+            {
+                Model = modelSpec, Runtime = settings.Runtime, Sequences = settings.Parallel, BatchSize = Math.Max(512, settings.Parallel),
+            });
+            _renderer = new PromptRenderer(model, settings.Template);
+            _text = new TokenText(model.Vocab);
+            _scheduler = new ServeScheduler(model, settings.MaxQueued);
+            _model = model;
+            announce($"model loaded: {settings.Parallel} sequences, {model.ContextSize} KV cells");
+        }
+        catch (Exception e)
+        {
+            _loadError = e.Message;
+            announce($"error: the model failed to load: {e.Message}");
+        }
+    }
+
+    // ------------------------------------------------------------------ plain endpoints
+
+    private Task Health(HttpContext ctx)
+    {
+        ctx.Response.StatusCode = _scheduler is null ? 503 : 200;
+        return WriteJson(ctx, w => w.WriteString("status", _scheduler is not null ? "ok" : _loadError is null ? "loading" : "error: " + _loadError));
+    }
+
+    private Task Metrics(HttpContext ctx)
+    {
+        var m = _scheduler?.Metrics ?? new ServeMetrics(0, 0, 0, 0, 0, 0, 0);
+        var sb = new StringBuilder();
+        void Metric(string name, string type, string help, long value)
+        {
+            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+            sb.Append(name).Append(' ').Append(value).Append('\n');
+        }
+        Metric("merlinite_requests_total", "counter", "Requests accepted by the scheduler.", m.Requests);
+        Metric("merlinite_prompt_tokens_total", "counter", "Prompt tokens decoded.", m.PromptTokens);
+        Metric("merlinite_generated_tokens_total", "counter", "Tokens generated.", m.GeneratedTokens);
+        Metric("merlinite_queue_depth", "gauge", "Requests waiting for sequences or KV cells.", m.Queued);
+        Metric("merlinite_live_sequences", "gauge", "Choices being generated.", m.LiveSequences);
+        Metric("merlinite_kv_cells_reserved", "gauge", "KV cells reserved by running requests.", m.CellsReserved);
+        Metric("merlinite_kv_cells", "gauge", "KV cells of the context.", m.Cells);
+        ctx.Response.ContentType = "text/plain; version=0.0.4";
+        return ctx.Response.WriteAsync(sb.ToString());
+    }
+
+    private Task Models(HttpContext ctx) => WriteJson(ctx, w =>
+    {
+        w.WriteString("object", "list");
+        w.WriteStartArray("data");
+        w.WriteStartObject();
+        w.WriteString("id", ModelId);
+        w.WriteString("object", "model");
+        w.WriteNumber("created", new DateTimeOffset(File.GetLastWriteTimeUtc(modelSpec.Path)).ToUnixTimeSeconds());
+        w.WriteString("owned_by", "merlinite");
+        w.WriteEndObject();
+        w.WriteEndArray();
+    });
+
+    /// <summary>Key, readiness and errors for every /v1 endpoint: an <see cref="ApiError"/> becomes its status and body.</summary>
+    private async Task Guard(HttpContext ctx, Func<Task> handle)
+    {
+        try
+        {
+            if (settings.ApiKey is { } key && ctx.Request.Headers.Authorization.ToString() != "Bearer " + key)
+                throw new ApiError(401, "missing or wrong API key (send Authorization: Bearer KEY)", "invalid_request_error", code: "invalid_api_key");
+            if (_scheduler is null)
+                throw _loadError is null ? new ApiError(503, "the model is still loading", "server_error", code: "model_loading")
+                    : new ApiError(503, "the model failed to load: " + _loadError, "server_error", code: "model_unavailable");
+            await handle();
+        }
+        catch (ApiError e) when (!ctx.Response.HasStarted)
+        {
+            ctx.Response.StatusCode = e.Status;
+            if (e.Status == 429) ctx.Response.Headers.RetryAfter = "1";
+            await WriteJson(ctx, e.Write, wrap: false);
+        }
+        catch (BadHttpRequestException e) when (!ctx.Response.HasStarted)
+        {
+            ctx.Response.StatusCode = e.StatusCode;
+            await WriteJson(ctx, new ApiError(e.StatusCode, e.StatusCode == 413 ? $"the body is larger than {settings.MaxBodyBytes} bytes" : e.Message, "invalid_request_error").Write, wrap: false);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested) { }
+    }
+
+    // ------------------------------------------------------------------ completions
+
+    private async Task Complete(HttpContext ctx, bool chat)
+    {
+        string id = (chat ? "chatcmpl-" : "cmpl-") + Interlocked.Increment(ref _requestCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        ctx.Items["id"] = id;
+        var body = await ReadBody(ctx);
+        var r = ApiRequest.Parse(body, chat);
+        if (r.Model is { } m && m != ModelId) throw new ApiError(404, $"the model '{m}' does not exist here (this server serves '{ModelId}')", "invalid_request_error", "model", "model_not_found");
+        var model = _model!;
+
+        // Prompts as token ids, and the text an echo repeats.
+        var prompts = new List<(int[] Tokens, string Text)>();
+        if (chat)
+        {
+            var messages = r.Messages!.ToList();
+            if (messages.All(x => x.Role != ChatRole.System) && settings.Template.SystemPrompt(settings.System) is { Length: > 0 } sys) messages.Insert(0, ChatMessage.System(sys));
+            string text = _renderer!.Render(messages);
+            prompts.Add((model.TokenizePrompt(text), text));
+        }
+        else if (r.PromptTokens is { } ids)
+        {
+            foreach (var t in ids)
+            {
+                if (t.Any(x => x < 0 || x >= model.Vocab.Count)) throw ApiError.Invalid($"prompt token ids must be between 0 and {model.Vocab.Count - 1}", "prompt");
+                prompts.Add((t, model.Vocab.Detokenize(t)));
+            }
+        }
+        else foreach (var p in r.Prompts!) prompts.Add((model.TokenizePrompt(p), p));
+
+        int maxTokens = r.MaxTokens ?? settings.DefaultMaxTokens;
+        foreach (var (tokens, _) in prompts)
+        {
+            if (tokens.Length == 0) throw ApiError.Invalid("the prompt is empty", "prompt");
+            if (_scheduler!.CheckFits(tokens.Length, r.N, maxTokens) is { } problem) throw ApiError.Invalid(problem, chat ? "messages" : "prompt", "context_length_exceeded");
+        }
+
+        uint seed = r.Seed ?? (uint)Random.Shared.Next();
+        // Cancelled when the client goes away or the response cannot be written: the scheduler then drops the
+        // request's sequences before its next step.
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+        var requests = prompts.Select((p, i) => new ServeRequest
+        {
+            Id = $"{id}/{i}", PromptTokens = p.Tokens, N = r.N, Stops = r.Stop, Cancellation = abandon.Token,
+            Sampling = new SamplingOptions { Temperature = r.Temperature, TopP = r.TopP, TopK = 0, MinP = 0, MaxTokens = maxTokens, Seed = seed },
+            TopLogprobs = r.Logprobs ? r.TopLogprobs : null, PromptLogprobs = r.Echo && r.Logprobs, IgnoreEos = r.IgnoreEos,
+        }).ToList();
+        foreach (var q in requests)
+            if (!_scheduler!.TryEnqueue(q))
+            {
+                abandon.Cancel();
+                throw new ApiError(429, $"the server is busy ({_scheduler.MaxQueued} requests waiting); retry shortly", "rate_limit_error", code: "rate_limit_exceeded");
+            }
+
+        var writer = new ResponseWriter(ctx, id, ModelId, chat, r, _text!, prompts.Select(p => p.Text).ToList());
+        try { await writer.RunAsync(requests); }
+        catch (Exception e) when (e is IOException || (e is OperationCanceledException && ctx.RequestAborted.IsCancellationRequested))
+        {
+            abandon.Cancel();
+            return; // the client is gone: nobody to answer
+        }
+        finally { abandon.Cancel(); }
+        ctx.Items["tokens"] = writer.CompletionTokens;
+    }
+
+    private async Task<ReadOnlyMemory<byte>> ReadBody(HttpContext ctx)
+    {
+        if (ctx.Request.ContentLength > settings.MaxBodyBytes)
+            throw new ApiError(413, $"the body ({ctx.Request.ContentLength} bytes) is larger than {settings.MaxBodyBytes} bytes", "invalid_request_error");
+        using var ms = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
+        return ms.ToArray();
+    }
+
+    internal static async Task WriteJson(HttpContext ctx, Action<Utf8JsonWriter> write, bool wrap = true)
+    {
+        ctx.Response.ContentType = "application/json";
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            if (wrap) w.WriteStartObject();
+            write(w);
+            if (wrap) w.WriteEndObject();
+        }
+        await ctx.Response.Body.WriteAsync(ms.ToArray());
+    }
+}

@@ -1,0 +1,182 @@
+#pragma warning disable OPENAI001 // ChatCompletionOptions.Seed is marked experimental by the SDK
+using System.ClientModel;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Merlinite.Cli.Tests;
+
+/// <summary>`merlinite serve` against the official OpenAI .NET SDK and raw HTTP, on a synthesized model.</summary>
+public sealed class ServeTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly string _model;
+
+    public ServeTests()
+    {
+        _model = _dir.File("srv.gguf");
+        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "11", "--out", _model).ExitCode);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private static ChatClient Client(ServerProcess s, string key = "none") =>
+        new("srv", new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = s.V1 });
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> Post(ServerProcess s, string path, string json, string? key = null)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        // For a body the server refuses by its length: it answers before reading it (as curl sends bodies).
+        if (json.Length > 1 << 20) req.Headers.ExpectContinue = true;
+        if (key is not null) req.Headers.Authorization = new("Bearer", key);
+        var resp = await s.Http.SendAsync(req);
+        string body = await resp.Content.ReadAsStringAsync();
+        return (resp.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
+    }
+
+    private static async Task<long> Metric(ServerProcess s, string name)
+    {
+        string text = await s.Http.GetStringAsync("metrics");
+        var line = text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return long.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task The_OpenAI_SDK_chats_streams_and_gets_logprobs_and_a_seed_repeats_a_reply()
+    {
+        using var s = new ServerProcess(_model);
+        var client = Client(s);
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 12, Temperature = 1.0f, Seed = 7, IncludeLogProbabilities = true, TopLogProbabilityCount = 3 };
+        ChatCompletion first = await client.CompleteChatAsync([new UserChatMessage("Reverse the list: 1 2 3")], options);
+        Assert.False(string.IsNullOrEmpty(first.Content[0].Text));
+        Assert.Equal(first.Usage.OutputTokenCount, first.ContentTokenLogProbabilities.Count);
+        Assert.All(first.ContentTokenLogProbabilities, t => { Assert.True(t.LogProbability <= 0); Assert.Equal(3, t.TopLogProbabilities.Count); });
+        Assert.Equal(string.Concat(first.ContentTokenLogProbabilities.Select(t => t.Token)), first.Content[0].Text);
+
+        ChatCompletion again = await client.CompleteChatAsync([new UserChatMessage("Reverse the list: 1 2 3")], options);
+        Assert.Equal(first.Content[0].Text, again.Content[0].Text);
+
+        var streamed = new StringBuilder();
+        ChatFinishReason? finish = null;
+        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("Reverse the list: 1 2 3")], options))
+        {
+            foreach (var part in update.ContentUpdate) streamed.Append(part.Text);
+            finish ??= update.FinishReason;
+        }
+        Assert.Equal(first.Content[0].Text, streamed.ToString());
+        Assert.Equal(first.FinishReason, finish);
+        Assert.Contains("POST /v1/chat/completions 200", s.Log);
+    }
+
+    [Fact]
+    public async Task N_choices_share_one_prompt_decode_and_differ()
+    {
+        using var s = new ServerProcess(_model);
+        long before = await Metric(s, "merlinite_prompt_tokens_total");
+        var (status, body) = await Post(s, "v1/chat/completions", """{"messages":[{"role":"user","content":"Tell me a story"}],"n":4,"max_tokens":16,"temperature":1.0,"seed":3}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var texts = body.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("message").GetProperty("content").GetString()).ToList();
+        Assert.Equal(4, texts.Count);
+        Assert.Equal(4, texts.Distinct().Count());
+        int promptTokens = body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32();
+        Assert.Equal(before + promptTokens, await Metric(s, "merlinite_prompt_tokens_total"));
+        Assert.Equal(0, await Metric(s, "merlinite_live_sequences"));
+    }
+
+    [Fact]
+    public async Task Echo_returns_the_prompt_log_probs_that_score_computes()
+    {
+        using var s = new ServerProcess(_model);
+        var (status, body) = await Post(s, "v1/completions", """{"prompt":"Reverse the list: 1 2 3","max_tokens":0,"echo":true,"logprobs":1}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var lp = body.GetProperty("choices")[0].GetProperty("logprobs");
+        var tokenLogprobs = lp.GetProperty("token_logprobs").EnumerateArray().ToList();
+        Assert.Equal(JsonValueKind.Null, tokenLogprobs[0].ValueKind);
+        Assert.Equal("Reverse the list: 1 2 3", body.GetProperty("choices")[0].GetProperty("text").GetString());
+
+        // merlinite score: the same text split into prompt "Reverse the list:" and response " 1 2 3", raw, no end-of-text.
+        File.WriteAllText(_dir.File("pair.jsonl"), """{"id":"a","prompt":"Reverse the list:","response":" 1 2 3"}""" + "\n");
+        Assert.Equal(0, MerliniteBinary.Run("score", "-m", _model, "-i", _dir.File("pair.jsonl"), "-o", _dir.File("s.jsonl"), "--template", "raw", "-t", "1").ExitCode);
+        var score = JsonDocument.Parse(File.ReadAllLines(_dir.File("s.jsonl"))[0]).RootElement;
+        int responseTokens = score.GetProperty("count").GetInt32();
+        double echoed = tokenLogprobs.TakeLast(responseTokens).Sum(e => e.GetDouble());
+        Assert.Equal(score.GetProperty("sum").GetDouble(), echoed, 4);
+    }
+
+    [Fact]
+    public async Task Bad_requests_get_OpenAI_shaped_errors_and_the_server_keeps_serving()
+    {
+        using var s = new ServerProcess(_model, "--api-key", "sekret", "--ctx", "256");
+        async Task Expect(HttpStatusCode code, string path, string json, string? param = null, string? errorCode = null, string key = "sekret")
+        {
+            var (status, body) = await Post(s, path, json, key);
+            Assert.Equal(code, status);
+            var error = body.GetProperty("error");
+            Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+            Assert.False(string.IsNullOrEmpty(error.GetProperty("type").GetString()));
+            if (param is not null) Assert.Equal(param, error.GetProperty("param").GetString());
+            if (errorCode is not null) Assert.Equal(errorCode, error.GetProperty("code").GetString());
+        }
+        await Expect(HttpStatusCode.Unauthorized, "v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}]}""", key: "wrong", errorCode: "invalid_api_key");
+        await Expect(HttpStatusCode.BadRequest, "v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}""");
+        await Expect(HttpStatusCode.BadRequest, "v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"n":0}""", "n");
+        await Expect(HttpStatusCode.BadRequest, "v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"temperature":"hot"}""", "temperature");
+        await Expect(HttpStatusCode.BadRequest, "v1/chat/completions", """{"messages":[{"role":"wizard","content":"hi"}]}""", "messages[0]");
+        await Expect(HttpStatusCode.BadRequest, "v1/completions", $$"""{"prompt":"{{string.Join(" ", Enumerable.Repeat("word", 400))}}","max_tokens":8}""", "prompt", "context_length_exceeded");
+        await Expect(HttpStatusCode.NotFound, "v1/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", "model", "model_not_found");
+        await Expect(HttpStatusCode.RequestEntityTooLarge, "v1/completions", "{\"prompt\":\"" + new string('a', 5 << 20) + "\"}");
+
+        var (ok, reply) = await Post(s, "v1/completions", """{"prompt":"hi","max_tokens":3}""", "sekret");
+        Assert.Equal(HttpStatusCode.OK, ok);
+        Assert.Equal(3, reply.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(0, s.Stop());
+    }
+
+    [Fact]
+    public async Task A_client_that_goes_away_mid_stream_frees_its_sequences()
+    {
+        // A long context so that 4 choices of 9,000 tokens fit: the request is still running when the client leaves.
+        using var s = new ServerProcess(_model, "--parallel", "4", "--ctx", "40000");
+        using (var cts = new CancellationTokenSource())
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+            {
+                Content = new StringContent("""{"messages":[{"role":"user","content":"go on"}],"n":4,"max_tokens":9000,"ignore_eos":true,"stream":true}""", Encoding.UTF8, "application/json"),
+            };
+            var resp = await s.Http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            var stream = await resp.Content.ReadAsStreamAsync(cts.Token);
+            var buffer = new byte[256];
+            Assert.True(await stream.ReadAsync(buffer, cts.Token) > 0);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            while (await Metric(s, "merlinite_live_sequences") < 4)
+            {
+                Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), "the 4 choices never ran");
+                await Task.Delay(10);
+            }
+            cts.Cancel();
+            resp.Dispose();
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await Metric(s, "merlinite_live_sequences") > 0)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "sequences of a gone client are still live after 10 s");
+            await Task.Delay(20);
+        }
+        Assert.Equal(0, await Metric(s, "merlinite_kv_cells_reserved"));
+        var (status, _) = await Post(s, "v1/completions", """{"prompt":"still there?","max_tokens":2}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task Models_health_and_the_chat_page_answer()
+    {
+        using var s = new ServerProcess(_model);
+        var models = JsonDocument.Parse(await s.Http.GetStringAsync("v1/models")).RootElement;
+        Assert.Equal("srv", models.GetProperty("data")[0].GetProperty("id").GetString());
+        string page = await s.Http.GetStringAsync("");
+        Assert.Contains("/v1/chat/completions", page);
+        Assert.DoesNotContain("https://", page);
+    }
+}

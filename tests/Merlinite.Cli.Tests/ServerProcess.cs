@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Merlinite.Cli.Tests;
+
+/// <summary>`merlinite serve` on a free loopback port, started for a test and stopped (SIGTERM) after it.</summary>
+public sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _log = new();
+
+    public ServerProcess(string model, params string[] extra)
+    {
+        Port = FreePort();
+        var psi = new ProcessStartInfo(MerliniteBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "serve", "-m", model, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "1" }.Concat(extra)) psi.ArgumentList.Add(a);
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}/"), Timeout = TimeSpan.FromMinutes(2) };
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"merlinite serve exited with {_process.ExitCode}:\n{Log}");
+            try { if (Http.GetAsync("health").Result.StatusCode == HttpStatusCode.OK) break; }
+            catch (AggregateException) { }
+            if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("merlinite serve did not become healthy in 60 s:\n" + Log);
+            Thread.Sleep(50);
+        }
+    }
+
+    public int Port { get; }
+    public HttpClient Http { get; }
+    public Uri V1 => new($"http://127.0.0.1:{Port}/v1");
+    public string Log { get { lock (_log) return _log.ToString(); } }
+    public Process Process => _process;
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>SIGTERM, as a service manager stops it; returns the exit code.</summary>
+    public int Stop()
+    {
+        if (!_process.HasExited)
+        {
+            Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(20))) { _process.Kill(true); throw new TimeoutException("merlinite serve ignored SIGTERM for 20 s"); }
+        }
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        try { Stop(); } catch (Exception) { if (!_process.HasExited) _process.Kill(true); }
+        Http.Dispose();
+        _process.Dispose();
+    }
+}
