@@ -179,4 +179,42 @@ public sealed class ServeTests : IDisposable
         Assert.Contains("/v1/chat/completions", page);
         Assert.DoesNotContain("https://", page);
     }
+
+    [Fact]
+    public async Task Concurrent_requests_get_exactly_the_answers_they_get_alone()
+    {
+        using var s = new ServerProcess(_model, "--parallel", "8");
+        string Body(int i) => $$"""{"messages":[{"role":"user","content":"Question {{i}}: sort {{i}} 3 1"}],"max_tokens":{{8 + i * 3}},"seed":{{100 + i}},"n":{{1 + i % 3}}}""";
+        async Task<string[]> Texts(int i)
+        {
+            var (status, body) = await Post(s, "v1/chat/completions", Body(i));
+            Assert.Equal(HttpStatusCode.OK, status);
+            return body.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("message").GetProperty("content").GetString()!).ToArray();
+        }
+        var alone = new List<string[]>();
+        for (int i = 0; i < 12; i++) alone.Add(await Texts(i));
+        // All at once: 12 requests, 24 choices, more than the 8 sequences, so some wait in the queue.
+        var together = await Task.WhenAll(Enumerable.Range(0, 12).Select(Texts));
+        for (int i = 0; i < 12; i++) Assert.Equal(alone[i], together[i]);
+    }
+
+    [Fact]
+    public async Task A_full_queue_answers_429_with_retry_after()
+    {
+        using var s = new ServerProcess(_model, "--parallel", "1", "--max-queued", "0", "--ctx", "8192");
+        using var cts = new CancellationTokenSource();
+        using var longReq = new HttpRequestMessage(HttpMethod.Post, "v1/completions")
+        {
+            Content = new StringContent("""{"prompt":"go","max_tokens":8000,"ignore_eos":true,"stream":true}""", Encoding.UTF8, "application/json"),
+        };
+        using var running = await s.Http.SendAsync(longReq, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await Metric(s, "merlinite_live_sequences") < 1) { Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10)); await Task.Delay(10); }
+        using var second = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = new StringContent("""{"prompt":"me too","max_tokens":2}""", Encoding.UTF8, "application/json") };
+        var refused = await s.Http.SendAsync(second);
+        Assert.Equal((HttpStatusCode)429, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter is not null);
+        Assert.Equal("rate_limit_exceeded", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+        cts.Cancel();
+    }
 }
