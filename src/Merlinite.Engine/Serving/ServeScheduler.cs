@@ -8,11 +8,15 @@ using Merlinite.Llama;
 namespace Merlinite.Engine.Serving;
 
 /// <summary>
-/// Continuous batching across the requests of a server, on one model and one context (one KV buffer shared by all
-/// sequences). A request's prompt is decoded once onto its first sequence and shared with its other N-1 sequences
-/// (the cells are shared, not copied); then every decode step advances one token of every live choice of every
-/// request. A request is admitted when it has sequences and KV cells (prompt + N × max_tokens) free; a cancelled
-/// request (the client went away) has its sequences removed before the next step.
+/// Continuous batching across the requests of a server, on one model and one context. A request's prompt is decoded
+/// once onto its first sequence and shared with its other N-1 sequences; then every decode step advances one token of
+/// every live choice of every request. A cancelled request (the client went away) has its sequences removed before
+/// the next step.
+/// <para>With one KV buffer per sequence (how `merlinite serve` loads the model) each choice attends only over its own
+/// cells and a request needs only free sequences; the shared prompt is copied into each choice's buffer. With one
+/// shared buffer the prompt's cells are shared, a request also needs prompt + N × max_tokens free cells, and every
+/// token attends over the whole buffer's used range, which fragments as requests come and go: measured 2.7× slower
+/// under load (docs/benchmarks.md).</para>
 /// </summary>
 public sealed class ServeScheduler : IDisposable
 {
@@ -21,6 +25,8 @@ public sealed class ServeScheduler : IDisposable
     private readonly Thread _thread;
     private readonly CancellationTokenSource _stop = new();
     private readonly int _cells;
+    /// <summary>Cells of each sequence's own buffer; 0 with one buffer shared by all.</summary>
+    private readonly int _perSequence;
     private readonly float[] _scratch;
     private readonly int[] _endOfGeneration;
     private long _requests, _promptTokens, _generatedTokens;
@@ -30,6 +36,7 @@ public sealed class ServeScheduler : IDisposable
     public ServeScheduler(LoadedModel model, int maxQueued)
     {
         _model = model;
+        _perSequence = model.Options.KvPerSequence ? model.Context.ContextSizePerSequence : 0;
         _cells = model.ContextSize;
         _scratch = new float[model.Vocab.Count];
         _endOfGeneration = Enumerable.Range(0, model.Vocab.Count).Where(model.Vocab.IsEog).ToArray();
@@ -50,6 +57,10 @@ public sealed class ServeScheduler : IDisposable
     public string? CheckFits(int promptTokens, int n, int maxTokens)
     {
         if (n > Sequences) return $"n = {n} is more than the {Sequences} sequences this server runs (--parallel)";
+        if (_perSequence > 0)
+            return promptTokens + (long)Math.Max(1, maxTokens) > _perSequence
+                ? $"the prompt ({promptTokens} tokens) and max_tokens ({maxTokens}) need {promptTokens + (long)maxTokens} positions but each sequence holds {_perSequence} (--ctx / --parallel)"
+                : null;
         long need = promptTokens + (long)n * Math.Max(1, maxTokens);
         return need > _cells
             ? $"the prompt ({promptTokens} tokens) and {n} × max_tokens ({maxTokens}) need {need} KV cells but the context holds {_cells}"
@@ -106,6 +117,9 @@ public sealed class ServeScheduler : IDisposable
         var free = new SortedSet<int>(Enumerable.Range(0, Sequences));
         var reservedBy = new Dictionary<ServeRequest, (int Cells, int Running)>();
         ServeRequest? waiting = null;
+        // The request whose prompt is being decoded, a chunk per step beside the running choices (chunked prefill),
+        // on the first of the sequences it was given.
+        (ServeRequest Request, int[] Seqs, int Decoded)? opening = null;
         using var batch = new LlamaBatch(Math.Max(Sequences, context.BatchSize));
         context.Memory.Clear();
         try
@@ -115,6 +129,7 @@ public sealed class ServeScheduler : IDisposable
                 // Admit what fits; with nothing running, wait for work.
                 while (true)
                 {
+                    if (opening is not null) break;
                     if (waiting is null && !_queue.Reader.TryRead(out waiting))
                     {
                         if (live.Count > 0) break;
@@ -123,14 +138,19 @@ public sealed class ServeScheduler : IDisposable
                     }
                     if (waiting.Cancellation.IsCancellationRequested) { Dequeued(); Complete(waiting, null); waiting = null; continue; }
                     int cells = waiting.PromptTokens.Length + waiting.N * Math.Max(1, waiting.Sampling.MaxTokens);
-                    if (free.Count < waiting.N || _reserved + cells > _cells) break;
+                    if (free.Count < waiting.N || (_perSequence == 0 && _reserved + cells > _cells)) break;
                     var request = waiting;
                     waiting = null;
                     Dequeued();
-                    Start(request, cells);
+                    Admit(request, cells);
                 }
                 foreach (var c in live.Where(c => c.Request.Cancellation.IsCancellationRequested).ToList()) End(c, FinishReason.Cancelled);
-                if (live.Count == 0) continue;
+                if (opening is { } o && o.Request.Cancellation.IsCancellationRequested)
+                {
+                    Release(o.Request, o.Seqs);
+                    opening = null;
+                }
+                if (live.Count == 0 && opening is null) continue;
 
                 batch.Clear();
                 foreach (var c in live)
@@ -138,8 +158,24 @@ public sealed class ServeScheduler : IDisposable
                     c.Row = batch.Count;
                     batch.Add(c.NextToken, c.NextPosition, c.Seq, logits: true);
                 }
-                Decode(batch);
+                int chunk = 0;
+                if (opening is { } open)
+                {
+                    // The opening prompt's body (all but its last token) rides in the same decode as the running choices.
+                    chunk = Math.Min(open.Request.PromptTokens.Length - 1 - open.Decoded, batch.Capacity - batch.Count);
+                    for (int p = open.Decoded; p < open.Decoded + chunk; p++) batch.Add(open.Request.PromptTokens[p], p, open.Seqs[0], logits: false);
+                }
+                if (batch.Count > 0) Decode(batch);
                 foreach (var c in live.ToList()) Step(c);
+                if (opening is { } started)
+                {
+                    opening = started with { Decoded = started.Decoded + chunk };
+                    if (opening.Value.Decoded == started.Request.PromptTokens.Length - 1)
+                    {
+                        StartChoices(started.Request, started.Seqs);
+                        opening = null;
+                    }
+                }
                 Volatile.Write(ref _live, live.Count);
             }
         }
@@ -158,34 +194,47 @@ public sealed class ServeScheduler : IDisposable
 
         void Dequeued() => Interlocked.Decrement(ref _queued);
 
-        void Start(ServeRequest r, int cells)
+        // Gives a request its sequences (and, with a shared buffer, its cells); its prompt is decoded by the steps that
+        // follow, or at once when the prompt itself is scored (echo).
+        void Admit(ServeRequest r, int cells)
         {
             Interlocked.Add(ref _promptTokens, r.PromptTokens.Length);
-            int first = free.Min;
-            // The prompt's body (all but the last token) on the first sequence; the last token is each choice's first input.
-            int body = r.PromptTokens.Length - (r.PromptLogprobs ? 0 : 1);
-            var scored = r.PromptLogprobs ? ScorePrompt(r, first) : null;
-            if (!r.PromptLogprobs) DecodeBody(r.PromptTokens.AsSpan(0, body), first);
-            if (scored is not null) r.Events.Writer.TryWrite(scored);
-            if (r.Sampling.MaxTokens == 0)
-            {
-                context.Memory.SeqRemove(first);
-                Complete(r, null);
-                return;
-            }
-            if (r.PromptLogprobs) context.Memory.SeqRemove(first, r.PromptTokens.Length - 1, -1);
+            var seqs = free.Take(r.N).ToArray();
+            foreach (int q in seqs) free.Remove(q);
             Interlocked.Add(ref _reserved, cells);
             reservedBy[r] = (cells, r.N);
+            if (!r.PromptLogprobs)
+            {
+                opening = (r, seqs, 0);
+                return;
+            }
+            r.Events.Writer.TryWrite(ScorePrompt(r, seqs[0]));
+            if (r.Sampling.MaxTokens == 0) { Release(r, seqs); return; }
+            context.Memory.SeqRemove(seqs[0], r.PromptTokens.Length - 1, -1);
+            StartChoices(r, seqs);
+        }
+
+        // The prompt's body is on the first sequence: share it with the others and start every choice.
+        void StartChoices(ServeRequest r, int[] seqs)
+        {
             for (int k = 0; k < r.N; k++)
             {
-                int seq = free.Min;
-                free.Remove(seq);
-                if (k > 0) context.Memory.SeqCopy(first, seq, 0, r.PromptTokens.Length - 1);
+                if (k > 0)
+                    if (_perSequence > 0) context.Memory.SeqCopy(seqs[0], seqs[k], -1, -1);
+                    else context.Memory.SeqCopy(seqs[0], seqs[k], 0, r.PromptTokens.Length - 1);
                 uint seed = SampleSeeds.Derive(r.Sampling.Seed, "seed", k);
                 var sampler = SamplerChain.Create(r.Sampling with { Seed = seed }, _model.Vocab.Count, r.IgnoreEos ? _endOfGeneration : null);
-                live.Add(new Choice(r, k, seq, sampler, r.PromptTokens.Length - 1));
+                live.Add(new Choice(r, k, seqs[k], sampler, r.PromptTokens.Length - 1));
             }
             Volatile.Write(ref _live, live.Count);
+        }
+
+        // Frees a request that produced no choices (cancelled while its prompt was decoded, or echo with max_tokens 0).
+        void Release(ServeRequest r, int[] seqs)
+        {
+            foreach (int q in seqs) { context.Memory.SeqRemove(q); free.Add(q); }
+            if (reservedBy.Remove(r, out var held)) Interlocked.Add(ref _reserved, -held.Cells);
+            Complete(r, null);
         }
 
         void Step(Choice c)
@@ -211,7 +260,7 @@ public sealed class ServeScheduler : IDisposable
             c.Request.Events.Writer.TryWrite(new ChoiceDelta(c.Index, token, piece, c.Release(release), logProb, top));
             if (stop >= 0) { End(c, FinishReason.Stop); return; }
             if (c.Generated >= c.Request.Sampling.MaxTokens) { End(c, FinishReason.Length); return; }
-            if (c.NextPosition + 1 >= _cells) { End(c, FinishReason.ContextFull); return; }
+            if (c.NextPosition + 1 >= (_perSequence > 0 ? _perSequence : _cells)) { End(c, FinishReason.ContextFull); return; }
             c.NextToken = token;
             c.NextPosition++;
         }
@@ -237,17 +286,6 @@ public sealed class ServeScheduler : IDisposable
             reservedBy.Remove(r);
             Interlocked.Add(ref _reserved, -cells);
             Complete(r, null);
-        }
-
-        void DecodeBody(ReadOnlySpan<int> tokens, int seq)
-        {
-            for (int start = 0; start < tokens.Length; start += batch.Capacity)
-            {
-                batch.Clear();
-                int end = Math.Min(tokens.Length, start + batch.Capacity);
-                for (int p = start; p < end; p++) batch.Add(tokens[p], p, seq, logits: false);
-                Decode(batch);
-            }
         }
 
         PromptScored ScorePrompt(ServeRequest r, int seq)
