@@ -211,7 +211,7 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings)
         {
             Id = $"{id}/{i}", PromptTokens = p.Tokens, N = r.N, Stops = r.Stop, Cancellation = abandon.Token,
             Sampling = new SamplingOptions { Temperature = r.Temperature, TopP = r.TopP, TopK = 0, MinP = 0, MaxTokens = maxTokens, Seed = seed },
-            TopLogprobs = r.Logprobs ? r.TopLogprobs : null, PromptLogprobs = r.Echo && r.Logprobs, IgnoreEos = r.IgnoreEos,
+            TopLogprobs = r.Logprobs ? r.TopLogprobs : null, PromptLogprobs = r.Echo && r.Logprobs, IgnoreEos = r.IgnoreEos, Stream = r.Stream,
         }).ToList();
         foreach (var q in requests)
             if (!_scheduler!.TryEnqueue(q))

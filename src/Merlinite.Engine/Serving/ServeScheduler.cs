@@ -95,6 +95,15 @@ public sealed class ServeScheduler : IDisposable
         public Utf8PieceDecoder Utf8 { get; } = new();
         public System.Text.StringBuilder Text { get; } = new();
         public StopStrings Stops { get; } = new(request.Stops);
+        /// <summary>Events held until the choice ends (a request that is not streamed).</summary>
+        public List<ServeEvent> Held { get; } = new();
+
+        public void Emit(ServeEvent e)
+        {
+            if (Request.Stream) Request.Events.Writer.TryWrite(e);
+            else Held.Add(e);
+        }
+
         /// <summary>Characters of <see cref="Text"/> already sent to the client.</summary>
         public int Sent { get; private set; }
 
@@ -257,7 +266,7 @@ public sealed class ServeScheduler : IDisposable
             int stop = c.Stops.Any && piece.Length > 0 ? c.Stops.Find(c.Text.ToString(), piece.Length) : -1;
             // Text that could still turn out to be the start of a stop string is held back until it cannot.
             int release = stop >= 0 ? stop : c.Text.Length - c.Stops.PartialSuffix(c.Text.ToString());
-            c.Request.Events.Writer.TryWrite(new ChoiceDelta(c.Index, token, piece, c.Release(release), logProb, top));
+            c.Emit(new ChoiceDelta(c.Index, token, piece, c.Release(release), logProb, top));
             if (stop >= 0) { End(c, FinishReason.Stop); return; }
             if (c.Generated >= c.Request.Sampling.MaxTokens) { End(c, FinishReason.Length); return; }
             if (c.NextPosition + 1 >= (_perSequence > 0 ? _perSequence : _cells)) { End(c, FinishReason.ContextFull); return; }
@@ -278,8 +287,9 @@ public sealed class ServeScheduler : IDisposable
                 // What was held back for a stop string that never came, and any incomplete UTF-8 at the end.
                 c.Text.Append(c.Utf8.Flush());
                 string rest = c.Release(c.Text.Length);
-                if (rest.Length > 0) r.Events.Writer.TryWrite(new ChoiceDelta(c.Index, -1, "", rest, null, []));
+                if (rest.Length > 0) c.Emit(new ChoiceDelta(c.Index, -1, "", rest, null, []));
             }
+            foreach (var held in c.Held) r.Events.Writer.TryWrite(held);
             r.Events.Writer.TryWrite(new ChoiceFinished(c.Index, reason, c.Generated));
             var (cells, running) = reservedBy[r];
             if (running > 1) { reservedBy[r] = (cells, running - 1); return; }

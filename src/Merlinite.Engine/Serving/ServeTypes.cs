@@ -19,6 +19,9 @@ public sealed class ServeRequest
     public int? TopLogprobs { get; init; }
     /// <summary>Also score the prompt's own tokens (the legacy completions API's echo).</summary>
     public bool PromptLogprobs { get; init; }
+    /// <summary>Events as tokens come (a streamed response); otherwise a choice's events are sent together when it ends,
+    /// so a request that waits for the whole answer does not wake its reader for every token.</summary>
+    public bool Stream { get; init; } = true;
     /// <summary>Never draw an end-of-generation token: every choice runs to max_tokens (or a stop string).</summary>
     public bool IgnoreEos { get; init; }
     public CancellationToken Cancellation { get; init; }
