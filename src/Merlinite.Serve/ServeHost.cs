@@ -20,8 +20,10 @@ namespace Merlinite.Serve;
 /// host starts at once and answers /health with 503 until the model is loaded; every request then goes through the
 /// <see cref="ServeScheduler"/>, which batches all running requests' choices together.
 /// </summary>
-public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings)
+public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IReadOnlyDictionary<string, LoraSpec>? namedAdapters = null)
 {
+    private readonly IReadOnlyDictionary<string, LoraSpec> _namedSpecs = namedAdapters ?? new Dictionary<string, LoraSpec>();
+    private readonly List<Merlinite.Llama.LlamaLoraAdapter> _loadedAdapters = new();
     private LoadedModel? _model;
     private ServeScheduler? _scheduler;
     private PromptRenderer? _renderer;
@@ -70,6 +72,7 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings)
         catch (OperationCanceledException) { }
         await app.StopAsync(CancellationToken.None);
         _scheduler?.Dispose();
+        foreach (var a in _loadedAdapters) a.Dispose();
         _model?.Dispose();
         return 0;
     }
@@ -87,7 +90,14 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings)
             });
             _renderer = new PromptRenderer(model, settings.Template);
             _text = new TokenText(model.Vocab);
-            _scheduler = new ServeScheduler(model, settings.MaxQueued);
+            var named = new Dictionary<string, (Merlinite.Llama.LlamaLoraAdapter, float)>(StringComparer.Ordinal);
+            foreach (var (name, spec) in _namedSpecs)
+            {
+                var adapter = model.Model.LoadLoraAdapter(spec.Path);
+                _loadedAdapters.Add(adapter);
+                named[name] = (adapter, spec.Scale);
+            }
+            _scheduler = new ServeScheduler(model, settings.MaxQueued, named);
             _model = model;
             announce($"model loaded: {settings.Parallel} sequences, {model.ContextSize} KV cells");
         }
@@ -131,12 +141,15 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings)
     {
         w.WriteString("object", "list");
         w.WriteStartArray("data");
-        w.WriteStartObject();
-        w.WriteString("id", ModelId);
-        w.WriteString("object", "model");
-        w.WriteNumber("created", new DateTimeOffset(File.GetLastWriteTimeUtc(modelSpec.Path)).ToUnixTimeSeconds());
-        w.WriteString("owned_by", "merlinite");
-        w.WriteEndObject();
+        foreach (var (id, file) in _namedSpecs.Select(kv => (kv.Key, kv.Value.Path)).Prepend((ModelId, modelSpec.Path)))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id);
+            w.WriteString("object", "model");
+            w.WriteNumber("created", new DateTimeOffset(File.GetLastWriteTimeUtc(file)).ToUnixTimeSeconds());
+            w.WriteString("owned_by", "merlinite");
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
     });
 
@@ -174,7 +187,9 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings)
         ctx.Items["id"] = id;
         var body = await ReadBody(ctx);
         var r = ApiRequest.Parse(body, chat);
-        if (r.Model is { } m && m != ModelId) throw new ApiError(404, $"the model '{m}' does not exist here (this server serves '{ModelId}')", "invalid_request_error", "model", "model_not_found");
+        if (r.Model is { } m && m != ModelId && !_namedSpecs.ContainsKey(m))
+            throw new ApiError(404, $"the model '{m}' does not exist here (this server serves {string.Join(", ", _namedSpecs.Keys.Prepend(ModelId).Select(x => $"'{x}'"))})", "invalid_request_error", "model", "model_not_found");
+        string? adapterName = r.Model is { } named && _namedSpecs.ContainsKey(named) && named != ModelId ? named : null;
         var model = _model!;
 
         // Prompts as token ids, and the text an echo repeats.
@@ -211,7 +226,7 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings)
         {
             Id = $"{id}/{i}", PromptTokens = p.Tokens, N = r.N, Stops = r.Stop, Cancellation = abandon.Token,
             Sampling = new SamplingOptions { Temperature = r.Temperature, TopP = r.TopP, TopK = 0, MinP = 0, MaxTokens = maxTokens, Seed = seed },
-            TopLogprobs = r.Logprobs ? r.TopLogprobs : null, PromptLogprobs = r.Echo && r.Logprobs, IgnoreEos = r.IgnoreEos, Stream = r.Stream,
+            TopLogprobs = r.Logprobs ? r.TopLogprobs : null, PromptLogprobs = r.Echo && r.Logprobs, IgnoreEos = r.IgnoreEos, Stream = r.Stream, Adapter = adapterName,
         }).ToList();
         foreach (var q in requests)
             if (!_scheduler!.TryEnqueue(q))
@@ -220,7 +235,7 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings)
                 throw new ApiError(429, $"the server is busy ({_scheduler.MaxQueued} requests waiting); retry shortly", "rate_limit_error", code: "rate_limit_exceeded");
             }
 
-        var writer = new ResponseWriter(ctx, id, ModelId, chat, r, _text!, prompts.Select(p => p.Text).ToList());
+        var writer = new ResponseWriter(ctx, id, adapterName ?? ModelId, chat, r, _text!, prompts.Select(p => p.Text).ToList());
         try { await writer.RunAsync(requests); }
         catch (Exception e) when (e is IOException || (e is OperationCanceledException && ctx.RequestAborted.IsCancellationRequested))
         {

@@ -217,4 +217,31 @@ public sealed class ServeTests : IDisposable
         Assert.Equal("rate_limit_exceeded", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
         cts.Cancel();
     }
+
+    [Fact]
+    public async Task A_request_picks_a_named_adapter_by_model_name_and_the_base_stays_the_base()
+    {
+        File.WriteAllText(_dir.File("sft.jsonl"), """{"id":"a","prompt":"Reverse the list: 1 2 3","response":"3 2 1"}""" + "\n");
+        var train = MerliniteBinary.Run("train", "-m", _model, "-i", _dir.File("sft.jsonl"), "-o", _dir.File("tuned.gguf"), "--epochs", "3", "--lr", "1e-2", "--device", "cpu", "-t", "1");
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        using var s = new ServerProcess(_model, "--lora", "tuned=" + _dir.File("tuned.gguf"));
+        var ids = JsonDocument.Parse(await s.Http.GetStringAsync("v1/models")).RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.Equal(["srv", "tuned"], ids);
+
+        async Task<double> Echo(string model)
+        {
+            var (status, body) = await Post(s, "v1/completions", $$"""{"model":"{{model}}","prompt":"Reverse the list: 1 2 3 and 3 2 1","max_tokens":0,"echo":true,"logprobs":0}""");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(model, body.GetProperty("model").GetString());
+            return body.GetProperty("choices")[0].GetProperty("logprobs").GetProperty("token_logprobs").EnumerateArray().Skip(1).Sum(e => e.GetDouble());
+        }
+        double base1 = await Echo("srv"), tuned = await Echo("tuned"), base2 = await Echo("srv");
+        Assert.NotEqual(base1, tuned, 3);
+        Assert.Equal(base1, base2, 9);
+        // Requests for both, at once: each is answered with its own adapter.
+        var both = await Task.WhenAll(Echo("tuned"), Echo("srv"), Echo("tuned"), Echo("srv"));
+        for (int i = 0; i < both.Length; i++) Assert.Equal(i % 2 == 0 ? tuned : base1, both[i], 4);
+        var (missing, _) = await Post(s, "v1/completions", """{"model":"other","prompt":"x","max_tokens":1}""");
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+    }
 }

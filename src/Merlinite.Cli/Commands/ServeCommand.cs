@@ -14,7 +14,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var model = Flags.Required<FileInfo>("model", "the GGUF model to serve", "M.gguf");
-        var lora = Flags.Optional<string[]>("lora", "LoRA adapter applied to every request, ADAPTER.gguf[:scale] (repeatable)", "ADAPTER[:scale]");
+        var lora = Flags.Optional<string[]>("lora", "NAME=ADAPTER.gguf[:scale]: an adapter a request picks with \"model\": \"NAME\"; ADAPTER.gguf[:scale] without a name: applied to every request (repeatable)", "[NAME=]ADAPTER[:scale]");
         var host = Flags.Create("host", "address to listen on (loopback by default; 0.0.0.0 exposes the server to the network)", D.Host, "ADDR");
         var port = Flags.Create("port", "TCP port", D.Port, "PORT");
         var parallel = Flags.Create("parallel", "sequences decoded together: the choices of all running requests", D.Parallel, "N");
@@ -46,10 +46,20 @@ public static class ServeCommand
             SettingException.ThrowIfAny(settings.Problems());
             if (!System.Net.IPAddress.TryParse(settings.Host == "localhost" ? "127.0.0.1" : settings.Host, out _))
                 throw new SettingException("host", $"'{settings.Host}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)");
-            var spec = runtime.Model(parse, parse.GetValue(model)!, parse.GetValue(lora));
+            var loras = parse.GetValue(lora) ?? [];
+            var named = new Dictionary<string, Engine.Models.LoraSpec>(StringComparer.Ordinal);
+            foreach (var value in loras.Where(IsNamed))
+            {
+                string name = value[..value.IndexOf('=')];
+                if (!named.TryAdd(name, Engine.Models.LoraSpec.Parse(value[(name.Length + 1)..])))
+                    throw new SettingException("lora", $"the adapter name '{name}' is given twice");
+            }
+            var spec = runtime.Model(parse, parse.GetValue(model)!, loras.Where(l => !IsNamed(l)));
+            if (named.ContainsKey(Path.GetFileNameWithoutExtension(spec.Path)))
+                throw new SettingException("lora", $"'{Path.GetFileNameWithoutExtension(spec.Path)}' is the base model's name; give the adapter another");
             Engine.Models.ModelFiles.CheckModel(spec.Path, "model");
-            foreach (var l in spec.Loras) Engine.Models.ModelFiles.CheckAdapter(l.Path);
-            var server = new ServeHost(spec, settings);
+            foreach (var l in spec.Loras.Concat(named.Values)) Engine.Models.ModelFiles.CheckAdapter(l.Path);
+            var server = new ServeHost(spec, settings, named);
             try { return await server.RunAsync(line => Console.Error.WriteLine(line), ct); }
             catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
             {
@@ -58,4 +68,8 @@ public static class ServeCommand
         });
         return cmd;
     }
+
+    /// <summary>NAME=PATH, with a name of letters, digits, '.', '_' or '-' (a path could hold '=' too).</summary>
+    private static bool IsNamed(string value) =>
+        value.IndexOf('=') is > 0 and var at && value[..at].All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

@@ -24,6 +24,9 @@ public sealed class LoadedModel : IDisposable
     public LlamaVocab Vocab => Model.Vocab;
     public int ContextSize => Context.ContextSize;
 
+    /// <summary>The adapters applied to the context at load, with their scales.</summary>
+    public IReadOnlyList<(LlamaLoraAdapter Adapter, float Scale)> Adapters => _adapters.Select((a, i) => (a, Options.Model.Loras[i].Scale)).ToList();
+
     /// <param name="modelKey">The setting that named the model file, for messages about it.</param>
     public static LoadedModel Load(ModelLoadOptions options, string modelKey = "model")
     {

@@ -32,9 +32,15 @@ public sealed class ServeScheduler : IDisposable
     private long _requests, _promptTokens, _generatedTokens;
     private int _queued, _live, _reserved;
 
+    private readonly IReadOnlyDictionary<string, (LlamaLoraAdapter Adapter, float Scale)> _named;
+    private string? _activeAdapter;
+
     /// <param name="maxQueued">Requests waiting beyond the running ones; more are refused (<see cref="TryEnqueue"/>).</param>
-    public ServeScheduler(LoadedModel model, int maxQueued)
+    /// <param name="named">Adapters a request may name. llama.cpp applies adapters per context, so requests are
+    /// queued by adapter: one with another adapter waits until the running requests end, then the context switches.</param>
+    public ServeScheduler(LoadedModel model, int maxQueued, IReadOnlyDictionary<string, (LlamaLoraAdapter Adapter, float Scale)>? named = null)
     {
+        _named = named ?? new Dictionary<string, (LlamaLoraAdapter, float)>();
         _model = model;
         _perSequence = model.Options.KvPerSequence ? model.Context.ContextSizePerSequence : 0;
         _cells = model.ContextSize;
@@ -146,6 +152,14 @@ public sealed class ServeScheduler : IDisposable
                         catch (OperationCanceledException) { return; }
                     }
                     if (waiting.Cancellation.IsCancellationRequested) { Dequeued(); Complete(waiting, null); waiting = null; continue; }
+                    if (waiting.Adapter != _activeAdapter)
+                    {
+                        if (live.Count > 0) break; // runs when the requests of the current adapter are done
+                        var adapters = _model.Adapters.ToList();
+                        if (waiting.Adapter is { } name) adapters.Add(_named[name]);
+                        context.SetLoraAdapters(adapters);
+                        _activeAdapter = waiting.Adapter;
+                    }
                     int cells = waiting.PromptTokens.Length + waiting.N * Math.Max(1, waiting.Sampling.MaxTokens);
                     if (free.Count < waiting.N || (_perSequence == 0 && _reserved + cells > _cells)) break;
                     var request = waiting;

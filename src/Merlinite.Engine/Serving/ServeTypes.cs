@@ -22,6 +22,8 @@ public sealed class ServeRequest
     /// <summary>Events as tokens come (a streamed response); otherwise a choice's events are sent together when it ends,
     /// so a request that waits for the whole answer does not wake its reader for every token.</summary>
     public bool Stream { get; init; } = true;
+    /// <summary>A named adapter the request runs with (the model field), on top of the server's own; null: none.</summary>
+    public string? Adapter { get; init; }
     /// <summary>Never draw an end-of-generation token: every choice runs to max_tokens (or a stop string).</summary>
     public bool IgnoreEos { get; init; }
     public CancellationToken Cancellation { get; init; }
