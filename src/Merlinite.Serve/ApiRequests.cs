@@ -27,7 +27,7 @@ public sealed record ApiRequest
     public int TopLogprobs { get; init; }
     public bool Echo { get; init; }
     /// <summary>llama-server's extension: never end at an end-of-generation token (fixed-length answers, benchmarks).</summary>
-    public bool IgnoreEos { get; init; }
+    public bool? IgnoreEos { get; init; }
 
     public static ApiRequest Parse(ReadOnlyMemory<byte> body, bool chat)
     {
@@ -51,7 +51,7 @@ public sealed record ApiRequest
                 IncludeUsage = root.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object
                                && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True,
                 Echo = !chat && (OptionalBool(root, "echo") ?? false),
-                IgnoreEos = OptionalBool(root, "ignore_eos") ?? false,
+                IgnoreEos = OptionalBool(root, "ignore_eos"),
             };
             if (chat)
             {

@@ -59,6 +59,7 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
                     ctx.Response.StatusCode, ctx.Items["tokens"] ?? 0, clock.ElapsedMilliseconds);
         });
         app.MapGet("/", ctx => ChatPage.Write(ctx));
+        app.MapGet("/favicon.ico", ctx => { ctx.Response.StatusCode = 204; return Task.CompletedTask; });
         app.MapGet("/health", ctx => Health(ctx));
         app.MapGet("/metrics", ctx => Metrics(ctx));
         app.MapGet("/v1/models", ctx => Guard(ctx, () => Models(ctx)));
@@ -226,7 +227,7 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
         {
             Id = $"{id}/{i}", PromptTokens = p.Tokens, N = r.N, Stops = r.Stop, Cancellation = abandon.Token,
             Sampling = new SamplingOptions { Temperature = r.Temperature, TopP = r.TopP, TopK = 0, MinP = 0, MaxTokens = maxTokens, Seed = seed },
-            TopLogprobs = r.Logprobs ? r.TopLogprobs : null, PromptLogprobs = r.Echo && r.Logprobs, IgnoreEos = r.IgnoreEos, Stream = r.Stream, Adapter = adapterName,
+            TopLogprobs = r.Logprobs ? r.TopLogprobs : null, PromptLogprobs = r.Echo && r.Logprobs, IgnoreEos = r.IgnoreEos ?? settings.IgnoreEos, Stream = r.Stream, Adapter = adapterName,
         }).ToList();
         foreach (var q in requests)
             if (!_scheduler!.TryEnqueue(q))

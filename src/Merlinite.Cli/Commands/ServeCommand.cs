@@ -23,6 +23,7 @@ public static class ServeCommand
         var template = ScoringFlags.Template(D.Template, "how chat messages become the prompt: merlinite (Merlinite's template), model (the GGUF's own), raw");
         var system = Flags.Optional<string?>("system", "system prompt for chats that send none (default: the template's; \"\" for none)");
         var maxTokens = Flags.Create("max_tokens", "max_tokens of a request that gives none", D.DefaultMaxTokens, "N");
+        var ignoreEos = Flags.Create("ignore_eos", "never stop at an end-of-generation token unless a request's ignore_eos says otherwise (fixed-length answers, benchmarks)", D.IgnoreEos);
         var runtime = new RuntimeFlags();
         var cmd = new Command("serve",
             "An OpenAI-compatible server: POST /v1/chat/completions and /v1/completions (n > 1 on one prompt decode, stream, " +
@@ -32,7 +33,7 @@ public static class ServeCommand
             "  merlinite serve -m gguf/merlinite-7b.Q4_K_M.gguf --port 8080\n" +
             "  curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' -d '{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}'")
         {
-            model, lora, host, port, parallel, maxQueued, apiKey, template, system, maxTokens,
+            model, lora, host, port, parallel, maxQueued, apiKey, template, system, maxTokens, ignoreEos,
         };
         runtime.AddTo(cmd);
         cmd.SetAction(async (parse, ct) =>
@@ -41,7 +42,7 @@ public static class ServeCommand
             {
                 Host = parse.GetValue(host)!, Port = parse.GetValue(port), Parallel = parse.GetValue(parallel), MaxQueued = parse.GetValue(maxQueued),
                 ApiKey = parse.GetValue(apiKey), Template = ChatTemplates.Parse(parse.GetValue(template)!), System = parse.GetValue(system),
-                DefaultMaxTokens = parse.GetValue(maxTokens), Runtime = runtime.Read(parse),
+                DefaultMaxTokens = parse.GetValue(maxTokens), IgnoreEos = parse.GetValue(ignoreEos), Runtime = runtime.Read(parse),
             };
             SettingException.ThrowIfAny(settings.Problems());
             if (!System.Net.IPAddress.TryParse(settings.Host == "localhost" ? "127.0.0.1" : settings.Host, out _))

@@ -35,7 +35,7 @@ public static class Flags
         ["metric"] = ["--metric"], ["name"] = ["--name"], ["judge"] = ["--judge"], ["judge_prompt"] = ["--judge-prompt"],
         ["judge_template"] = ["--judge-template"], ["judge_max_tokens"] = ["--judge-max-tokens"],
         // serving
-        ["host"] = ["--host"], ["port"] = ["--port"], ["api_key"] = ["--api-key"], ["max_queued"] = ["--max-queued"],
+        ["host"] = ["--host"], ["port"] = ["--port"], ["api_key"] = ["--api-key"], ["max_queued"] = ["--max-queued"], ["ignore_eos"] = ["--ignore-eos"],
         ["dtype"] = ["--dtype"], ["device"] = ["--device"], ["checkpointing"] = ["--checkpointing"], ["max_batch_tokens"] = ["--max-batch-tokens"],
     };
 

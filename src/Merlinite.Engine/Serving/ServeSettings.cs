@@ -21,6 +21,9 @@ public sealed record ServeSettings
     public string? System { get; init; }
     /// <summary>max_tokens when a request gives none.</summary>
     public int DefaultMaxTokens { get; init; } = 512;
+    /// <summary>Never end a choice at an end-of-generation token unless a request says otherwise (llama-server's
+    /// --ignore-eos: fixed-length answers for benchmarks and tests).</summary>
+    public bool IgnoreEos { get; init; }
     /// <summary>Largest request body accepted (413 beyond).</summary>
     public long MaxBodyBytes { get; init; } = 4 << 20;
     /// <summary>How long a shutdown waits for requests in flight.</summary>
