@@ -21,12 +21,13 @@ public static class ChoiceEvaluator
     private const int BlockQuestions = 32;
 
     /// <summary>Frames and tokenizes every question with its k examples (<see cref="FewShot.Pick{T}"/>).</summary>
+    /// <param name="shotsFile">Where <paramref name="shotPool"/> was read from (named when it holds too few).</param>
     public static List<ChoiceRequest> Requests(EvalPrompts prompts, IReadOnlyList<ChoiceQuestion> questions,
-        IReadOnlyList<ChoiceQuestion> shotPool, int shots)
+        IReadOnlyList<ChoiceQuestion> shotPool, string shotsFile, int shots)
     {
         return questions.Select(q =>
         {
-            var examples = FewShot.Pick(shotPool, shots, q, s => s.Id, s => s.Subject)
+            var examples = FewShot.Pick(shotPool, shotsFile, shots, q, s => s.Id, s => s.Subject)
                 .Select(s => new Exchange(s.Options[s.Gold].Query, s.Options[s.Gold].Choice)).ToList();
             var items = q.Options.Select((o, k) =>
                 prompts.Tokenize($"{q.Id}#{k}", prompts.Context(q.Description, examples, o.Query), prompts.Continuation(o.Choice))).ToList();
@@ -66,13 +67,13 @@ public static class ChoiceEvaluator
 /// of the question's subject when it has one (MMLU's dev split holds 5 per subject).</summary>
 public static class FewShot
 {
-    public static IReadOnlyList<T> Pick<T>(IReadOnlyList<T> pool, int k, T question, Func<T, string> id, Func<T, string?> subject)
+    public static IReadOnlyList<T> Pick<T>(IReadOnlyList<T> pool, string poolFile, int k, T question, Func<T, string> id, Func<T, string?> subject)
     {
         if (k == 0) return [];
         string? want = subject(question);
         var picked = pool.Where(s => id(s) != id(question) && (want is null || subject(s) == want)).Take(k).ToList();
         if (picked.Count < k)
-            throw new InputFormatException($"{k}-shot needs {k} examples{(want is null ? "" : $" of subject '{want}'")} but the shots file has {picked.Count}" +
+            throw new InputFormatException($"{Path.GetFullPath(poolFile)}: {k}-shot needs {k} examples{(want is null ? "" : $" of subject '{want}'")} but the shots file has {picked.Count}" +
                 " (give a --shots file with more, or fewer shots)");
         return picked;
     }

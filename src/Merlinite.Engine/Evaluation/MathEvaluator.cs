@@ -20,10 +20,10 @@ public static class MathEvaluator
     /// <summary>In plain text, lm-eval's "Question: ...\nAnswer:"; through a chat template, the question alone.</summary>
     public static string Query(MathProblem p, bool chat) => chat ? p.Question : $"Question: {p.Question}\nAnswer:";
 
-    public static List<MathRequest> Requests(EvalPrompts prompts, IReadOnlyList<MathProblem> problems, IReadOnlyList<MathProblem> shotPool, int shots) =>
+    public static List<MathRequest> Requests(EvalPrompts prompts, IReadOnlyList<MathProblem> problems, IReadOnlyList<MathProblem> shotPool, string shotsFile, int shots) =>
         problems.Select(p =>
         {
-            var examples = FewShot.Pick(shotPool, shots, p, s => s.Id, _ => null).Select(s => new Exchange(Query(s, prompts.Chat), s.Answer)).ToList();
+            var examples = FewShot.Pick(shotPool, shotsFile, shots, p, s => s.Id, _ => null).Select(s => new Exchange(Query(s, prompts.Chat), s.Answer)).ToList();
             return new MathRequest(p, new SampleRequest(p.Id, prompts.TokenizePrompt(prompts.Context("", examples, Query(p, prompts.Chat)))));
         }).ToList();
 

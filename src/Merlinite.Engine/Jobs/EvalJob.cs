@@ -154,19 +154,13 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
 
     private IReadOnlyList<T> Take<T>(IReadOnlyList<T> items) => Settings.Limit is int n && n < items.Count ? items.Take(n).ToList() : items;
 
-    private static T WithShotsFile<T>(string shotsFile, Func<T> build)
-    {
-        try { return build(); }
-        catch (InputFormatException e) when (!e.Message.StartsWith('/')) { throw new InputFormatException($"{Path.GetFullPath(shotsFile)}: {e.Message}"); }
-    }
-
     private void RunChoices(string shotsFile, OutputFile output, Action<double, string?>? progress, CancellationToken ct)
     {
         var questions = Take(EvalData.ReadChoices(Settings.Kind, Data));
         var pool = Settings.Shots == 0 ? [] : EvalData.ReadChoices(Settings.Kind, shotsFile);
         List<ChoiceRequest> requests;
         using (var tokenizer = LoadedModel.LoadVocabulary(Model.Path))
-            requests = WithShotsFile(shotsFile, () => ChoiceEvaluator.Requests(new EvalPrompts(tokenizer, Settings.Template, Settings.System), questions, pool, Settings.Shots));
+            requests = ChoiceEvaluator.Requests(new EvalPrompts(tokenizer, Settings.Template, Settings.System), questions, pool, shotsFile, Settings.Shots);
         using var model = LoadedModel.Load(Settings.Scoring.LoadOptions(Model, requests.SelectMany(r => r.Options).ToList()));
         ChoiceEvaluator.Run(model, new ScorerOptions(), requests, output, progress, ct);
     }
@@ -177,7 +171,7 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         var pool = Settings.Shots == 0 ? [] : EvalData.ReadMath(shotsFile);
         List<MathRequest> requests;
         using (var tokenizer = LoadedModel.LoadVocabulary(Model.Path))
-            requests = WithShotsFile(shotsFile, () => MathEvaluator.Requests(new EvalPrompts(tokenizer, Settings.Template, Settings.System), problems, pool, Settings.Shots));
+            requests = MathEvaluator.Requests(new EvalPrompts(tokenizer, Settings.Template, Settings.System), problems, pool, shotsFile, Settings.Shots);
         var generation = Settings.Generation(Settings.AnswerTokens);
         using var model = LoadedModel.Load(generation.LoadOptions(Model, requests.Select(r => r.Prompt).ToList()));
         var options = new BestOfNOptions { Sampling = generation.Sampler, N = 1, Stops = MathEvaluator.Stops };
