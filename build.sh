@@ -169,6 +169,8 @@ publish_trainer() {
 run_tests() {
   publish
   headers
+  # The chat page's test drives a real browser through Playwright, which cannot download its own here: Debian's chromium.
+  [ -n "${MERLINITE_CHROMIUM:-}" ] || apt_install chromium:chromium
   say "dotnet test"
   local log; log=$(mktemp)
   set +e

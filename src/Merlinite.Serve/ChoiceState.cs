@@ -17,6 +17,9 @@ public sealed class ChoiceState(int index)
     public FinishReason? Finish { get; set; }
     public int Generated { get; set; }
 
+    /// <summary>Tokens received so far: what a request logs when its client left before the choice finished.</summary>
+    public int Received { get; set; }
+
     public static string FinishName(FinishReason? r) => r switch
     {
         FinishReason.Stop => "stop",

@@ -18,6 +18,9 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
 
     public int CompletionTokens => _choices.Sum(c => c.Generated);
 
+    /// <summary>Tokens generated so far, finished choices or not (the request log's count).</summary>
+    public int TokensSoFar => _choices.Sum(c => c.Finish is null ? c.Received : c.Generated);
+
     public async Task RunAsync(IReadOnlyList<ServeRequest> requests)
     {
         for (int i = 0; i < requests.Count * request.N; i++) _choices.Add(new ChoiceState(i));
@@ -43,6 +46,7 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
                     case ChoiceDelta d:
                     {
                         var c = _choices[offset + d.Index];
+                        if (d.Token >= 0) c.Received++;
                         TokenInfo? info = null;
                         if (d.Token >= 0 && request.Logprobs)
                         {

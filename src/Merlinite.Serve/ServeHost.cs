@@ -55,8 +55,9 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
             var clock = Stopwatch.StartNew();
             await next();
             if (ctx.Request.Path.StartsWithSegments("/v1"))
+                // 499 (nginx's "client closed request") for a client that left before its answer was complete.
                 log.LogInformation("{Id} {Method} {Path} {Status} {Tokens} tokens {Ms} ms", ctx.Items["id"] ?? "-", ctx.Request.Method, ctx.Request.Path.Value,
-                    ctx.Response.StatusCode, ctx.Items["tokens"] ?? 0, clock.ElapsedMilliseconds);
+                    ctx.RequestAborted.IsCancellationRequested ? 499 : ctx.Response.StatusCode, ctx.Items["tokens"] ?? 0, clock.ElapsedMilliseconds);
         });
         app.MapGet("/", ctx => ChatPage.Write(ctx));
         app.MapGet("/favicon.ico", ctx => { ctx.Response.StatusCode = 204; return Task.CompletedTask; });
@@ -68,17 +69,17 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
 
         await app.StartAsync(ct);
         announce($"serving {ModelId} on http://{settings.Host}:{settings.Port} (OpenAI API under /v1, chat page at /); loading the model");
-        _ = Task.Run(() => Load(announce), ct);
+        _ = Task.Run(() => Load(announce, app.Lifetime), ct);
         try { await app.WaitForShutdownAsync(ct); }
         catch (OperationCanceledException) { }
         await app.StopAsync(CancellationToken.None);
         _scheduler?.Dispose();
         foreach (var a in _loadedAdapters) a.Dispose();
         _model?.Dispose();
-        return 0;
+        return _loadError is null ? 0 : 1;
     }
 
-    private void Load(Action<string> announce)
+    private void Load(Action<string> announce, IHostApplicationLifetime lifetime)
     {
         try
         {
@@ -104,8 +105,10 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
         }
         catch (Exception e)
         {
+            // A server without a model serves nobody: exit non-zero, so a service manager or script sees the failure.
             _loadError = e.Message;
             announce($"error: the model failed to load: {e.Message}");
+            lifetime.StopApplication();
         }
     }
 
@@ -243,8 +246,11 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
             abandon.Cancel();
             return; // the client is gone: nobody to answer
         }
-        finally { abandon.Cancel(); }
-        ctx.Items["tokens"] = writer.CompletionTokens;
+        finally
+        {
+            abandon.Cancel();
+            ctx.Items["tokens"] = writer.TokensSoFar;
+        }
     }
 
     private async Task<ReadOnlyMemory<byte>> ReadBody(HttpContext ctx)

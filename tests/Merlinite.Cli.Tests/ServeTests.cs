@@ -36,13 +36,6 @@ public sealed class ServeTests : IDisposable
         return (resp.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
     }
 
-    private static async Task<long> Metric(ServerProcess s, string name)
-    {
-        string text = await s.Http.GetStringAsync("metrics");
-        var line = text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
-        return long.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     [Fact]
     public async Task The_OpenAI_SDK_chats_streams_and_gets_logprobs_and_a_seed_repeats_a_reply()
     {
@@ -74,15 +67,15 @@ public sealed class ServeTests : IDisposable
     public async Task N_choices_share_one_prompt_decode_and_differ()
     {
         using var s = new ServerProcess(_model);
-        long before = await Metric(s, "merlinite_prompt_tokens_total");
+        long before = await s.Metric("merlinite_prompt_tokens_total");
         var (status, body) = await Post(s, "v1/chat/completions", """{"messages":[{"role":"user","content":"Tell me a story"}],"n":4,"max_tokens":16,"temperature":1.0,"seed":3}""");
         Assert.Equal(HttpStatusCode.OK, status);
         var texts = body.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("message").GetProperty("content").GetString()).ToList();
         Assert.Equal(4, texts.Count);
         Assert.Equal(4, texts.Distinct().Count());
         int promptTokens = body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32();
-        Assert.Equal(before + promptTokens, await Metric(s, "merlinite_prompt_tokens_total"));
-        Assert.Equal(0, await Metric(s, "merlinite_live_sequences"));
+        Assert.Equal(before + promptTokens, await s.Metric("merlinite_prompt_tokens_total"));
+        Assert.Equal(0, await s.Metric("merlinite_live_sequences"));
     }
 
     [Fact]
@@ -150,7 +143,7 @@ public sealed class ServeTests : IDisposable
             var buffer = new byte[256];
             Assert.True(await stream.ReadAsync(buffer, cts.Token) > 0);
             var started = System.Diagnostics.Stopwatch.StartNew();
-            while (await Metric(s, "merlinite_live_sequences") < 4)
+            while (await s.Metric("merlinite_live_sequences") < 4)
             {
                 Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), "the 4 choices never ran");
                 await Task.Delay(10);
@@ -159,14 +152,46 @@ public sealed class ServeTests : IDisposable
             resp.Dispose();
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (await Metric(s, "merlinite_live_sequences") > 0)
+        while (await s.Metric("merlinite_live_sequences") > 0)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "sequences of a gone client are still live after 10 s");
             await Task.Delay(20);
         }
-        Assert.Equal(0, await Metric(s, "merlinite_kv_cells_reserved"));
+        Assert.Equal(0, await s.Metric("merlinite_kv_cells_reserved"));
         var (status, _) = await Post(s, "v1/completions", """{"prompt":"still there?","max_tokens":2}""");
         Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task A_client_that_goes_away_while_its_prompt_is_decoded_frees_its_sequence()
+    {
+        // 7,000 prompt tokens take the tiny model seconds to decode (a chunk per step), so the client leaves mid-prompt.
+        using var s = new ServerProcess(_model, "--parallel", "1", "--ctx", "8192");
+        string prompt = "[" + string.Join(",", Enumerable.Range(0, 7000).Select(i => 10 + i * 7 % 200)) + "]";
+        using (var cts = new CancellationTokenSource())
+        {
+            var pending = s.Http.PostAsync("v1/completions", new StringContent($$"""{"prompt":{{prompt}},"max_tokens":4}""", Encoding.UTF8, "application/json"), cts.Token);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            // Admitted (its cells reserved) but no choice running yet: the prompt is being decoded.
+            while (await s.Metric("merlinite_kv_cells_reserved") == 0)
+            {
+                Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), "the request was never admitted");
+                await Task.Delay(10);
+            }
+            Assert.Equal(0, await s.Metric("merlinite_live_sequences"));
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await s.Metric("merlinite_kv_cells_reserved") > 0)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the cells of a gone client are still reserved after 10 s");
+            await Task.Delay(20);
+        }
+        Assert.Equal(0, await s.Metric("merlinite_generated_tokens_total"));
+        var (status, _) = await Post(s, "v1/completions", """{"prompt":"still there?","max_tokens":2}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains(" 499 ", s.Log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -178,6 +203,56 @@ public sealed class ServeTests : IDisposable
         string page = await s.Http.GetStringAsync("");
         Assert.Contains("/v1/chat/completions", page);
         Assert.DoesNotContain("https://", page);
+    }
+
+    [Fact]
+    public async Task While_the_model_loads_health_and_the_API_answer_503_then_200()
+    {
+        // A million KV cells take the tiny model a few hundred ms to allocate: the window in which the port is open but
+        // the model is not ready (a real 7B model gives seconds of it).
+        using var s = new ServerProcess(_model, waitUntilHealthy: false, "--ctx", "1048576", "--parallel", "1");
+        var seen = new List<(HttpStatusCode Health, string HealthBody, HttpStatusCode Api, string ApiBody)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                var health = await s.Http.GetAsync("health");
+                var api = await s.Http.PostAsync("v1/completions", new StringContent("""{"prompt": "hi", "max_tokens": 1}""", Encoding.UTF8, "application/json"));
+                seen.Add((health.StatusCode, await health.Content.ReadAsStringAsync(), api.StatusCode, await api.Content.ReadAsStringAsync()));
+                if (health.StatusCode == HttpStatusCode.OK && api.StatusCode == HttpStatusCode.OK) break;
+            }
+            catch (HttpRequestException) { await Task.Delay(5); } // not listening yet
+        }
+        Assert.True(seen.Count > 0, s.Log);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, seen[0].Health);
+        Assert.Contains("loading", seen[0].HealthBody);
+        var loading = seen.Where(x => x.Api == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.NotEmpty(loading);
+        Assert.All(loading, x => Assert.Equal("server_error", JsonDocument.Parse(x.ApiBody).RootElement.GetProperty("error").GetProperty("type").GetString()));
+        // Once healthy, it stays so and answers.
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (seen[^1].Health, seen[^1].Api));
+        Assert.DoesNotContain(seen.SkipWhile(x => x.Health != HttpStatusCode.OK), x => x.Health != HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public void A_model_that_fails_to_load_ends_the_server_with_an_error()
+    {
+        // A well-formed adapter whose shapes fit no layer of this model: the files pass the checks made before the
+        // server starts, and llama.cpp refuses the adapter while loading.
+        var adapter = new Merlinite.Gguf.GgufWriter();
+        adapter.AddString("general.architecture", "llama");
+        adapter.AddString("general.type", "adapter");
+        adapter.AddString("adapter.type", "lora");
+        adapter.AddFloat32("adapter.lora.alpha", 8);
+        adapter.AddTensor("blk.0.attn_q.weight.lora_a", [7, 4], Merlinite.Gguf.GgmlType.F32, new float[28]);
+        adapter.AddTensor("blk.0.attn_q.weight.lora_b", [4, 7], Merlinite.Gguf.GgmlType.F32, new float[28]);
+        adapter.Write(_dir.File("misfit.gguf"));
+        using var s = new ServerProcess(_model, waitUntilHealthy: false, "--lora", "misfit=" + _dir.File("misfit.gguf"));
+        Assert.True(s.Process.WaitForExit(TimeSpan.FromSeconds(60)), "the server kept running without its model");
+        Assert.Equal(1, s.Process.ExitCode);
+        s.Process.WaitForExit(); // the last output lines
+        Assert.Contains("error: the model failed to load", s.Log, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -209,7 +284,7 @@ public sealed class ServeTests : IDisposable
         };
         using var running = await s.Http.SendAsync(longReq, HttpCompletionOption.ResponseHeadersRead, cts.Token);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (await Metric(s, "merlinite_live_sequences") < 1) { Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10)); await Task.Delay(10); }
+        while (await s.Metric("merlinite_live_sequences") < 1) { Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10)); await Task.Delay(10); }
         using var second = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = new StringContent("""{"prompt":"me too","max_tokens":2}""", Encoding.UTF8, "application/json") };
         var refused = await s.Http.SendAsync(second);
         Assert.Equal((HttpStatusCode)429, refused.StatusCode);

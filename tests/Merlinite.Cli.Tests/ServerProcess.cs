@@ -10,7 +10,11 @@ public sealed class ServerProcess : IDisposable
     private readonly Process _process;
     private readonly System.Text.StringBuilder _log = new();
 
-    public ServerProcess(string model, params string[] extra)
+    public ServerProcess(string model, params string[] extra) : this(model, waitUntilHealthy: true, extra) { }
+
+    /// <summary>Starts the server; without <paramref name="waitUntilHealthy"/> it returns as soon as the process runs, so
+    /// a test can watch it load (then call <see cref="WaitUntilHealthy"/>).</summary>
+    public ServerProcess(string model, bool waitUntilHealthy, params string[] extra)
     {
         Port = FreePort();
         var psi = new ProcessStartInfo(MerliniteBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -21,6 +25,11 @@ public sealed class ServerProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}/"), Timeout = TimeSpan.FromMinutes(2) };
+        if (waitUntilHealthy) WaitUntilHealthy();
+    }
+
+    public void WaitUntilHealthy()
+    {
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -37,6 +46,14 @@ public sealed class ServerProcess : IDisposable
     public Uri V1 => new($"http://127.0.0.1:{Port}/v1");
     public string Log { get { lock (_log) return _log.ToString(); } }
     public Process Process => _process;
+
+    /// <summary>One value from /metrics (Prometheus text).</summary>
+    public async Task<long> Metric(string name)
+    {
+        string text = await Http.GetStringAsync("metrics");
+        var line = text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return long.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private static int FreePort()
     {

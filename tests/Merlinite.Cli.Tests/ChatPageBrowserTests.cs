@@ -1,0 +1,76 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Merlinite.Cli.Tests;
+
+/// <summary>The chat page at `/` in a real browser (headless chromium through Playwright): a refused key shows an error,
+/// a message streams in, and Stop cancels the request on the server.</summary>
+public sealed class ChatPageBrowserTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>The browser to drive: MERLINITE_CHROMIUM, or the one Debian's `chromium` package installs (build.sh test
+    /// installs it).</summary>
+    private static string Chromium()
+    {
+        string[] candidates = [Environment.GetEnvironmentVariable("MERLINITE_CHROMIUM") ?? "", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("no chromium for the chat page test: `apt-get install chromium` (./build.sh test does) or set MERLINITE_CHROMIUM");
+    }
+
+    [Fact]
+    public async Task A_message_streams_in_and_stop_cancels_it_on_the_server()
+    {
+        string model = _dir.File("page.gguf");
+        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "11", "--out", model).ExitCode);
+        // One long answer (the eos never ends it), so the stop press lands while tokens are still coming.
+        const int maxTokens = 16000;
+        using var server = new ServerProcess(model, "--ctx", "16384", "--parallel", "1", "--max-tokens", maxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--ignore-eos", "--api-key", "page-key");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium(), Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"http://127.0.0.1:{server.Port}/");
+
+        // Without the key the server refuses, and the page says why instead of showing an empty answer.
+        await page.FillAsync("#input", "Reverse the list: 1 2 3");
+        await page.PressAsync("#input", "Enter");
+        var refused = page.Locator(".msg").Nth(1);
+        await Expect(refused).ToHaveAttributeAsync("data-done", "true");
+        await Expect(refused).ToHaveClassAsync("msg error");
+        await Expect(refused).ToContainTextAsync("API key");
+
+        await page.FillAsync("#key", "page-key");
+        await page.PressAsync("#key", "Tab");
+        await Expect(page.Locator("#model")).ToHaveTextAsync("page");
+        await page.FillAsync("#system", "You are terse.");
+        await page.FillAsync("#input", "Count the vowels in apple");
+        await page.ClickAsync("#send");
+        await Expect(page.Locator(".msg.user").Last).ToHaveTextAsync("Count the vowels in apple");
+        var answer = page.Locator(".msg").Last;
+        // Streamed: text shows while the request is still running (Stop still enabled, Send disabled).
+        await Expect(answer).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("#stop")).ToBeEnabledAsync();
+        await Expect(page.Locator("#send")).ToBeDisabledAsync();
+
+        await page.ClickAsync("#stop");
+        await Expect(answer).ToHaveAttributeAsync("data-done", "true");
+        await Expect(answer).ToHaveClassAsync("msg assistant");
+        await Expect(answer).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("#send")).ToBeEnabledAsync();
+        await Expect(page.Locator("#stop")).ToBeDisabledAsync();
+
+        // The server dropped the sequence at the abort: nothing live, and far fewer tokens than the answer would have had.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await server.Metric("merlinite_live_sequences") != 0 && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
+        Assert.Equal(0, await server.Metric("merlinite_live_sequences"));
+        long generated = await server.Metric("merlinite_generated_tokens_total");
+        Assert.InRange(generated, 1, maxTokens - 1);
+        await Task.Delay(300);
+        Assert.Equal(generated, await server.Metric("merlinite_generated_tokens_total"));
+        Assert.Contains(" 499 ", server.Log, StringComparison.Ordinal);
+    }
+}
