@@ -171,6 +171,8 @@ run_tests() {
   headers
   # The chat page's test drives a real browser through Playwright, which cannot download its own here: Debian's chromium.
   [ -n "${MERLINITE_CHROMIUM:-}" ] || apt_install chromium:chromium
+  # The chat REPL's test types into a real terminal.
+  apt_install tmux:tmux
   say "dotnet test"
   local log; log=$(mktemp)
   set +e

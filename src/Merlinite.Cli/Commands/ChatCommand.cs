@@ -20,15 +20,22 @@ public static class ChatCommand
         var prompt = new Option<string?>("--prompt", "-p") { Description = "one-shot: answer this message and exit (stdin is read instead when it is piped)" };
         var system = Flags.Optional<string?>("system", "system prompt (default: the Merlinite model card's; \"\" for none)");
         var json = new Option<bool>("--json") { Description = "one-shot output as a JSON object (text, token counts, finish reason, speed)" };
+        var ignoreEos = new Option<bool>("--ignore-eos") { Description = "never stop at an end-of-generation token: every reply runs to --max-tokens (benchmarks)" };
 
-        var cmd = new Command("chat", "Chat with a model in Merlinite's template (<|system|>/<|user|>/<|assistant|>, stops at <|endoftext|>). " +
-                                      "Interactive with streaming and history on a terminal; one-shot with -p or piped stdin.")
+        var cmd = new Command("chat", """
+            Chat with a model in Merlinite's template (<|system|>/<|user|>/<|assistant|>, stops at <|endoftext|>). On a terminal: a line editor (arrows, ↑/↓ history kept in ~/.config/merlinite/chat_history, Alt+Enter or a trailing \ for a new line), streamed replies, Ctrl+C stops a reply, Ctrl+D quits, /help lists /system /save /load /reset /stats. One-shot with -p or piped stdin.
+
+            Examples:
+              merlinite chat gguf/merlinite-7b-Q4_K_M.gguf
+              merlinite chat -m gguf/merlinite-7b-Q4_K_M.gguf -p "What is LAB?" --json
+              echo "Reverse the list: 1 2 3" | merlinite chat gguf/merlinite-7b-Q4_K_M.gguf --temp 0
+            """)
         {
             modelArg, modelOpt, lora,
         };
         runtime.AddTo(cmd);
         sampling.AddTo(cmd);
-        cmd.Add(prompt); cmd.Add(system); cmd.Add(json);
+        cmd.Add(prompt); cmd.Add(system); cmd.Add(json); cmd.Add(ignoreEos);
 
         cmd.SetAction((parse, ct) =>
         {
@@ -43,12 +50,12 @@ public static class ChatCommand
             string? systemPrompt = ChatTemplate.Merlinite.SystemPrompt(parse.GetValue(system));
 
             using var loaded = LoadedModel.Load(load);
-            var session = new ChatSession(loaded, systemPrompt, samplingOptions);
+            var session = new ChatSession(loaded, systemPrompt, samplingOptions, parse.GetValue(ignoreEos));
             session.Notice += message => Console.Error.WriteLine($"note: {message}");
 
             int code = oneShot is not null
                 ? OneShot(session, oneShot, parse.GetValue(json), ct)
-                : Repl(session, ct);
+                : new ChatRepl(session).Run();
             return Task.FromResult(code);
         });
         return cmd;
@@ -59,8 +66,8 @@ public static class ChatCommand
         if (!json)
         {
             using var stdout = Console.OpenStandardOutput();
-            session.Reply(message, chunk => Write(stdout, chunk), ct);
-            Write(stdout, "\n");
+            session.Reply(message, chunk => ChatRepl.Write(stdout, chunk), ct);
+            ChatRepl.Write(stdout, "\n");
             return ExitCodes.Ok;
         }
 
@@ -77,29 +84,5 @@ public static class ChatCommand
         w.Flush();
         Console.WriteLine();
         return ExitCodes.Ok;
-    }
-
-    private static int Repl(ChatSession session, CancellationToken ct)
-    {
-        Console.Error.WriteLine("merlinite chat — type a message; /reset clears the history, /exit (or Ctrl+D) quits.");
-        using var stdout = Console.OpenStandardOutput();
-        while (!ct.IsCancellationRequested)
-        {
-            Console.Error.Write("> ");
-            var line = Console.ReadLine();
-            if (line is null || line.Trim() is "/exit" or "/quit") break;
-            if (line.Trim() == "/reset") { session.Reset(); Console.Error.WriteLine("(history cleared)"); continue; }
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            session.Reply(line, chunk => Write(stdout, chunk), ct);
-            Write(stdout, "\n");
-        }
-        return ExitCodes.Ok;
-    }
-
-    // Raw UTF-8 writes so streamed pieces appear immediately and byte-exact.
-    private static void Write(Stream stdout, string text)
-    {
-        stdout.Write(Encoding.UTF8.GetBytes(text));
-        stdout.Flush();
     }
 }

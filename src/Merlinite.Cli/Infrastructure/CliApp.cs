@@ -22,6 +22,12 @@ public static class CliApp
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
+            if (Volatile.Read(ref _interruptHandler) is { } handler)
+            {
+                e.Cancel = true;
+                handler();
+                return;
+            }
             // First Ctrl+C asks the running command to stop cleanly; a second one kills the process.
             if (cts.IsCancellationRequested) return;
             e.Cancel = true;
@@ -46,6 +52,21 @@ public static class CliApp
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    private static Action? _interruptHandler;
+
+    /// <summary>While the returned scope lives, Ctrl+C calls <paramref name="onInterrupt"/> instead of stopping the
+    /// command (the chat REPL stops the running reply and goes on).</summary>
+    public static IDisposable RouteInterrupts(Action onInterrupt)
+    {
+        Volatile.Write(ref _interruptHandler, onInterrupt);
+        return new InterruptScope();
+    }
+
+    private sealed class InterruptScope : IDisposable
+    {
+        public void Dispose() => Volatile.Write(ref _interruptHandler, null);
     }
 
     private static int Report(Exception ex)

@@ -7,7 +7,7 @@ namespace Merlinite.Engine.Chat;
 /// A multi-turn conversation in Merlinite's template. Replies stream through a callback; when the history outgrows
 /// the context, the oldest turns are dropped and <see cref="Notice"/> says so.
 /// </summary>
-public sealed class ChatSession(LoadedModel model, string? systemPrompt, SamplingOptions sampling)
+public sealed class ChatSession(LoadedModel model, string? systemPrompt, SamplingOptions sampling, bool ignoreEos = false)
 {
     private readonly Generator _generator = new(model);
     private ChatHistory _history = new(systemPrompt);
@@ -16,12 +16,40 @@ public sealed class ChatSession(LoadedModel model, string? systemPrompt, Samplin
     public event Action<string>? Notice;
     public GenerationResult? LastResult { get; private set; }
     public IReadOnlyList<ChatMessage> History => _history.Messages;
+    public string? SystemPrompt => systemPrompt;
+
+    /// <summary>Tokens of the context the conversation occupies now, and the context's size.</summary>
+    public (int Used, int Size) Context => (_generator.CachedTokens, model.ContextSize);
 
     public void Reset()
     {
         _history = new ChatHistory(systemPrompt);
         _generator.Reset();
         _turn = 0;
+    }
+
+    /// <summary>Replaces the system prompt (null or empty: none) and keeps the turns so far.</summary>
+    public void SetSystemPrompt(string? text)
+    {
+        systemPrompt = string.IsNullOrEmpty(text) ? null : text;
+        Replace(History.Where(m => m.Role != ChatRole.System));
+    }
+
+    /// <summary>Continues a saved conversation: its system message, if any, becomes the system prompt.</summary>
+    public void Load(IReadOnlyList<ChatMessage> messages)
+    {
+        if (messages.Skip(1).Any(m => m.Role == ChatRole.System))
+            throw new FormatException("a system message may only come first");
+        if (messages.Count > 0 && messages[0].Role == ChatRole.System) systemPrompt = messages[0].Content;
+        Replace(messages.Where(m => m.Role != ChatRole.System));
+        _turn = messages.Count(m => m.Role == ChatRole.User);
+    }
+
+    private void Replace(IEnumerable<ChatMessage> turns)
+    {
+        var turnList = turns.ToList();
+        _history = new ChatHistory(systemPrompt);
+        foreach (var m in turnList) _history.Add(m);
     }
 
     /// <summary>Answers <paramref name="userMessage"/>, streaming the text to <paramref name="onText"/> as it is generated.</summary>
@@ -36,7 +64,7 @@ public sealed class ChatSession(LoadedModel model, string? systemPrompt, Samplin
         var prompt = model.TokenizePrompt(MerliniteTemplate.Render(_history.Messages));
         // Each turn gets its own seed so a replayed conversation is reproducible turn by turn.
         var options = sampling with { Seed = unchecked(sampling.Seed + (uint)_turn++) };
-        LastResult = _generator.Generate(prompt, options, onText, ct);
+        LastResult = _generator.Generate(prompt, options, onText, ct, ignoreEos);
         _history.Add(ChatMessage.Assistant(LastResult.Text));
         return LastResult;
     }

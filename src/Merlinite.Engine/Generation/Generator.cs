@@ -13,13 +13,17 @@ public sealed class Generator(LoadedModel model)
 {
     private readonly List<int> _cached = new();
 
+    /// <summary>Tokens held in the KV cache (the context in use).</summary>
+    public int CachedTokens => _cached.Count;
+
     public void Reset()
     {
         model.Context.Memory.Clear();
         _cached.Clear();
     }
 
-    public GenerationResult Generate(int[] prompt, SamplingOptions options, Action<string>? onText, CancellationToken ct)
+    /// <param name="ignoreEos">never stop at an end-of-generation token (they are never sampled): fixed-length output.</param>
+    public GenerationResult Generate(int[] prompt, SamplingOptions options, Action<string>? onText, CancellationToken ct, bool ignoreEos = false)
     {
         var context = model.Context;
         var vocab = model.Vocab;
@@ -30,7 +34,7 @@ public sealed class Generator(LoadedModel model)
         var stopwatch = Stopwatch.StartNew();
         DecodePrompt(prompt);
 
-        using var sampler = SamplerChain.Create(options, vocab.Count);
+        using var sampler = SamplerChain.Create(options, vocab.Count, ignoreEos ? Enumerable.Range(0, vocab.Count).Where(vocab.IsEog).ToArray() : null);
         foreach (var t in prompt) sampler.Accept(t); // so the repeat penalty sees the prompt
         var text = new StringBuilder();
         var utf8 = new Utf8PieceDecoder();
