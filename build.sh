@@ -94,7 +94,7 @@ install_libs() { # variant files...
 NATIVE_BUILD=.cache/llama-native
 NATIVE_OPTIONS="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DGGML_OPENMP=ON -DLLAMA_BUILD_TESTS=OFF \
 -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON \
--DLLAMA_OPENSSL=OFF"
+-DLLAMA_OPENSSL=OFF -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON -DCMAKE_INSTALL_RPATH=\$ORIGIN"
 native_cpu_libs() {
   NATIVE_FAILURE=""
   local stamp; stamp="$(echo "$NATIVE_OPTIONS"; grep -m1 'model name' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo | md5sum)"
@@ -116,8 +116,11 @@ native_cpu_libs() {
     echo "$stamp" > "$NATIVE_BUILD/.merlinite-stamp"
     rm -f native/lib/.variant   # the libraries changed: copy them again
   fi
-  # Both the plain names (which the binding opens) and the SONAMEs (which the libraries NEED) must be present.
-  install_libs native-cpu "$NATIVE_BUILD"/bin/lib*.so "$NATIVE_BUILD"/bin/lib*.so.0
+  # Both the plain names (which the binding opens) and the SONAMEs (which the libraries NEED) must be present. The
+  # libraries find each other by RUNPATH $ORIGIN, and OpenMP's runtime travels with them, so bin/ can be copied to a
+  # machine without gcc.
+  local gomp; gomp=$(gcc -print-file-name=libgomp.so.1 2>/dev/null || true); [ -f "$gomp" ] || gomp=""
+  install_libs native-cpu "$NATIVE_BUILD"/bin/lib*.so "$NATIVE_BUILD"/bin/lib*.so.0 ${gomp:+"$gomp"}
 }
 
 headers() {

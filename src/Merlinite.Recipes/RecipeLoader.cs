@@ -19,7 +19,8 @@ public static class RecipeLoader
 {
     /// <param name="allowMissingFiles">For --dry-run: absent model or prompt files are returned in
     /// <see cref="LoadedRecipe.MissingFiles"/> instead of failing the load.</param>
-    public static LoadedRecipe Load(string path, bool allowMissingFiles = false)
+    /// <param name="outputDir">the run directory, instead of the recipe's output.dir (the command line's -o).</param>
+    public static LoadedRecipe Load(string path, bool allowMissingFiles = false, string? outputDir = null)
     {
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new RecipeException([new RecipeProblem(full, 1, 1, "is a folder, not a recipe file")]);
@@ -31,6 +32,7 @@ public static class RecipeLoader
         var root = Parse(full, text);
         var context = new CheckContext(full, new Recipe());
         RecipeSchema.Root.Check(root, "", context);
+        if (outputDir is not null) context.Recipe.Output = context.Recipe.Output with { Dir = Path.GetFullPath(outputDir) };
         var problems = context.Problems.Concat(RecipeValidation.Problems(context.Recipe, context)).ToList();
         var blocking = allowMissingFiles ? problems.Except(context.MissingFiles).ToList() : problems;
         if (blocking.Count == 0 && context.MissingFiles.Count == 0) blocking.AddRange(RecipeValidation.PromptProblems(context.Recipe, context));

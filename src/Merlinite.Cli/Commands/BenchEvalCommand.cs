@@ -24,7 +24,7 @@ public static class BenchEvalCommand
         var reps = new Option<int>("--reps") { Description = "interleaved repetitions; the median of each mode is reported", DefaultValueFactory = _ => 3 };
         var threads = Flags.Threads();
         var cmd = new Command("eval", "Multiple-choice scoring with the context shared by a question's choices vs scored once per choice, on random token ids " +
-                                      "shaped like 5-shot MMLU. Example: merlinite bench eval -m gguf/small.gguf --questions 32 --context-tokens 512")
+                                      "shaped like 5-shot MMLU.")
         {
             model, questions, choices, contextTokens, sharedPrefix, choiceTokens, parallel, reps, threads,
         };

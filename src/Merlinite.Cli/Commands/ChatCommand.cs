@@ -24,11 +24,6 @@ public static class ChatCommand
 
         var cmd = new Command("chat", """
             Chat with a model in Merlinite's template (<|system|>/<|user|>/<|assistant|>, stops at <|endoftext|>). On a terminal: a line editor (arrows, ↑/↓ history kept in ~/.config/merlinite/chat_history, Alt+Enter or a trailing \ for a new line), streamed replies, Ctrl+C stops a reply, Ctrl+D quits, /help lists /system /save /load /reset /stats. One-shot with -p or piped stdin.
-
-            Examples:
-              merlinite chat gguf/merlinite-7b-Q4_K_M.gguf
-              merlinite chat -m gguf/merlinite-7b-Q4_K_M.gguf -p "What is LAB?" --json
-              echo "Reverse the list: 1 2 3" | merlinite chat gguf/merlinite-7b-Q4_K_M.gguf --temp 0
             """)
         {
             modelArg, modelOpt, lora,

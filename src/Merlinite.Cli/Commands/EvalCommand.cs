@@ -40,12 +40,7 @@ public static class EvalCommand
         var cmd = new Command("eval",
             "Evaluate a GGUF model on a benchmark file, offline: multiple choice by log-likelihood (lm-evaluation-harness's " +
             "conventions: acc and acc_norm), GSM8K by greedy generation (strict and flexible match), MT-Bench by a local judge model. " +
-            "Writes one line per item and OUT.summary.json; a killed run continues where it stopped.\n\n" +
-            "Examples:\n" +
-            "  merlinite eval mmlu -m model.gguf -d mmlu-test.jsonl --shots-file mmlu-dev.jsonl -k 5 -o results/mmlu.jsonl\n" +
-            "  merlinite eval hellaswag -m model.gguf -d hellaswag-val.jsonl -k 10 --limit 500 -o results/hellaswag.jsonl\n" +
-            "  merlinite eval gsm8k -m model.gguf -d gsm8k-test.jsonl --shots-file gsm8k-train.jsonl -k 5 -o results/gsm8k.jsonl\n" +
-            "  merlinite eval mt_bench -m model.gguf --template model -d question.jsonl --judge judge.gguf -o results/mt.jsonl")
+            "Writes one line per item and OUT.summary.json; a killed run continues where it stopped.")
         {
             kind, model, lora, data, output, name, shots, shotsFile, limit, template, system, metric, maxTokens, temp, seed, parallel,
             judge, judgePrompt, judgeTemplate, judgeMaxTokens, restart,

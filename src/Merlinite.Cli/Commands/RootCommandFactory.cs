@@ -4,7 +4,7 @@ namespace Merlinite.Cli.Commands;
 
 public static class RootCommandFactory
 {
-    public static RootCommand Create() => new(
+    public static RootCommand Create() => CommandExamples.Apply(new(
         "merlinite — align open chat models on one machine: Merlinite-style iterative rejection sampling " +
         "(sample N answers, score them with a DPO log-ratio reward, fine-tune on the best) on llama.cpp.\n\n" +
         "Start with:  merlinite synth --preset tiny --out gguf/tiny.gguf && merlinite chat gguf/tiny.gguf -p hi")
@@ -25,5 +25,5 @@ public static class RootCommandFactory
         RewardCommand.Create(),
         BenchCommand.Create(),
         InfoCommand.Create(),
-    };
+    });
 }

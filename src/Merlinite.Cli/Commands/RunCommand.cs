@@ -14,19 +14,20 @@ public static class RunCommand
         var recipe = new Argument<FileInfo>("RECIPE") { Description = "the YAML recipe (see recipes/)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "validate and print the plan (rounds, phases, models, memory per phase) and, for an existing run directory, what a run would keep, resume and recompute, and why; run nothing" };
         var threads = Flags.Threads("CPU threads for every phase (0 = one per core)");
+        var output = Flags.Optional<string?>("out", "the run directory, instead of the recipe's output.dir (relative to the current folder)", "DIR");
         var cmd = new Command("run",
             "Run a rejection-sampling recipe: per round sample N answers per prompt, score them with the DPO log-ratio reward, keep " +
             "the best, LoRA-fine-tune the policy on the winners. Works like a build: a rerun keeps every output that is still what the " +
             "recipe asks for, resumes what a kill interrupted, and recomputes what an edited recipe, prompt file or model changed.")
         {
-            recipe, dryRun, threads,
+            recipe, dryRun, threads, output,
         };
         cmd.SetAction((parse, ct) =>
         {
             var file = parse.GetValue(recipe)!;
             bool dry = parse.GetValue(dryRun);
             LoadedRecipe loaded;
-            try { loaded = RecipeLoader.Load(file.FullName, allowMissingFiles: dry); }
+            try { loaded = RecipeLoader.Load(file.FullName, allowMissingFiles: dry, outputDir: parse.GetValue(output)); }
             catch (RecipeException e)
             {
                 foreach (var p in e.Problems) Console.Error.WriteLine(p);

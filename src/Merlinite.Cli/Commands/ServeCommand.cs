@@ -28,10 +28,7 @@ public static class ServeCommand
         var cmd = new Command("serve",
             "An OpenAI-compatible server: POST /v1/chat/completions and /v1/completions (n > 1 on one prompt decode, stream, " +
             "logprobs, echo with prompt log-probs), GET /v1/models, /health, /metrics, and a chat page at /. All running " +
-            "requests are batched together. Ctrl+C or SIGTERM stops it.\n\n" +
-            "Examples:\n" +
-            "  merlinite serve -m gguf/merlinite-7b.Q4_K_M.gguf --port 8080\n" +
-            "  curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' -d '{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}'")
+            "requests are batched together. Ctrl+C or SIGTERM stops it.")
         {
             model, lora, host, port, parallel, maxQueued, apiKey, template, system, maxTokens, ignoreEos,
         };

@@ -9,12 +9,13 @@ public static class CliApp
 {
     public static int Run(string[] args, RootCommand root)
     {
+        // `merlinite` alone lists the commands; `merlinite help [COMMAND…]` is `merlinite [COMMAND…] --help`.
+        if (args.Length == 0) args = ["--help"];
+        else if (args[0] == "help") args = [.. args[1..], "--help"];
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        if (parse.Errors.Count > 0 || MistypedOption(parse) is not null)
         {
-            // One line: the error that names what the user typed (System.CommandLine reports a mistake once per token).
-            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-            Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine($"error: {ParseError(parse)}");
             Console.Error.WriteLine($"See '{CommandPath(parse)} --help'.");
             return ExitCodes.UsageError;
         }
@@ -84,6 +85,29 @@ public static class CliApp
         if (Environment.GetEnvironmentVariable("MERLINITE_DEBUG") == "1") Console.Error.WriteLine(ex.ToString());
         return code;
     }
+
+    /// <summary>One line for what went wrong: an unknown option or command first (System.CommandLine reports one
+    /// error per token, and a mistyped option's value as unrecognized too), with the nearest real name.</summary>
+    private static string ParseError(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        var unknown = parse.UnmatchedTokens.AsEnumerable();
+        foreach (var token in MistypedOption(parse) is { } mistyped ? unknown.Prepend(mistyped) : unknown)
+        {
+            string what = token.StartsWith('-') ? "option" : command.Subcommands.Any() ? "command" : "argument";
+            string? near = Suggestions.Closest(command, token);
+            if (near is null && !token.StartsWith('-') && !command.Subcommands.Any()) continue; // a stray value: the other errors say more
+            return $"unknown {what} '{token}' for '{CommandPath(parse)}'" + (near is null ? "" : $"; did you mean {near}?");
+        }
+        return parse.Errors[0].Message;
+    }
+
+    /// <summary>A "--name" that no option has, taken as a positional value (chat's MODEL, run's RECIPE): System.CommandLine
+    /// accepts it as a file name, but nobody names a file "--threds".</summary>
+    private static string? MistypedOption(ParseResult parse) =>
+        parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
+            .SelectMany(a => a.Tokens).Select(t => t.Value)
+            .FirstOrDefault(v => v.StartsWith("--", StringComparison.Ordinal) && v.Length > 2);
 
     private static string CommandPath(ParseResult parse)
     {
