@@ -25,6 +25,11 @@ public sealed class TinyRecipeTests : IDisposable
         Assert.True(world.ExitCode == 0, world.Stderr);
         var run = MerliniteBinary.Run("run", _dir.File("recipes/tiny.yaml"), "-t", "2");
         Assert.True(run.ExitCode == 0, run.Stderr);
+        // Not on a terminal (CI, logs), progress is a line per phase, not a line per 10 % of it.
+        string plain = world.Stdout + world.Stderr + run.Stdout + run.Stderr;
+        int lines = plain.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        Assert.True(lines < 40, $"{lines} lines of output:\n{plain}");
+        Assert.DoesNotContain("\u001b[", plain, StringComparison.Ordinal);
 
         string outDir = _dir.File("runs/tiny/run");
         var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json"))).RootElement;

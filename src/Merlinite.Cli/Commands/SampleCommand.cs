@@ -46,7 +46,7 @@ public static class SampleCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = ProgressDisplay.Run($"sample {Path.GetFileName(job.Input)} x {settings.N}", sink =>
                 job.Run(Restart.Policy(parse, restart), p => sink.Report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal,
-                    $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.Live} live, {p.TokensPerSecond:F0} tok/s"), ct));
+                    $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.Live} answers being written, {p.TokensPerSecond:F0} tokens/s"), ct));
             Console.Error.WriteLine(result.UpToDate ? Restart.UpToDate(job.Out)
                 : $"wrote {job.Out} ({result.Tokens} tokens generated in {clock.Elapsed.TotalSeconds:F1} s)");
             return Task.FromResult(ExitCodes.Ok);

@@ -77,7 +77,7 @@ public static class TrainCommand
             }
             var result = ProgressDisplay.Run($"train {Path.GetFileName(job.Out)}", sink => job.Run(Restart.Policy(parse, restart), p => sink.Report(
                 p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
-                $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}{(p.TokensPerSecond is double t ? $" {t:F0} tok/s" : "")}{(p.Resumed ? " (resumed)" : "")}"), ct));
+                $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}{(p.TokensPerSecond is double t ? $", {t:F0} tokens/s" : "")}{(p.Resumed ? " (resumed)" : "")}"), ct));
             Console.Error.WriteLine(result.UpToDate ? Restart.UpToDate(job.Out)
                 : $"wrote {job.Out} ({result.Steps} steps, final loss {result.FinalLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}; " +
                   $"memory plan {result.Plan}, measured peak {Merlinite.Gguf.Architecture.TrainingMemory.Gib(result.PeakResidentBytes)}; " +

@@ -42,7 +42,7 @@ public static class CliApp
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            Console.Error.WriteLine("interrupted");
+            Console.Error.WriteLine($"interrupted: {KeptAfterInterrupt(parse)}");
             return ExitCodes.Interrupted;
         }
         catch (Exception ex)
@@ -108,6 +108,23 @@ public static class CliApp
         parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
             .SelectMany(a => a.Tokens).Select(t => t.Value)
             .FirstOrDefault(v => v.StartsWith("--", StringComparison.Ordinal) && v.Length > 2);
+
+    /// <summary>What an interrupted command leaves, and how to go on: resumable outputs keep finished lines in
+    /// OUT.partial, and the same command continues after them.</summary>
+    private static string KeptAfterInterrupt(ParseResult parse)
+    {
+        var outOption = parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--out");
+        string? output = outOption is null ? null : parse.GetResult(outOption)?.Tokens.FirstOrDefault()?.Value;
+        if (output is not null && File.Exists(output + ".partial"))
+        {
+            int lines = 0;
+            try { lines = File.ReadLines(output + ".partial").Count(l => l.Length > 0); } catch (IOException) { }
+            return $"{lines} finished line{(lines == 1 ? "" : "s")} kept in {output}.partial; run the same command again to continue after them";
+        }
+        return parse.CommandResult.Command.Name == "run"
+            ? "the finished phases are kept; run the same command again to continue"
+            : "run the same command again to continue (work that can be reused is kept)";
+    }
 
     private static string CommandPath(ParseResult parse)
     {

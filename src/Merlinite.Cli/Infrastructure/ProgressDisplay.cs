@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Merlinite.Cli.Infrastructure;
 
@@ -10,21 +12,28 @@ public interface IProgressSink
 }
 
 /// <summary>
-/// Progress goes to stderr so stdout stays clean for data. On a terminal it is a live bar with ETA;
-/// when stderr is redirected (CI, logs) it is a plain line every 10%.
+/// Progress goes to stderr so stdout stays clean for data. On a terminal it is a live bar with the time spent and the
+/// time left. Redirected (CI, logs, `./build.sh run`), a task writes one line when it ends, with its time and last
+/// figures; one that runs longer than a few seconds also says when it started, and every 30 s how far it is.
 /// </summary>
 public static class ProgressDisplay
 {
+    private static readonly TimeSpan StartLineAfter = TimeSpan.FromSeconds(3), Heartbeat = TimeSpan.FromSeconds(30);
+
     public static T Run<T>(string title, Func<IProgressSink, T> work)
     {
         if (Console.IsErrorRedirected || Environment.GetEnvironmentVariable("MERLINITE_PLAIN_PROGRESS") == "1")
-            return work(new PlainSink(title));
+        {
+            var plain = new PlainSink(title);
+            var result = work(plain);
+            plain.Finished();
+            return result;
+        }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TimesColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: 1.0);
@@ -38,25 +47,63 @@ public static class ProgressDisplay
     public static void Phase(string title, Action<Action<double, string?>> work) =>
         Run(title, sink => { work((fraction, detail) => sink.Report(fraction, detail)); return 0; });
 
+    /// <summary>"1m05s", "12.3 s": durations as people read them.</summary>
+    public static string Duration(TimeSpan t) =>
+        t.TotalSeconds < 60 ? $"{t.TotalSeconds:F1} s" : t.TotalHours < 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:D2}s" : $"{(int)t.TotalHours}h{t.Minutes:D2}m";
+
+    /// <summary>Time left, from the pace so far; null until there is enough to go on.</summary>
+    private static TimeSpan? Remaining(TimeSpan elapsed, double fraction) =>
+        fraction is > 0.01 and < 1 && elapsed > TimeSpan.FromSeconds(1) ? elapsed * ((1 - fraction) / fraction) : null;
+
     private sealed class SpectreSink(ProgressTask task, string title) : IProgressSink
     {
         public void Report(double fraction, string? detail)
         {
             task.Value = Math.Clamp(fraction, 0, 1);
-            task.Description = Markup.Escape(detail is null ? title : $"{title} {detail}");
+            task.Description = Markup.Escape(detail is null ? title : $"{title} · {detail}");
+        }
+    }
+
+    /// <summary>"12.3 s spent · about 40 s left", labelled (Spectre's own columns print two bare clocks).</summary>
+    private sealed class TimesColumn : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            var elapsed = task.ElapsedTime ?? TimeSpan.Zero;
+            string left = task.IsFinished ? "done" : Remaining(elapsed, task.Percentage / 100) is { } r ? $"about {Duration(r)} left" : "";
+            return new Text($"{Duration(elapsed)} spent{(left.Length > 0 ? " · " + left : "")}", new Style(Color.Grey));
         }
     }
 
     private sealed class PlainSink(string title) : IProgressSink
     {
-        private int _lastDecile = -1;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _lastLine = TimeSpan.Zero;
+        private bool _announced;
+        private double _fraction;
+        private string? _detail;
 
         public void Report(double fraction, string? detail)
         {
-            int decile = (int)(Math.Clamp(fraction, 0, 1) * 10);
-            if (decile <= _lastDecile) return;
-            _lastDecile = decile;
-            Console.Error.WriteLine($"{title}: {decile * 10}%{(detail is null ? "" : " " + detail)}");
+            _fraction = Math.Clamp(fraction, 0, 1);
+            if (detail is not null) _detail = detail;
+            var now = _clock.Elapsed;
+            if (!_announced && now > StartLineAfter)
+            {
+                _announced = true;
+                _lastLine = now;
+                Console.Error.WriteLine($"{title}: running{Figures()}");
+            }
+            else if (_announced && now - _lastLine > Heartbeat)
+            {
+                _lastLine = now;
+                string left = Remaining(now, _fraction) is { } r ? $", about {Duration(r)} left" : "";
+                Console.Error.WriteLine($"{title}: {_fraction * 100:F0}% after {Duration(now)}{left}{Figures()}");
+            }
         }
+
+        public void Finished() => Console.Error.WriteLine($"{title}: done in {Duration(_clock.Elapsed)}{Figures()}");
+
+        private string Figures() => _detail is null ? "" : $" ({_detail})";
     }
 }

@@ -22,20 +22,23 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         var rewards = new List<RoundRewards>();
         for (int round = 0; round <= recipe.Rounds.Max; round++)
         {
-            Make(manifest, phases.Sample(round), layout, ct);
-            Make(manifest, phases.Reward(round), layout, ct);
-            Make(manifest, phases.Select(round), layout, ct);
+            // "round 1 of 0–3 · phase 2/6" before each phase's title: where a long run is, at a glance.
+            int phaseCount = 3 + (phases.EvaluatesHeldOut ? 1 : 0) + (recipe.Eval.Tasks.Count > 0 ? 1 : 0) + (round < recipe.Rounds.Max ? 1 : 0), phase = 0;
+            string Where() => $"round {round} of 0–{recipe.Rounds.Max} · phase {++phase}/{phaseCount} · ";
+            Make(manifest, phases.Sample(round), layout, ct, Where());
+            Make(manifest, phases.Reward(round), layout, ct, Where());
+            Make(manifest, phases.Select(round), layout, ct, Where());
             var selection = phases.Selection(round);
             double? heldOut = null;
             if (phases.EvaluatesHeldOut)
             {
-                Make(manifest, phases.Eval(round), layout, ct);
+                Make(manifest, phases.Eval(round), layout, ct, Where());
                 heldOut = phases.HeldOutAccuracy(round);
             }
             IReadOnlyList<Engine.Evaluation.EvalSummary> evals = [];
             if (recipe.Eval.Tasks.Count > 0)
             {
-                Make(manifest, phases.EvalTasks(round), layout, ct);
+                Make(manifest, phases.EvalTasks(round), layout, ct, Where());
                 evals = phases.EvalScores(round);
             }
             rewards.Add(phases.Rewards(round));
@@ -43,7 +46,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             double? loss = null;
             if (!last)
             {
-                Make(manifest, phases.Train(round), layout, ct);
+                Make(manifest, phases.Train(round), layout, ct, Where());
                 loss = phases.SftLoss(round);
             }
             rounds.Add(RoundStats.From(round, selection.Stats, phases.SampleAccuracy(round), heldOut, loss) with
@@ -58,20 +61,36 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         return rounds;
     }
 
-    /// <summary>Makes every step of the phase whose output is not already what the recipe asks for.</summary>
-    private void Make(RunManifest manifest, Phase phase, RunLayout layout, CancellationToken ct)
+    /// <summary>Makes every step of the phase whose output is not already what the recipe asks for, under one progress
+    /// display (a phase is one line of a plain log). Steps are checked in order, each after the one before is made: a
+    /// step's fingerprint may read what the step before wrote.</summary>
+    private void Make(RunManifest manifest, Phase phase, RunLayout layout, CancellationToken ct, string where = "")
     {
         var digests = new List<string>();
-        foreach (var step in phase.Steps)
+        int next = 0;
+        // Whether the step is complete as it stands; a stale or unrecorded one says why it is made again.
+        bool Kept(Step step)
         {
             ct.ThrowIfCancellationRequested();
             var fingerprint = step.Fingerprint();
             var check = step.Output.Check(fingerprint);
             if (check.Status is OutputStatus.Stale or OutputStatus.Unrecorded)
                 log.WriteLine($"{layout.Relative(step.Output.Path)}: recomputing, {RunStatus.Reason(check)}");
-            if (check.Status != OutputStatus.Complete) display(phase.Title, report => step.Make(report, ct));
             digests.Add(fingerprint.Digest());
+            return check.Status == OutputStatus.Complete;
         }
+        while (next < phase.Steps.Count && Kept(phase.Steps[next])) next++;
+        if (next < phase.Steps.Count)
+            display(where + phase.Title, report =>
+            {
+                int first = next, count = phase.Steps.Count - first;
+                for (int i = first; i < phase.Steps.Count; i++)
+                {
+                    if (i > first && Kept(phase.Steps[i])) continue;
+                    int done = i - first;
+                    phase.Steps[i].Make((fraction, detail) => report((done + fraction) / count, detail), ct);
+                }
+            });
         manifest.MarkDone(phase.Key, digests);
     }
 

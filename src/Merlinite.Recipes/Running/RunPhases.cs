@@ -37,7 +37,7 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
         [
             Draw(new OutputFile(layout.Prompts(round)), "draw", round, () => Pool.Draw(recipe.Prompts.PerRound, recipe.Prompts.Seed, round)),
             new(job.Output, [layout.Prompts(round), .. Adapters(round)], job.Fingerprint, (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute,
-                p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal, $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tok/s"), ct)),
+                p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal, $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct)),
         ]);
     }
 
@@ -48,7 +48,7 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
         return new($"round-{round}/reward", $"reward ({recipe.Prompts.PerRound * recipe.Sampling.N} samples)",
         [
             new(job.Output, [layout.Samples(round)], job.Fingerprint, (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute,
-                (model, p) => report((model == "instruct" ? 0 : 0.5) + 0.5 * (p.Total == 0 ? 1 : (double)p.Done / p.Total), $"{model} {p.Done}/{p.Total}"), ct)),
+                (model, p) => report((model == "instruct" ? 0 : 0.5) + 0.5 * (p.Total == 0 ? 1 : (double)p.Done / p.Total), $"{model} model: {p.Done}/{p.Total} answers scored"), ct)),
         ]);
     }
 
