@@ -21,13 +21,14 @@ public static partial class GgufInfo
     /// Header summary, every metadata entry (<c>index type key = value</c>) and the tensor table (index, name, shape in
     /// ggml order, type, bytes, data-relative and absolute offsets).
     /// </summary>
-    public static string ToText(GgufFile file, bool full = false)
+    public static string ToText(GgufFile file, bool full = false, Func<uint, string?>? fileTypeName = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         int maxElements = full ? int.MaxValue : DefaultMaxArrayElements;
         int maxString = full ? 0 : MaxTextStringLength;
         var sb = new StringBuilder();
 
+        sb.Append(Summary(file, fileTypeName));
         Line(sb, $"file:          {file.Path}");
         Line(sb, $"GGUF version:  {file.Version}");
         Line(sb, $"file size:     {file.FileLength} bytes");

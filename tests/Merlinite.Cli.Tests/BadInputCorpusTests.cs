@@ -195,7 +195,7 @@ public sealed class BadInputCorpusTests(BadInputWorld w)
         Assert.DoesNotContain("   at ", r.Stderr);
         string place = c.Place(w);
         // A recipe's problems are listed as RECIPE:line:column: ..., then one summary line; everything else says error: ...
-        bool recipe = args[0] == "run" && r.Stderr.Contains("problem(s) in");
+        bool recipe = args[0] == "run" && r.Stderr.Contains("; nothing was run");
         var errors = r.Stderr.Split('\n').Where(l => recipe ? l.StartsWith(args[1] + ":", StringComparison.Ordinal) : l.StartsWith("error:", StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 1, $"{name}: expected one error line, got:\n{r.Stderr}");
         Assert.Contains(place, errors[0]);

@@ -155,7 +155,7 @@ public sealed class RunCliTests : IDisposable
         Assert.Contains("recipe.yaml:8:", r.Stderr);
         Assert.Contains("'sampling.n': must be between 1 and 255", r.Stderr);
         Assert.Contains("'reward.beta': must be greater than 0", r.Stderr);
-        Assert.Contains("2 problem(s)", r.Stderr);
+        Assert.Contains("2 problems in", r.Stderr);
         Assert.False(Directory.Exists(out_));
     }
 

@@ -106,9 +106,10 @@ public sealed class TrainCliTests : IDisposable
             "--batch-size", "4", "--lora-rank", "4", "-t", "1");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("wrote", r.Stderr);
-        var losses = System.Text.RegularExpressions.Regex.Matches(r.Stderr, @"step \d+/\d+ loss ([0-9.]+)")
-            .Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.True(losses.Count >= 2, r.Stderr);
+        // The closing line: "wrote OUT (N steps, loss FIRST → LAST; …)".
+        var match = System.Text.RegularExpressions.Regex.Match(r.Stderr, @"steps, loss ([0-9.]+) → ([0-9.]+);");
+        Assert.True(match.Success, r.Stderr);
+        var losses = new[] { match.Groups[1].Value, match.Groups[2].Value }.Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.True(losses[^1] < losses[0], $"loss did not fall: {string.Join(", ", losses)}");
 
         double before = SummedLogProb(null), after = SummedLogProb(adapter);

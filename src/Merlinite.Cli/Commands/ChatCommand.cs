@@ -67,7 +67,7 @@ public static class ChatCommand
         }
 
         var r = session.Reply(message, null, ct);
-        using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
+        using var w = new Utf8JsonWriter(Console.OpenStandardOutput(), Engine.Data.JsonStyle.IndentedWriter);
         w.WriteStartObject();
         w.WriteString("text", r.Text);
         w.WriteString("finish_reason", r.FinishReason.ToWireName());

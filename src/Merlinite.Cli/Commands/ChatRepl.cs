@@ -69,7 +69,7 @@ public sealed class ChatRepl(ChatSession session)
             catch (ContextOverflowException e) { _ui.WriteLine($"error: {e.Message}"); return; }
         }
         Write(stdout, "\n");
-        if (result.FinishReason == FinishReason.Cancelled) _ui.WriteLine($"(stopped after {Plural(result.CompletionTokens, "token")})");
+        if (result.FinishReason == FinishReason.Cancelled) _ui.WriteLine($"(stopped after {Engine.Plural.Of(result.CompletionTokens, "token")})");
         else if (result.FinishReason is FinishReason.Length) _ui.WriteLine($"(cut at the {result.CompletionTokens}-token limit; --max-tokens sets it)");
     }
 
@@ -100,11 +100,11 @@ public sealed class ChatRepl(ChatSession session)
                     break;
                 case "/save" when arg.Length > 0:
                     ConversationFile.Write(arg, "chat", session.History);
-                    _ui.WriteLine($"(saved {Plural(session.History.Count, "message")} to {Path.GetFullPath(arg)})");
+                    _ui.WriteLine($"(saved {Engine.Plural.Of(session.History.Count, "message")} to {Path.GetFullPath(arg)})");
                     break;
                 case "/load" when arg.Length > 0:
                     session.Load(ConversationFile.Read(arg));
-                    _ui.WriteLine($"(loaded {Plural(session.History.Count, "message")} from {Path.GetFullPath(arg)})");
+                    _ui.WriteLine($"(loaded {Engine.Plural.Of(session.History.Count, "message")} from {Path.GetFullPath(arg)})");
                     foreach (var m in session.History.Where(m => m.Role != ChatRole.System))
                         _ui.WriteLine($"{(m.Role == ChatRole.User ? "> " : "")}{m.Content}");
                     break;
@@ -114,8 +114,8 @@ public sealed class ChatRepl(ChatSession session)
                 case "/stats":
                     var (used, size) = session.Context;
                     var last = session.LastResult;
-                    _ui.WriteLine($"{Plural(session.History.Count, "message")}, {used} of {size} context tokens in use" +
-                                  (last is null ? "" : $"; last reply: {Plural(last.CompletionTokens, "token")} in {last.Elapsed.TotalSeconds:F1} s ({last.TokensPerSecond:F1} tokens/s)"));
+                    _ui.WriteLine($"{Engine.Plural.Of(session.History.Count, "message")}, {used} of {size} context tokens in use" +
+                                  (last is null ? "" : $"; last reply: {Engine.Plural.Of(last.CompletionTokens, "token")} in {last.Elapsed.TotalSeconds:F1} s ({last.TokensPerSecond:F1} tokens/s)"));
                     break;
                 default:
                     _ui.WriteLine($"unknown command {name}; /help lists them (start a message with // to send it as typed)");
@@ -128,8 +128,6 @@ public sealed class ChatRepl(ChatSession session)
         }
         return true;
     }
-
-    private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     // Raw UTF-8 writes so streamed pieces appear immediately and byte-exact.
     public static void Write(Stream stdout, string text)

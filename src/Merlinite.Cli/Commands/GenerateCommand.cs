@@ -42,7 +42,7 @@ public static class GenerateCommand
 
             using var loaded = LoadedModel.Load(load);
             var renderer = new PromptRenderer(loaded, chat);
-            ProgressDisplay.Run($"generate {items.Count} prompts", sink =>
+            ProgressDisplay.Run($"generate {Engine.Plural.Of(items.Count, "prompt")}", sink =>
             {
                 AtomicFile.Write(outFile.Path, writer =>
                 {
@@ -57,7 +57,7 @@ public static class GenerateCommand
                 });
                 return 0;
             });
-            Console.Error.WriteLine($"wrote {items.Count} completions to {outFile.Path}");
+            Console.Error.WriteLine($"wrote {Engine.Plural.Of(items.Count, "completion")} to {outFile.Path}");
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

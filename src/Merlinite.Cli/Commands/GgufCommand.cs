@@ -11,7 +11,7 @@ public static class GgufCommand
         var file = new Argument<FileInfo>("FILE") { Description = "a GGUF file" };
         var json = new Option<bool>("--json") { Description = "machine-readable output" };
         var full = new Option<bool>("--full") { Description = "print long arrays (e.g. the vocabulary) in full instead of summarised" };
-        var info = new Command("info", "Print a GGUF file's metadata and tensor table (like gguf-dump). Reads the file itself; no llama.cpp involved.")
+        var info = new Command("info", "Print what a GGUF file is (architecture, parameters, weight types, context, vocabulary; rank and alpha for a LoRA adapter), then its metadata and tensor table (like gguf-dump). Reads the file itself; no llama.cpp involved.")
         {
             file, json, full,
         };
@@ -22,9 +22,13 @@ public static class GgufCommand
             using var gguf = GgufFile.Open(f.FullName);
             Console.Out.Write(parse.GetValue(json)
                 ? GgufInfo.ToJson(gguf, parse.GetValue(full))
-                : GgufInfo.ToText(gguf, parse.GetValue(full)));
+                : GgufInfo.ToText(gguf, parse.GetValue(full), FileTypeName));
             return ExitCodes.Ok;
         });
         return new Command("gguf", "Inspect GGUF files.") { info };
     }
+
+    /// <summary>llama.cpp's name of a general.file_type value ("Q4_K_M"), from the binding's enum (no library load).</summary>
+    private static string? FileTypeName(uint value) =>
+        Enum.IsDefined((Llama.Native.LlamaFtype)value) ? ((Llama.Native.LlamaFtype)value).ToString().Replace("Mostly", "", StringComparison.Ordinal).Replace("AllF32", "F32", StringComparison.Ordinal) : null;
 }

@@ -65,7 +65,7 @@ public static class RewardCommand
             var (rewards, result) = flags.Run(parse, job, ct);
             int failed = rewards.Count(r => !r.Ok);
             Console.Error.WriteLine(result.UpToDate ? Restart.UpToDate(job.Out)
-                : $"wrote {rewards.Count} rewards to {job.Out}" + (failed > 0 ? $" ({failed} with errors)" : ""));
+                : $"wrote {Engine.Plural.Of(rewards.Count, "reward")} to {job.Out}" + (failed > 0 ? $" ({failed} with errors)" : ""));
             return Task.FromResult(ExitCodes.Ok);
         });
         cmd.Add(CreateEval());

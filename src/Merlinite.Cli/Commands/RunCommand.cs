@@ -31,7 +31,7 @@ public static class RunCommand
             catch (RecipeException e)
             {
                 foreach (var p in e.Problems) Console.Error.WriteLine(p);
-                Console.Error.WriteLine($"{e.Problems.Count} problem(s) in {file.FullName}; nothing was run");
+                Console.Error.WriteLine($"{Engine.Plural.Of(e.Problems.Count, "problem")} in {file.FullName}; nothing was run");
                 return Task.FromResult(ExitCodes.UsageError);
             }
             catch (FileNotFoundException e) { throw new UsageException(e.Message); }

@@ -53,6 +53,6 @@ public static class ScoreCommand
         var failed = ScoreJson.ReadSummaries(scoreFile).Where(kv => kv.Value.Error is not null).ToList();
         foreach (var (id, s) in failed.Take(5)) Console.Error.WriteLine($"warning: {id}: {s.Error}");
         if (failed.Count > 5) Console.Error.WriteLine($"warning: ... and {failed.Count - 5} more items could not be scored");
-        Console.Error.WriteLine($"wrote {scoreFile}" + (failed.Count > 0 ? $" ({failed.Count} item(s) with errors)" : ""));
+        Console.Error.WriteLine($"wrote {scoreFile}" + (failed.Count > 0 ? $" ({Engine.Plural.Of(failed.Count, "item")} with errors)" : ""));
     }
 }

@@ -75,11 +75,15 @@ public static class TrainCommand
                 Console.WriteLine($"memory plan: {job.Plan(ct)}");
                 return Task.FromResult(ExitCodes.Ok);
             }
-            var result = ProgressDisplay.Run($"train {Path.GetFileName(job.Out)}", sink => job.Run(Restart.Policy(parse, restart), p => sink.Report(
-                p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
-                $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}{(p.TokensPerSecond is double t ? $", {t:F0} tokens/s" : "")}{(p.Resumed ? " (resumed)" : "")}"), ct));
+            double? firstLoss = null; // the closing line shows where the loss started, as a plain log has no per-step lines
+            var result = ProgressDisplay.Run($"train {Path.GetFileName(job.Out)}", sink => job.Run(Restart.Policy(parse, restart), p =>
+            {
+                if (p.Loss is double first && firstLoss is null && !p.Resumed) firstLoss = first;
+                sink.Report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
+                    $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}{(p.TokensPerSecond is double t ? $", {t:F0} tokens/s" : "")}{(p.Resumed ? " (resumed)" : "")}");
+            }, ct));
             Console.Error.WriteLine(result.UpToDate ? Restart.UpToDate(job.Out)
-                : $"wrote {job.Out} ({result.Steps} steps, final loss {result.FinalLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}; " +
+                : $"wrote {job.Out} ({result.Steps} steps, loss {(firstLoss is double f0 ? f0.ToString("F4", CultureInfo.InvariantCulture) + " → " : "")}{result.FinalLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}; " +
                   $"memory plan {result.Plan}, measured peak {Merlinite.Gguf.Architecture.TrainingMemory.Gib(result.PeakResidentBytes)}; " +
                   string.Create(CultureInfo.InvariantCulture, $"model load {result.LoadSeconds:F1} s, {result.SecondsPerStep:F2} s per step, {result.Tokens} tokens trained)"));
             return Task.FromResult(ExitCodes.Ok);

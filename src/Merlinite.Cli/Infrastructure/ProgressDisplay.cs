@@ -13,12 +13,14 @@ public interface IProgressSink
 
 /// <summary>
 /// Progress goes to stderr so stdout stays clean for data. On a terminal it is a live bar with the time spent and the
-/// time left. Redirected (CI, logs, `./build.sh run`), a task writes one line when it ends, with its time and last
-/// figures; one that runs longer than a few seconds also says when it started, and every 30 s how far it is.
+/// time left. Redirected (CI, logs, `./build.sh run`), a task of a second or more writes one line when it ends, with its
+/// time and last figures; one that runs longer than 10 s also says when it started, and every 30 s how far it is.
 /// </summary>
 public static class ProgressDisplay
 {
-    private static readonly TimeSpan StartLineAfter = TimeSpan.FromSeconds(3), Heartbeat = TimeSpan.FromSeconds(30);
+    // Plain logs: a task says it started once it has run 10 s, how far it is every 30 s, and that it ended if it took a
+    // second or more (quicker ones are reported by their command's own closing line, or the recipe's round line).
+    private static readonly TimeSpan StartLineAfter = TimeSpan.FromSeconds(10), Heartbeat = TimeSpan.FromSeconds(30), EndLineFrom = TimeSpan.FromSeconds(1);
 
     public static T Run<T>(string title, Func<IProgressSink, T> work)
     {
@@ -102,7 +104,10 @@ public static class ProgressDisplay
             }
         }
 
-        public void Finished() => Console.Error.WriteLine($"{title}: done in {Duration(_clock.Elapsed)}{Figures()}");
+        public void Finished()
+        {
+            if (_announced || _clock.Elapsed >= EndLineFrom) Console.Error.WriteLine($"{title}: done in {Duration(_clock.Elapsed)}{Figures()}");
+        }
 
         private string Figures() => _detail is null ? "" : $" ({_detail})";
     }

@@ -59,7 +59,7 @@ public sealed class ChatSession(LoadedModel model, string? systemPrompt, Samplin
         int budget = model.ContextSize - Math.Min(sampling.MaxTokens, model.ContextSize / 2);
         int dropped = _history.FitTo(budget, m => model.TokenizePrompt(MerliniteTemplate.Render(m)).Length);
         if (dropped > 0)
-            Notice?.Invoke($"dropped the {dropped} oldest message(s) to fit the {model.ContextSize}-token context (the system prompt is kept)");
+            Notice?.Invoke($"dropped the {(dropped == 1 ? "oldest message" : $"{dropped} oldest messages")} to fit the {model.ContextSize}-token context (the system prompt is kept)");
 
         var prompt = model.TokenizePrompt(MerliniteTemplate.Render(_history.Messages));
         // Each turn gets its own seed so a replayed conversation is reproducible turn by turn.

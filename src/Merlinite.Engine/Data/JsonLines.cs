@@ -60,7 +60,7 @@ public static class JsonLines
     public static string Format(Action<Utf8JsonWriter> write, bool indented = false)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented }))
+        using (var w = new Utf8JsonWriter(ms, indented ? JsonStyle.IndentedWriter : JsonStyle.Line))
         {
             w.WriteStartObject();
             write(w);

@@ -67,7 +67,7 @@ public sealed record EvalSummary(string Task, EvalKind Kind, string Headline, in
             ["items"] = Items, ["errors"] = Errors, ["failed_judgments"] = FailedJudgments,
             ["metrics"] = metrics, ["groups"] = groups, ["note"] = Note,
         };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return root.ToJsonString(Data.JsonStyle.Indented) + "\n";
     }
 
     /// <summary>The figure as people quote it: a percentage with 2 decimals, or a rating with 2.</summary>

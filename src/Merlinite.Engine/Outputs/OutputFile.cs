@@ -87,7 +87,7 @@ public sealed class OutputFile
                 throw new StaleOutputException(this, fingerprint.Job, check);
         }
         Clear();
-        AtomicFile.WriteAllText(MetaPath, fingerprint.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(MetaPath, fingerprint.ToJson().ToJsonString(Data.JsonStyle.Indented) + "\n");
         return false;
     }
 

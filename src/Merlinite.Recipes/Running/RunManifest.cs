@@ -50,5 +50,5 @@ public sealed class RunManifest
         Save();
     }
 
-    private void Save() => AtomicFile.WriteAllText(_path, _root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    private void Save() => AtomicFile.WriteAllText(_path, _root.ToJsonString(Engine.Data.JsonStyle.Indented) + "\n");
 }

@@ -85,7 +85,7 @@ public static class RunReport
                 ["eval"] = c.Eval, ["rounds"] = c.Rounds, ["pearson"] = N(c.Pearson), ["spearman"] = N(c.Spearman),
             }).ToArray()),
         };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return root.ToJsonString(Engine.Data.JsonStyle.Indented) + "\n";
     }
 
     /// <summary>The per-round table: columns, then one row per round.</summary>
@@ -108,6 +108,20 @@ public static class RunReport
 
     private static string R(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "–";
 
+    /// <summary>The result named plainly: which file, why it is the one, and the command to try it. Round r samples from
+    /// the adapter trained after round r − 1, so the best round's policy is the previous round's adapter.</summary>
+    private static string ResultLines(LoadedRecipe recipe, int peak, string? result)
+    {
+        // Paths relative to the run folder (where the report is), so a report does not depend on where the run lives.
+        string dir = recipe.Recipe.Output.Dir, policy = Path.GetRelativePath(dir, recipe.Recipe.Policy.Path);
+        if (result is null)
+            return $"Result: the base model `{policy}` itself: round {peak}, which sampled from it without an adapter, had the highest batch reward, so no tuned adapter beat it.";
+        string adapter = Path.GetRelativePath(dir, result);
+        string merged = recipe.Recipe.Output.Merge ? " It is also merged into the model `result.gguf`." : "";
+        return $"Result: the adapter `{adapter}` (trained after round {peak - 1}); round {peak}, which sampled from it, had the highest batch reward.{merged}\n\n" +
+               $"Try it, in the run folder: `merlinite chat {policy} --lora {adapter}`";
+    }
+
     private static string Markdown(LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds, int peak, string? result, IReadOnlyList<RewardCorrelation> correlations)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -121,7 +135,9 @@ public static class RunReport
         sb.AppendLine("|" + string.Concat(header.Select(_ => "---|")));
         foreach (var row in rows) sb.AppendLine("| " + string.Join(" | ", row) + " |");
         sb.AppendLine();
-        sb.AppendLine(inv, $"Result: the policy of round {peak} (highest batch reward): {(result is null ? "the base model (no adapter)" : $"`{Path.GetRelativePath(recipe.Recipe.Output.Dir, result)}`")}{(recipe.Recipe.Output.Merge ? ", merged into `result.gguf`" : "")}.");
+        sb.AppendLine(ResultLines(recipe, peak, result));
+        sb.AppendLine();
+        sb.AppendLine("Batch reward: the mean over prompts of each prompt's best reward; mean reward: over all samples; spread: the standard deviation of all samples' rewards (how much the N answers to a prompt differ, pooled); accepted: the share of prompts whose best answer passed the selection rule.");
         sb.AppendLine();
         sb.AppendLine("Samples right and held-out accuracy come from a checker (exact match with the prompts' \"answer\"), not from the reward; eval scores (± standard error) from `merlinite eval`'s tasks on each round's policy.");
         if (correlations.Count > 0)
