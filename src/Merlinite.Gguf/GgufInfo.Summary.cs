@@ -24,7 +24,7 @@ public static partial class GgufInfo
             var loraA = file.Tensors.FirstOrDefault(t => t.Name.EndsWith(".lora_a", StringComparison.Ordinal));
             string rank = loraA is null ? "?" : Math.Min(loraA.Dimension(0), loraA.Dimension(1)).ToString(Inv);
             string alpha = m.GetFloat32OrNull("adapter.lora.alpha") is float a ? a.ToString(Inv) : "?";
-            Line(sb, $"summary:       LoRA adapter{name} for a {arch} model: rank {rank}, alpha {alpha}, {file.Tensors.Count / 2} adapted weights, {Count(parameters)} parameters");
+            Line(sb, $"summary:       LoRA adapter{name} for a {arch} model: rank {rank}, alpha {alpha}, {Plural(file.Tensors.Count / 2, "adapted weight")}, {Count(parameters)} parameters");
         }
         else
         {
@@ -42,6 +42,8 @@ public static partial class GgufInfo
         Line(sb, $"weights:       {fileType}tensors {types}");
         return sb.ToString();
     }
+
+    private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     /// <summary>"7.24 B", "46.7 M", "240 K".</summary>
     private static string Count(long n) => n switch

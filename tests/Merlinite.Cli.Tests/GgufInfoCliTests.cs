@@ -20,6 +20,30 @@ public class GgufInfoCliTests
         Assert.Equal(JsonArrayOf(doc.RootElement, "tensors"), r.Stdout.Split('\n').Count(l => l.Contains(".weight")));
     }
 
+    [Fact]
+    public void Info_starts_with_a_summary_of_what_the_file_is()
+    {
+        using var dir = new TempDir();
+        string model = dir.File("q8.gguf"), adapter = dir.File("a.gguf");
+        Assert.Equal(0, MerliniteBinary.Run("synth", "--arch", "mixtral", "--type", "q8_0", "--seed", "3", "--out", model).ExitCode);
+        var lines = MerliniteBinary.Run("gguf", "info", model).Stdout.Split('\n');
+        Assert.StartsWith("summary:       llama model", lines[0]);
+        Assert.Contains("experts (2 used)", lines[0]);
+        Assert.Contains("trained context", lines[0]);
+        Assert.StartsWith("weights:       Q8_0 (general.file_type 7); tensors Q8_0 ×", lines[1]);
+
+        var w = new Merlinite.Gguf.GgufWriter();
+        w.AddString("general.architecture", "llama");
+        w.AddString("general.type", "adapter");
+        w.AddString("adapter.type", "lora");
+        w.AddFloat32("adapter.lora.alpha", 8);
+        w.AddTensor("blk.0.attn_q.weight.lora_a", [64, 4], Merlinite.Gguf.GgmlType.F32, new float[256]);
+        w.AddTensor("blk.0.attn_q.weight.lora_b", [4, 64], Merlinite.Gguf.GgmlType.F32, new float[256]);
+        w.Write(adapter);
+        Assert.StartsWith("summary:       LoRA adapter for a llama model: rank 4, alpha 8, 1 adapted weight, 512 parameters",
+            MerliniteBinary.Run("gguf", "info", adapter).Stdout);
+    }
+
     private static int JsonArrayOf(System.Text.Json.JsonElement root, string name) => root.GetProperty(name).GetArrayLength();
 
     [Fact]
