@@ -148,7 +148,7 @@ public static partial class EvalData
         var list = new List<string>();
         foreach (var e in v.EnumerateArray())
             list.Add(e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new InputFormatException($"{where}: {prefix}{name}[{list.Count}] must be a string"));
-        if (list.Count < min) throw new InputFormatException($"{where}: \"{prefix}{name}\" needs at least {min} item(s), has {list.Count}");
+        if (list.Count < min) throw new InputFormatException($"{where}: \"{prefix}{name}\" needs at least {Plural.Of(min, "item")}, has {list.Count}");
         return list;
     }
 

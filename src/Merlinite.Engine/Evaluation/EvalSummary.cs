@@ -78,7 +78,7 @@ public sealed record EvalSummary(string Task, EvalKind Kind, string Headline, in
     public IEnumerable<string> Table()
     {
         string unit = IsRating ? "rating 1-10" : "%";
-        yield return $"{Task} ({Kind.Name()}): {Items} item(s){(Errors > 0 ? $", {Errors} could not be scored" : "")}{(FailedJudgments > 0 ? $", {FailedJudgments} judgment(s) without a rating" : "")}";
+        yield return $"{Task} ({Kind.Name()}): {Plural.Of(Items, "item")}{(Errors > 0 ? $", {Errors} could not be scored" : "")}{(FailedJudgments > 0 ? $", {Plural.Of(FailedJudgments, "judgment")} without a rating" : "")}";
         yield return $"  {"metric",-14} {"value (" + unit + ")",14} {"± stderr",10} {"n",7}";
         foreach (var m in Metrics)
             yield return $"  {m.Name + (m.Name == Headline ? " *" : ""),-14} {Show(m.Value),14} {Show(m.StdErr),10} {m.N,7}";

@@ -132,7 +132,7 @@ public sealed record ListNode<T>(ScalarNode<T> Item, int MinCount, Action<Recipe
             context.Add(node, $"'{path}' must be a list, not {Describe(node)}");
             return;
         }
-        if (list.Children.Count < MinCount) context.Add(node, $"'{path}' needs at least {MinCount} item(s)");
+        if (list.Children.Count < MinCount) context.Add(node, $"'{path}' needs at least {Engine.Plural.Of(MinCount, "item")}");
         var values = new List<T>();
         bool ok = true;
         for (int i = 0; i < list.Children.Count; i++)

@@ -83,7 +83,7 @@ public sealed class EvalDataTests : IDisposable
     }
 
     [Theory]
-    [InlineData("mmlu", """{"question":"q","choices":["only one"],"answer":0}""", "\"choices\" needs at least 2 item(s), has 1")]
+    [InlineData("mmlu", """{"question":"q","choices":["only one"],"answer":0}""", "\"choices\" needs at least 2 items, has 1")]
     [InlineData("mmlu", """{"question":"q","choices":["a","b"],"answer":2}""", "\"answer\" is 2 but there are 2 choices")]
     [InlineData("mmlu", """{"question":"q","choices":["a",3],"answer":0}""", "choices[1] must be a string")]
     [InlineData("mmlu", """{"choices":["a","b"],"answer":0}""", "expected a string \"question\"")]

@@ -57,6 +57,6 @@ public sealed class EvalStatsTests
         Assert.Equal(5.0, s.Metrics.Single(m => m.Name == "turn_1").Value, 12);
         Assert.Equal(6.0, s.Metrics.Single(m => m.Name == "turn_2").Value, 12);
         Assert.Equal(1, s.FailedJudgments);
-        Assert.Contains(s.Table(), l => l.Contains("1 judgment(s) without a rating", StringComparison.Ordinal));
+        Assert.Contains(s.Table(), l => l.Contains("1 judgment without a rating", StringComparison.Ordinal));
     }
 }
