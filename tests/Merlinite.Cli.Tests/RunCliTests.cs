@@ -138,6 +138,7 @@ public sealed class RunCliTests : IDisposable
             Assert.True(child.WaitForExit(TimeSpan.FromSeconds(30)), "Ctrl+C did not stop the run");
             Assert.Equal(130, child.ExitCode);
             Assert.DoesNotContain("Unhandled", stderr.Result);
+            Assert.Contains("interrupted: the finished phases are kept; run the same command again to continue", stderr.Result);
         }
         Assert.Equal(0, MerliniteBinary.Run("run", Recipe("stopped"), "-t", "1").ExitCode);
         foreach (var f in Outputs)

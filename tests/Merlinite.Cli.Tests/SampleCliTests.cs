@@ -53,6 +53,33 @@ public sealed class SampleCliTests : IDisposable
     }
 
     [Fact]
+    public void Ctrl_c_says_how_many_lines_were_kept_and_the_same_command_continues()
+    {
+        string whole = _dir.File("whole-c.jsonl"), stopped = _dir.File("stopped.jsonl");
+        Assert.Equal(0, MerliniteBinary.Run(Args(whole)).ExitCode);
+        // SIGINT with the default disposition, as a terminal's Ctrl+C meets it (see RunCliTests).
+        var psi = new ProcessStartInfo("perl") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die", MerliniteBinary.Path }.Concat(Args(stopped, parallel: 1))) psi.ArgumentList.Add(a);
+        string stderr;
+        using (var child = Process.Start(psi)!)
+        {
+            var err = child.StandardError.ReadToEndAsync();
+            _ = child.StandardOutput.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (CompleteLines(stopped + ".partial") < 2 && !child.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
+            Assert.False(child.HasExited, "the run finished before it could be interrupted");
+            using (var kill = Process.Start("kill", ["-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) kill.WaitForExit();
+            Assert.True(child.WaitForExit(TimeSpan.FromSeconds(30)), "Ctrl+C did not stop sample");
+            Assert.Equal(130, child.ExitCode);
+            stderr = err.Result;
+        }
+        int kept = CompleteLines(stopped + ".partial");
+        Assert.Contains($"interrupted: {kept} finished line{(kept == 1 ? "" : "s")} kept in {stopped}.partial; run the same command again to continue after them", stderr);
+        Assert.Equal(0, MerliniteBinary.Run(Args(stopped, parallel: 1)).ExitCode);
+        Assert.Equal(File.ReadAllBytes(whole), File.ReadAllBytes(stopped));
+    }
+
+    [Fact]
     public void A_run_killed_with_sigkill_and_rerun_gives_the_same_output_as_an_uninterrupted_run()
     {
         string whole = _dir.File("whole.jsonl"), resumed = _dir.File("resumed.jsonl");
