@@ -1,5 +1,3 @@
-using Merlinite.Gguf;
-
 namespace Merlinite.Cli.Tests;
 
 /// <summary>The files the bad-input corpus points commands at: good ones (so that only the bad part fails) and bad ones.</summary>
@@ -14,14 +12,7 @@ public sealed class BadInputWorld : IDisposable
         Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "1", "--dims", "n_vocab=1200", "--out", OtherVocab).ExitCode);
         System.IO.File.WriteAllText(Text, "hello, I am not a model\n");
         System.IO.File.WriteAllBytes(Truncated, System.IO.File.ReadAllBytes(Model)[..4096]);
-        var adapter = new GgufWriter();
-        adapter.AddString("general.architecture", "llama");
-        adapter.AddString("general.type", "adapter");
-        adapter.AddString("adapter.type", "lora");
-        adapter.AddFloat32("adapter.lora.alpha", 8);
-        adapter.AddTensor("blk.0.attn_q.weight.lora_a", [64, 4], GgmlType.F32, new float[256]);
-        adapter.AddTensor("blk.0.attn_q.weight.lora_b", [4, 64], GgmlType.F32, new float[256]);
-        adapter.Write(Adapter);
+        AdapterFixture.Write(Adapter, width: 64, rank: 4);
         Directory.CreateDirectory(Folder);
         System.IO.File.WriteAllLines(Prompts, ["{\"id\":\"a\",\"prompt\":\"Reverse: 1 2 3\"}", "{\"id\":\"b\",\"prompt\":\"Sort: 3 1 2\"}"]);
         System.IO.File.WriteAllLines(Pairs, ["{\"id\":\"a\",\"prompt\":\"Reverse: 1 2 3\",\"response\":\"3 2 1\"}"]);

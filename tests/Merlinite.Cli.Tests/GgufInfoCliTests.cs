@@ -32,14 +32,7 @@ public class GgufInfoCliTests
         Assert.Contains("trained context", lines[0]);
         Assert.StartsWith("weights:       Q8_0 (general.file_type 7); tensors Q8_0 ×", lines[1]);
 
-        var w = new Merlinite.Gguf.GgufWriter();
-        w.AddString("general.architecture", "llama");
-        w.AddString("general.type", "adapter");
-        w.AddString("adapter.type", "lora");
-        w.AddFloat32("adapter.lora.alpha", 8);
-        w.AddTensor("blk.0.attn_q.weight.lora_a", [64, 4], Merlinite.Gguf.GgmlType.F32, new float[256]);
-        w.AddTensor("blk.0.attn_q.weight.lora_b", [4, 64], Merlinite.Gguf.GgmlType.F32, new float[256]);
-        w.Write(adapter);
+        AdapterFixture.Write(adapter, width: 64, rank: 4);
         Assert.StartsWith("summary:       LoRA adapter for a llama model: rank 4, alpha 8, 1 adapted weight, 512 parameters",
             MerliniteBinary.Run("gguf", "info", adapter).Stdout);
     }

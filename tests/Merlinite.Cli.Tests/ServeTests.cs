@@ -240,14 +240,7 @@ public sealed class ServeTests : IDisposable
     {
         // A well-formed adapter whose shapes fit no layer of this model: the files pass the checks made before the
         // server starts, and llama.cpp refuses the adapter while loading.
-        var adapter = new Merlinite.Gguf.GgufWriter();
-        adapter.AddString("general.architecture", "llama");
-        adapter.AddString("general.type", "adapter");
-        adapter.AddString("adapter.type", "lora");
-        adapter.AddFloat32("adapter.lora.alpha", 8);
-        adapter.AddTensor("blk.0.attn_q.weight.lora_a", [7, 4], Merlinite.Gguf.GgmlType.F32, new float[28]);
-        adapter.AddTensor("blk.0.attn_q.weight.lora_b", [4, 7], Merlinite.Gguf.GgmlType.F32, new float[28]);
-        adapter.Write(_dir.File("misfit.gguf"));
+        AdapterFixture.Write(_dir.File("misfit.gguf"), width: 7, rank: 4);
         using var s = new ServerProcess(_model, waitUntilHealthy: false, "--lora", "misfit=" + _dir.File("misfit.gguf"));
         Assert.True(s.Process.WaitForExit(TimeSpan.FromSeconds(60)), "the server kept running without its model");
         Assert.Equal(1, s.Process.ExitCode);
