@@ -146,6 +146,22 @@ public sealed class RunCliTests : IDisposable
     }
 
     [Fact]
+    public void Out_runs_into_the_folder_given_instead_of_the_recipes_output_dir()
+    {
+        string recipe = Recipe("elsewhere"), chosen = _dir.File("chosen-run");
+        var r = MerliniteBinary.Run("run", recipe, "-o", chosen, "-t", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.All(Outputs, f => Assert.True(File.Exists(Path.Combine(chosen, f)), f));
+        Assert.False(Directory.Exists(_dir.File("elsewhere/out")), "output.dir was used despite -o");
+        Assert.Contains($"report: {Path.Combine(chosen, "report.md")}", r.Stdout);
+        // The plan of a rerun with the same -o keeps everything.
+        var plan = MerliniteBinary.Run("run", recipe, "-o", chosen, "--dry-run");
+        Assert.Equal(0, plan.ExitCode);
+        Assert.Contains($"output: {chosen}", plan.Stdout);
+        Assert.DoesNotContain("recompute: ", plan.Stdout);
+    }
+
+    [Fact]
     public void A_bad_recipe_lists_its_problems_with_line_and_column_exits_2_and_creates_nothing()
     {
         string out_ = _dir.File("never/out");
