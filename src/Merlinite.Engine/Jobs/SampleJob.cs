@@ -61,6 +61,9 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
 {
     public const string Kind = "sample";
 
+    /// <summary>Only this shard's blocks of the prompts (null: all of them).</summary>
+    public Shard? Shard { get; init; }
+
     public OutputFile Output => new(Out);
 
     public void Validate() => SettingException.ThrowIfAny(Settings.Problems().Concat(JobSupport.ModelProblems("model", Model))
@@ -71,8 +74,9 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
         var s = Settings;
         var f = new Fingerprint(Kind).AddModel("model", Model).AddFile("input", Input).Add("n", s.N);
         s.Sampler.AddTo(f);
-        return f.Add("stop", s.Stop).Add("parallel", s.Parallel).Add("template", s.Template.Name())
+        f.Add("stop", s.Stop).Add("parallel", s.Parallel).Add("template", s.Template.Name())
             .Add("system", s.Template.SystemPrompt(s.System)).AddRuntime(s.Runtime);
+        return Shard is null ? f : f.Add("shard", Shard.ToString()); // a whole run's fingerprint stays as it was
     }
 
     public JobResult Run(ReusePolicy reuse, Action<SampleProgress>? progress, CancellationToken ct)
@@ -90,7 +94,7 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
                 requests = SampleFileRunner.Requests(tokenizer, items, Settings.Template);
             using var model = LoadedModel.Load(Settings.LoadOptions(Model, requests));
             var options = new BestOfNOptions { Sampling = Settings.Sampler, N = Settings.N, Stops = Settings.Stop };
-            return new JobResult(false, SampleFileRunner.Run(model, options, items, requests, output, progress, ct));
+            return new JobResult(false, SampleFileRunner.Run(model, options, items, requests, output, progress, ct, Shard));
         });
     }
 }

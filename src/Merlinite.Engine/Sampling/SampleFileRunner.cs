@@ -31,14 +31,22 @@ public static class SampleFileRunner
     /// <summary>Samples into <paramref name="outFile"/> (already prepared); returns the tokens generated.
     /// <paramref name="requests"/> are <paramref name="items"/> as <see cref="Requests"/> made them.</summary>
     public static long Run(LoadedModel model, BestOfNOptions options, IReadOnlyList<PromptItem> items, IReadOnlyList<SampleRequest> requests,
-        OutputFile outFile, Action<SampleProgress>? progress, CancellationToken ct)
+        OutputFile outFile, Action<SampleProgress>? progress, CancellationToken ct, Jobs.Shard? shard = null)
     {
         var sampler = new BestOfNSampler(model, options);
+        int blockSize = BlockSize(sampler.Parallel, options.N);
+        if (shard is not null)
+        {
+            // The shard's blocks of the whole file's block grid: block boundaries stay where a one-process run has them.
+            var (first, end) = shard.Blocks((requests.Count + blockSize - 1) / blockSize);
+            int from = first * blockSize, to = Math.Min(requests.Count, end * blockSize);
+            items = items.Skip(from).Take(to - from).ToList();
+            requests = requests.Skip(from).Take(to - from).ToList();
+        }
         foreach (var r in requests)
             if (sampler.CheckFits(r) is { } error) throw new Settings.SettingException("context", $"prompt '{r.Id}': {error}");
 
         using var output = new ResumableJsonl(outFile);
-        int blockSize = BlockSize(sampler.Parallel, options.N);
         int done = requests.Count(r => output.DoneIds.Contains(r.Id));
         long tokensBefore = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
