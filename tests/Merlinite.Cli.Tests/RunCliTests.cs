@@ -145,6 +145,40 @@ public sealed class RunCliTests : IDisposable
             Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(stopped, f))), $"{f} differs after Ctrl+C and a rerun");
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Sampling_in_shard_processes_gives_the_outputs_of_one_process_byte_for_byte(int shards)
+    {
+        string whole = _dir.File("one/out"), sharded = _dir.File($"sharded-{shards}/out");
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("one"), "-t", "1").ExitCode);
+        var r = MerliniteBinary.Run("run", Recipe($"sharded-{shards}"), "--shards", $"{shards}", "-t", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        foreach (var f in Outputs)
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(sharded, f))), $"{f} differs with {shards} shards");
+        // The shard files are joined and gone; the joined samples carry the one-process job's record, so a rerun
+        // without shards keeps everything.
+        Assert.Empty(Directory.GetFiles(sharded, "*shard-*", SearchOption.AllDirectories));
+        var plan = MerliniteBinary.Run("run", Recipe($"sharded-{shards}"), "--dry-run");
+        Assert.Contains("keep (up to date)", plan.Stdout);
+        Assert.DoesNotContain("recompute: ", plan.Stdout);
+        Assert.DoesNotContain("resume", plan.Stdout);
+    }
+
+    [Fact]
+    public void A_shard_alone_needs_its_rounds_prompts_and_a_phase_that_shards()
+    {
+        var r = MerliniteBinary.Run("run", Recipe("alone"), "--phase", "sample", "--round", "0", "--shard", "0/2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("round 0's prompts are not drawn yet", r.Stderr);
+        r = MerliniteBinary.Run("run", Recipe("alone"), "--phase", "train", "--round", "0", "--shard", "0/2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("'train' cannot be sharded yet", r.Stderr);
+        r = MerliniteBinary.Run("run", Recipe("alone"), "--phase", "sample", "--round", "0", "--shard", "2/2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("K must be 0 to N-1", r.Stderr);
+    }
+
     [Fact]
     public void Out_runs_into_the_folder_given_instead_of_the_recipes_output_dir()
     {

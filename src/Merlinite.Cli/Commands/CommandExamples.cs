@@ -49,6 +49,7 @@ public static class CommandExamples
             "merlinite run recipes/tiny.yaml",
             "merlinite run recipes/merlinite-7b-pt.yaml --dry-run",
             "merlinite run recipes/tiny.yaml -o /tmp/tiny-run -t 2",
+            "merlinite run recipes/merlinite-7b-pt.yaml --shards 2",
         ],
         ["world tiny"] = ["merlinite world tiny -o runs/tiny/world --seed 7"],
         ["synth"] =

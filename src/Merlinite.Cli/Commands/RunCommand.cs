@@ -15,12 +15,16 @@ public static class RunCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "validate and print the plan (rounds, phases, models, memory per phase) and, for an existing run directory, what a run would keep, resume and recompute, and why; run nothing" };
         var threads = Flags.Threads("CPU threads for every phase (0 = one per core)");
         var output = Flags.Optional<string?>("out", "the run directory, instead of the recipe's output.dir (relative to the current folder)", "DIR");
+        var shards = new Option<int>("--shards") { Description = "split each round's sampling into N shard processes on this machine; the outputs are byte for byte those of one process", DefaultValueFactory = _ => 1, HelpName = "N" };
+        var phase = new Option<string?>("--phase") { Description = "with --round and --shard: run only this shard of this phase (what a shard process or cluster task runs): sample", HelpName = "PHASE" };
+        var round = new Option<int?>("--round") { Description = "the round of --phase", HelpName = "R" };
+        var shard = new Option<string?>("--shard") { Description = "K/N: shard K (from 0) of N, with --phase and --round", HelpName = "K/N" };
         var cmd = new Command("run",
             "Run a rejection-sampling recipe: per round sample N answers per prompt, score them with the DPO log-ratio reward, keep " +
             "the best, LoRA-fine-tune the policy on the winners. Works like a build: a rerun keeps every output that is still what the " +
             "recipe asks for, resumes what a kill interrupted, and recomputes what an edited recipe, prompt file or model changed.")
         {
-            recipe, dryRun, threads, output,
+            recipe, dryRun, threads, output, shards, phase, round, shard,
         };
         cmd.SetAction((parse, ct) =>
         {
@@ -43,7 +47,21 @@ public static class RunCommand
 
             int t = parse.GetValue(threads);
             if (t < 0) throw new UsageException($"--threads must be at least 0 (got {t})");
-            var rounds = new RecipeRunner(loaded, t, ProgressDisplay.Phase, Console.Out).Run(ct);
+            if (parse.GetValue(phase) is { } onePhase)
+            {
+                if (parse.GetValue(round) is not int r || r < 0 || parse.GetValue(shard) is not { } k)
+                    throw new UsageException("--phase needs --round R (0 or more) and --shard K/N");
+                new RunPhases(loaded.Recipe, new RunLayout(loaded.Recipe.Output.Dir), t).RunShard(onePhase, r, Engine.Jobs.Shard.Parse(k), ct);
+                return Task.FromResult(ExitCodes.Ok);
+            }
+            if (parse.GetValue(round) is not null || parse.GetValue(shard) is not null) throw new UsageException("--round and --shard go with --phase");
+            int n = parse.GetValue(shards);
+            if (n < 1) throw new UsageException($"--shards must be at least 1 (got {n})");
+            var runner = new RecipeRunner(loaded, t, ProgressDisplay.Phase, Console.Out)
+            {
+                Sharding = n > 1 ? new Sharding(n, LocalShards.Runner(file.FullName, loaded.Recipe.Output.Dir, t)) : null,
+            };
+            var rounds = runner.Run(ct);
             Console.WriteLine($"peak round {RunReport.PeakRound(rounds)}; report: {new RunLayout(loaded.Recipe.Output.Dir).ReportMarkdown}");
             return Task.FromResult(ExitCodes.Ok);
         });

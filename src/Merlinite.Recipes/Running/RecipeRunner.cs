@@ -12,6 +12,9 @@ namespace Merlinite.Recipes.Running;
 /// </summary>
 public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay display, TextWriter log)
 {
+    /// <summary>Shard processes for the sampling phase (null or 1: this process samples).</summary>
+    public Sharding? Sharding { get; init; }
+
     public IReadOnlyList<RoundStats> Run(CancellationToken ct)
     {
         var recipe = loaded.Recipe;
@@ -25,7 +28,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             // "round 1 of 0–3 · phase 2/6" before each phase's title: where a long run is, at a glance.
             int phaseCount = 3 + (phases.EvaluatesHeldOut ? 1 : 0) + (recipe.Eval.Tasks.Count > 0 ? 1 : 0) + (round < recipe.Rounds.Max ? 1 : 0), phase = 0;
             string Where() => $"round {round} of 0–{recipe.Rounds.Max} · phase {++phase}/{phaseCount} · ";
-            Make(manifest, phases.Sample(round), layout, ct, Where());
+            Make(manifest, phases.Sample(round, Sharding), layout, ct, Where());
             Make(manifest, phases.Reward(round), layout, ct, Where());
             Make(manifest, phases.Select(round), layout, ct, Where());
             var selection = phases.Selection(round);

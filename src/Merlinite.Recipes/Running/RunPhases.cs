@@ -30,15 +30,51 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
 
     public bool EvaluatesHeldOut => recipe.Eval.HeldOutAccuracy && recipe.Prompts.HeldOut > 0;
 
-    public Phase Sample(int round)
+    /// <summary>Round <paramref name="round"/>'s sampling: the policy of the round on the round's drawn prompts.</summary>
+    public SampleJob SampleJob(int round) => new(PolicyAt(round), layout.Prompts(round), layout.Samples(round), Sampling());
+
+    /// <param name="shards">when given, the samples are made by shard processes (<see cref="ShardRunner"/>) and joined;
+    /// the output and its fingerprint are those of the one-process job.</param>
+    public Phase Sample(int round, Sharding? shards = null)
     {
-        var job = new SampleJob(PolicyAt(round), layout.Prompts(round), layout.Samples(round), Sampling());
+        var job = SampleJob(round);
+        Action<Action<double, string?>, CancellationToken> make = shards is { Count: > 1 } sh
+            ? (report, ct) => MakeFromShards(job, sh, "sample", round, report, ct)
+            : (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute,
+                p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal, $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct);
         return new($"round-{round}/sample", $"sample ({recipe.Prompts.PerRound} prompts x {job.Settings.N})",
         [
             Draw(new OutputFile(layout.Prompts(round)), "draw", round, () => Pool.Draw(recipe.Prompts.PerRound, recipe.Prompts.Seed, round)),
-            new(job.Output, [layout.Prompts(round), .. Adapters(round)], job.Fingerprint, (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute,
-                p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal, $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct)),
+            new(job.Output, [layout.Prompts(round), .. Adapters(round)], job.Fingerprint, make),
         ]);
+    }
+
+    /// <summary>Runs one shard of a phase in this process (what a shard process or cluster task does).</summary>
+    public void RunShard(string phase, int round, Shard shard, CancellationToken ct)
+    {
+        if (phase != "sample") throw new Engine.Settings.SettingException("phase", $"'{phase}' cannot be sharded yet (sample can)");
+        if (!new OutputFile(layout.Prompts(round)).IsComplete)
+            throw new Engine.Settings.SettingException("round", $"round {round}'s prompts are not drawn yet ({layout.Prompts(round)}); the run that starts the shards draws them");
+        var job = SampleJob(round);
+        (job with { Out = ShardMerge.ShardPath(job.Out, shard), Shard = shard }).Run(ReusePolicy.ResumeOrRecompute, null, ct);
+    }
+
+    /// <summary>Every shard's output (made by the shard processes, each resumable on its own), then the join under the
+    /// one-process job's record; the shard files go once joined, so the run folder is that of a one-process run.</summary>
+    private static void MakeFromShards(SampleJob job, Sharding sharding, string phase, int round, Action<double, string?> report, CancellationToken ct)
+    {
+        report(0, $"{sharding.Count} shards");
+        sharding.Runner(phase, round, sharding.Count, ct);
+        var output = job.Output;
+        if (output.Prepare(job.Fingerprint(), ReusePolicy.ResumeOrRecompute)) return;
+        output.Guard(() => { ShardMerge.Concatenate(job.Out, sharding.Count); return 0; });
+        output.RemoveWorkingFiles();
+        for (int k = 0; k < sharding.Count; k++)
+        {
+            var part = new OutputFile(ShardMerge.ShardPath(job.Out, new Shard(k, sharding.Count)));
+            part.Clear();
+        }
+        report(1, $"{sharding.Count} shards joined");
     }
 
     public Phase Reward(int round)

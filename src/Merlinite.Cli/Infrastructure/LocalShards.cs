@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Globalization;
+using Merlinite.Recipes.Running;
+
+namespace Merlinite.Cli.Infrastructure;
+
+/// <summary>
+/// Shards as processes on this machine: `merlinite run RECIPE -o DIR --phase P --round R --shard K/N` each, the CPU
+/// threads split between them (on a multi-GPU workstation, one shard per GPU is the same protocol). Waits for all;
+/// Ctrl+C stops them (each keeps its finished lines, as a single run does).
+/// </summary>
+public static class LocalShards
+{
+    public static ShardRunner Runner(string recipe, string runDir, int threads) => (phase, round, count, ct) =>
+    {
+        int perShard = Math.Max(1, (threads > 0 ? threads : Environment.ProcessorCount) / count);
+        var children = new List<(int Shard, Process Process, Task<string> Stderr)>();
+        try
+        {
+            for (int k = 0; k < count; k++)
+            {
+                var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+                foreach (var a in new[] { "run", recipe, "-o", runDir, "--phase", phase, "--round", round.ToString(CultureInfo.InvariantCulture),
+                             "--shard", $"{k}/{count}", "-t", perShard.ToString(CultureInfo.InvariantCulture) })
+                    psi.ArgumentList.Add(a);
+                var p = Process.Start(psi)!;
+                _ = p.StandardOutput.ReadToEndAsync(ct);
+                children.Add((k, p, p.StandardError.ReadToEndAsync(CancellationToken.None)));
+            }
+            using (ct.Register(() => { foreach (var c in children) Stop(c.Process); }))
+                foreach (var c in children) c.Process.WaitForExit();
+            ct.ThrowIfCancellationRequested();
+            if (children.FirstOrDefault(c => c.Process.ExitCode != 0) is { Process: not null } failed)
+            {
+                string last = failed.Stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "(no message)";
+                throw new InvalidOperationException($"shard {failed.Shard}/{count} of round {round}'s {phase} exited with {failed.Process.ExitCode}: {last}");
+            }
+        }
+        finally
+        {
+            foreach (var c in children) c.Process.Dispose();
+        }
+    };
+
+    // SIGINT, as Ctrl+C in a terminal would reach a process group: the shard stops cleanly and keeps what it finished.
+    private static void Stop(Process p)
+    {
+        try { if (!p.HasExited) Process.Start("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit(); }
+        catch (InvalidOperationException) { }
+    }
+}
