@@ -166,6 +166,44 @@ public sealed class RunCliTests : IDisposable
     }
 
     [Fact]
+    public void A_shard_killed_mid_phase_is_redone_alone_and_the_run_still_equals_one_process()
+    {
+        // Two rounds of long samples, one sequence at a time: shard 1 of 2 holds the round's only block and runs for
+        // seconds (shard 0 has no block and finishes at once).
+        static string Slow(string t)
+        {
+            Assert.Contains("max_tokens: 16, parallel: 8", t);
+            return t.Replace("max_tokens: 16, parallel: 8", "max_tokens: 800, parallel: 1").Replace("rounds: {max: 2}", "rounds: {max: 1}");
+        }
+        string whole = _dir.File("slow-one/out"), sharded = _dir.File("slow-sharded/out");
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("slow-one", edit: Slow), "-t", "1").ExitCode);
+
+        var psi = new ProcessStartInfo(MerliniteBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "run", Recipe("slow-sharded", edit: Slow), "--shards", "2", "-t", "2" }) psi.ArgumentList.Add(a);
+        string partial = Path.Combine(sharded, "round-0", "samples.shard-1-of-2.jsonl.partial");
+        using (var parent = Process.Start(psi)!)
+        {
+            _ = parent.StandardOutput.ReadToEndAsync();
+            var stderr = parent.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!(File.Exists(partial) && File.ReadAllLines(partial).Length >= 1) && !parent.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
+            Assert.False(parent.HasExited, "the run ended before its shard could be killed");
+            using (var kill = Process.Start("pkill", ["-KILL", "-f", "--", $"{sharded} --phase sample --round 0 --shard 1/2"])!) kill.WaitForExit();
+            Assert.True(parent.WaitForExit(TimeSpan.FromSeconds(60)));
+            Assert.NotEqual(0, parent.ExitCode);
+            Assert.Contains("shard 1/2 of round 0's sample exited", stderr.Result);
+        }
+        int kept = File.ReadAllLines(partial).Length;
+        Assert.InRange(kept, 1, 11);
+        Assert.True(File.Exists(Path.Combine(sharded, "round-0", "samples.shard-0-of-2.jsonl")), "the other shard finished");
+
+        var rerun = MerliniteBinary.Run("run", Recipe("slow-sharded", edit: Slow), "--shards", "2", "-t", "2");
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+        foreach (var f in new[] { "round-0/samples.jsonl", "round-0/rewards.jsonl", "round-0/winners.jsonl", "report.json", "report.md" })
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(sharded, f))), $"{f} differs after a killed shard");
+    }
+
+    [Fact]
     public void A_shard_alone_needs_its_rounds_prompts_and_a_phase_that_shards()
     {
         var r = MerliniteBinary.Run("run", Recipe("alone"), "--phase", "sample", "--round", "0", "--shard", "0/2");
