@@ -32,7 +32,8 @@ for arg in "$@"; do
   esac
 done
 
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+# Colour only on a terminal: logs (CI, build.log) get plain text.
+if [ -t 2 ]; then say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }; else say() { printf '==> %s\n' "$*" >&2; }; fi
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
