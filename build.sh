@@ -175,8 +175,8 @@ run_tests() {
   headers
   # The chat page's test drives a real browser through Playwright, which cannot download its own here: Debian's chromium.
   [ -n "${MERLINITE_CHROMIUM:-}" ] || apt_install chromium:chromium
-  # The chat REPL's test types into a real terminal.
-  apt_install tmux:tmux
+  # The chat REPL's test types into a real terminal; the scale-out test runs a one-node Slurm.
+  apt_install tmux:tmux sbatch:slurm-wlm munged:munge
   say "dotnet test"
   local log; log=$(mktemp)
   set +e

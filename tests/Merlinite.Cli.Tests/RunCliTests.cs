@@ -166,6 +166,23 @@ public sealed class RunCliTests : IDisposable
     }
 
     [Fact]
+    public void A_slurm_array_job_runs_the_shards_and_the_outputs_equal_one_process()
+    {
+        using var slurm = new OneNodeSlurm(_dir.File("cluster"));
+        string whole = _dir.File("one/out"), onSlurm = _dir.File("on-slurm/out");
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("one"), "-t", "1").ExitCode);
+        var r = MerliniteBinary.RunWithEnvironment(null, slurm.Environment, "run", Recipe("on-slurm"), "--shards", "2", "--executor", "slurm", "-t", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        foreach (var f in Outputs)
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(onSlurm, f))), $"{f} differs on Slurm");
+        // One array job per round's sampling, its script and its tasks' logs kept in the run folder.
+        string script = File.ReadAllText(Path.Combine(onSlurm, "slurm", "sample-round-0.sbatch"));
+        Assert.Contains("#SBATCH --array=0-1", script);
+        Assert.Contains("--shard \"$SLURM_ARRAY_TASK_ID/2\"", script);
+        Assert.True(File.Exists(Path.Combine(onSlurm, "slurm", "sample-round-2-1.log")));
+    }
+
+    [Fact]
     public void A_shard_killed_mid_phase_is_redone_alone_and_the_run_still_equals_one_process()
     {
         // Two rounds of long samples, one sequence at a time: shard 1 of 2 holds the round's only block and runs for

@@ -50,6 +50,7 @@ public static class CommandExamples
             "merlinite run recipes/merlinite-7b-pt.yaml --dry-run",
             "merlinite run recipes/tiny.yaml -o /tmp/tiny-run -t 2",
             "merlinite run recipes/merlinite-7b-pt.yaml --shards 2",
+            "merlinite run recipes/merlinite-7b-pt.yaml --shards 8 --executor slurm --partition gpu --gpus-per-task 1 --time 4:00:00",
         ],
         ["world tiny"] = ["merlinite world tiny -o runs/tiny/world --seed 7"],
         ["synth"] =
