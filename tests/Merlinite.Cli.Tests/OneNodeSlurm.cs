@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Merlinite.Cli.Tests;
 
@@ -38,8 +36,8 @@ public sealed class OneNodeSlurm : IDisposable
             SlurmdPidFile={dir}/slurmd.pid
             SlurmctldLogFile={dir}/log/slurmctld.log
             SlurmdLogFile={dir}/log/slurmd.log
-            SlurmctldPort={FreePort()}
-            SlurmdPort={FreePort()}
+            SlurmctldPort={ServerProcess.FreePort()}
+            SlurmdPort={ServerProcess.FreePort()}
             ProctrackType=proctrack/linuxproc
             TaskPlugin=task/none
             SelectType=select/cons_tres
@@ -88,15 +86,6 @@ public sealed class OneNodeSlurm : IDisposable
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         return output;
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     public void Dispose()

@@ -142,21 +142,11 @@ public sealed class ServeTests : IDisposable
             var stream = await resp.Content.ReadAsStreamAsync(cts.Token);
             var buffer = new byte[256];
             Assert.True(await stream.ReadAsync(buffer, cts.Token) > 0);
-            var started = System.Diagnostics.Stopwatch.StartNew();
-            while (await s.Metric("merlinite_live_sequences") < 4)
-            {
-                Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), "the 4 choices never ran");
-                await Task.Delay(10);
-            }
+            await s.WaitForMetric("merlinite_live_sequences", v => v >= 4, "the 4 choices never ran");
             cts.Cancel();
             resp.Dispose();
         }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (await s.Metric("merlinite_live_sequences") > 0)
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "sequences of a gone client are still live after 10 s");
-            await Task.Delay(20);
-        }
+        await s.WaitForMetric("merlinite_live_sequences", v => v == 0, "sequences of a gone client are still live");
         Assert.Equal(0, await s.Metric("merlinite_kv_cells_reserved"));
         var (status, _) = await Post(s, "v1/completions", """{"prompt":"still there?","max_tokens":2}""");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -171,23 +161,13 @@ public sealed class ServeTests : IDisposable
         using (var cts = new CancellationTokenSource())
         {
             var pending = s.Http.PostAsync("v1/completions", new StringContent($$"""{"prompt":{{prompt}},"max_tokens":4}""", Encoding.UTF8, "application/json"), cts.Token);
-            var started = System.Diagnostics.Stopwatch.StartNew();
             // Admitted (its cells reserved) but no choice running yet: the prompt is being decoded.
-            while (await s.Metric("merlinite_kv_cells_reserved") == 0)
-            {
-                Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), "the request was never admitted");
-                await Task.Delay(10);
-            }
+            await s.WaitForMetric("merlinite_kv_cells_reserved", v => v > 0, "the request was never admitted");
             Assert.Equal(0, await s.Metric("merlinite_live_sequences"));
             cts.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
         }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (await s.Metric("merlinite_kv_cells_reserved") > 0)
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the cells of a gone client are still reserved after 10 s");
-            await Task.Delay(20);
-        }
+        await s.WaitForMetric("merlinite_kv_cells_reserved", v => v == 0, "the cells of a gone client are still reserved");
         Assert.Equal(0, await s.Metric("merlinite_generated_tokens_total"));
         var (status, _) = await Post(s, "v1/completions", """{"prompt":"still there?","max_tokens":2}""");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -276,8 +256,7 @@ public sealed class ServeTests : IDisposable
             Content = new StringContent("""{"prompt":"go","max_tokens":8000,"ignore_eos":true,"stream":true}""", Encoding.UTF8, "application/json"),
         };
         using var running = await s.Http.SendAsync(longReq, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (await s.Metric("merlinite_live_sequences") < 1) { Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10)); await Task.Delay(10); }
+        await s.WaitForMetric("merlinite_live_sequences", v => v >= 1, "the long request never ran");
         using var second = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = new StringContent("""{"prompt":"me too","max_tokens":2}""", Encoding.UTF8, "application/json") };
         var refused = await s.Http.SendAsync(second);
         Assert.Equal((HttpStatusCode)429, refused.StatusCode);

@@ -55,7 +55,20 @@ public sealed class ServerProcess : IDisposable
         return long.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static int FreePort()
+    /// <summary>Polls a /metrics value until <paramref name="until"/> holds; fails naming <paramref name="what"/> after
+    /// <paramref name="seconds"/>.</summary>
+    public async Task WaitForMetric(string name, Func<long, bool> until, string what, int seconds = 10)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!until(await Metric(name)))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(seconds), $"{what} (after {seconds} s)");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A TCP port free on loopback now (for a server or daemon a test starts).</summary>
+    public static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

@@ -20,9 +20,7 @@ public static class LocalShards
             for (int k = 0; k < count; k++)
             {
                 var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-                foreach (var a in new[] { "run", recipe, "-o", runDir, "--phase", phase, "--round", round.ToString(CultureInfo.InvariantCulture),
-                             "--shard", $"{k}/{count}", "-t", perShard.ToString(CultureInfo.InvariantCulture) })
-                    psi.ArgumentList.Add(a);
+                foreach (var a in ShardCommand.Arguments(recipe, runDir, phase, round, $"{k}/{count}", perShard)) psi.ArgumentList.Add(a);
                 var p = Process.Start(psi)!;
                 _ = p.StandardOutput.ReadToEndAsync(ct);
                 children.Add((k, p, p.StandardError.ReadToEndAsync(CancellationToken.None)));

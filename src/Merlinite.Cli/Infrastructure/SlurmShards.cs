@@ -44,12 +44,17 @@ public static class SlurmShards
         if (o.Partition is not null) sb.Append(inv, $"#SBATCH --partition={o.Partition}\n");
         if (o.Account is not null) sb.Append(inv, $"#SBATCH --account={o.Account}\n");
         if (o.Time is not null) sb.Append(inv, $"#SBATCH --time={o.Time}\n");
-        sb.Append(inv, $"exec {Quote(Environment.ProcessPath!)} run {Quote(recipe)} -o {Quote(runDir)} --phase {phase} --round {round} ");
-        sb.Append(inv, $"--shard \"$SLURM_ARRAY_TASK_ID/{count}\" -t {o.CpusPerTask}\n");
+        // Every argument quoted for the shell except the shard, which the task's shell expands.
+        string shard = $"\"$SLURM_ARRAY_TASK_ID/{count}\"";
+        var args = ShardCommand.Arguments(recipe, runDir, phase, round, shard, o.CpusPerTask).Select(a => a == shard ? a : Quote(a));
+        sb.Append("exec ").Append(Quote(Environment.ProcessPath!)).Append(' ').AppendJoin(' ', args).Append('\n');
         return sb.ToString();
     }
 
-    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    // Single quotes only where the shell would otherwise split or expand the word.
+    private static string Quote(string s) =>
+        s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '/' or ':' or '-' or '=') ? s
+            : "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     // squeue lists the array's tasks while any is pending or running; once finished (or purged) it lists none.
     private static bool Queued(string job)
