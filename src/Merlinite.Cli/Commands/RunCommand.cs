@@ -15,14 +15,8 @@ public static class RunCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "validate and print the plan (rounds, phases, models, memory per phase) and, for an existing run directory, what a run would keep, resume and recompute, and why; run nothing" };
         var threads = Flags.Threads("CPU threads for every phase (0 = one per core)");
         var output = Flags.Optional<string?>("out", "the run directory, instead of the recipe's output.dir (relative to the current folder)", "DIR");
-        var shards = new Option<int>("--shards") { Description = "split each round's sampling into N shard processes on this machine; the outputs are byte for byte those of one process", DefaultValueFactory = _ => 1, HelpName = "N" };
-        var executor = new Option<string>("--executor") { Description = "where --shards run: local (processes here) or slurm (an array job through sbatch; the run directory and models on a shared file system)", DefaultValueFactory = _ => "local", HelpName = "local|slurm" };
-        executor.AcceptOnlyFromAmong("local", "slurm");
-        var partition = new Option<string?>("--partition") { Description = "slurm: the partition of the shard tasks" };
-        var account = new Option<string?>("--account") { Description = "slurm: the account charged" };
-        var time = new Option<string?>("--time") { Description = "slurm: each shard task's time limit (sbatch --time, e.g. 4:00:00)" };
-        var gpus = new Option<int>("--gpus-per-task") { Description = "slurm: GPUs per shard task", DefaultValueFactory = _ => 0, HelpName = "G" };
-        var phase = new Option<string?>("--phase") { Description = "with --round and --shard: run only this shard of this phase (what a shard process or cluster task runs): sample", HelpName = "PHASE" };
+        var cluster = new ClusterFlags();
+        var phase = new Option<string?>("--phase") { Description = "with --round and --shard: run only this shard of this phase (what a shard process or cluster task runs): " + string.Join(", ", RunPhases.ShardablePhases), HelpName = "PHASE" };
         var round = new Option<int?>("--round") { Description = "the round of --phase", HelpName = "R" };
         var shard = new Option<string?>("--shard") { Description = "K/N: shard K (from 0) of N, with --phase and --round", HelpName = "K/N" };
         var cmd = new Command("run",
@@ -30,8 +24,9 @@ public static class RunCommand
             "the best, LoRA-fine-tune the policy on the winners. Works like a build: a rerun keeps every output that is still what the " +
             "recipe asks for, resumes what a kill interrupted, and recomputes what an edited recipe, prompt file or model changed.")
         {
-            recipe, dryRun, threads, output, shards, executor, partition, account, time, gpus, phase, round, shard,
+            recipe, dryRun, threads, output, phase, round, shard,
         };
+        foreach (var o in cluster.Options) cmd.Add(o);
         cmd.SetAction((parse, ct) =>
         {
             var file = parse.GetValue(recipe)!;
@@ -61,14 +56,10 @@ public static class RunCommand
                 return Task.FromResult(ExitCodes.Ok);
             }
             if (parse.GetValue(round) is not null || parse.GetValue(shard) is not null) throw new UsageException("--round and --shard go with --phase");
-            int n = parse.GetValue(shards);
-            if (n < 1) throw new UsageException($"--shards must be at least 1 (got {n})");
+            var settings = cluster.Apply(parse, loaded.Recipe.Cluster);
             var runner = new RecipeRunner(loaded, t, ProgressDisplay.Phase, Console.Out)
             {
-                Sharding = n <= 1 ? null : new Sharding(n, parse.GetValue(executor) == "slurm"
-                    ? SlurmShards.Runner(file.FullName, loaded.Recipe.Output.Dir,
-                        new SlurmOptions(parse.GetValue(partition), parse.GetValue(account), parse.GetValue(time), parse.GetValue(gpus), Math.Max(1, t)))
-                    : LocalShards.Runner(file.FullName, loaded.Recipe.Output.Dir, t)),
+                Sharding = ShardExecutors.For(settings, file.FullName, loaded.Recipe.Output.Dir, t),
             };
             var rounds = runner.Run(ct);
             Console.WriteLine($"peak round {RunReport.PeakRound(rounds)}; report: {new RunLayout(loaded.Recipe.Output.Dir).ReportMarkdown}");

@@ -11,9 +11,15 @@ namespace Merlinite.Cli.Infrastructure;
 /// </summary>
 public static class LocalShards
 {
-    public static ShardRunner Runner(string recipe, string runDir, int threads) => (phase, round, count, ct) =>
+    /// <param name="gpusPerTask">when above 0, shard K sees only the K-th group of this many GPUs (CUDA_VISIBLE_DEVICES,
+    /// counted in the list this process sees, or from 0).</param>
+    public static ShardRunner Runner(string recipe, string runDir, int threads, int gpusPerTask) => (phase, round, count, progress, ct) =>
     {
         int perShard = Math.Max(1, (threads > 0 ? threads : Environment.ProcessorCount) / count);
+        var gpus = Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES") is { Length: > 0 } visible
+            ? visible.Split(',', StringSplitOptions.TrimEntries) : null;
+        if (gpusPerTask > 0 && gpus is not null && gpus.Length < gpusPerTask * count)
+            throw new InvalidOperationException($"{count} shards x {gpusPerTask} GPUs need {gpusPerTask * count} GPUs; CUDA_VISIBLE_DEVICES lists {gpus.Length}");
         var children = new List<(int Shard, Process Process, Task<string> Stderr)>();
         try
         {
@@ -21,12 +27,27 @@ public static class LocalShards
             {
                 var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
                 foreach (var a in ShardCommand.Arguments(recipe, runDir, phase, round, $"{k}/{count}", perShard)) psi.ArgumentList.Add(a);
+                if (gpusPerTask > 0)
+                    psi.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', Enumerable.Range(k * gpusPerTask, gpusPerTask)
+                        .Select(i => gpus is null ? i.ToString(CultureInfo.InvariantCulture) : gpus[i]));
                 var p = Process.Start(psi)!;
                 _ = p.StandardOutput.ReadToEndAsync(ct);
                 children.Add((k, p, p.StandardError.ReadToEndAsync(CancellationToken.None)));
             }
             using (ct.Register(() => { foreach (var c in children) Stop(c.Process); }))
-                foreach (var c in children) c.Process.WaitForExit();
+            {
+                ShardStates? last = null;
+                while (true)
+                {
+                    int done = children.Count(c => c.Process.HasExited && c.Process.ExitCode == 0);
+                    int broken = children.Count(c => c.Process.HasExited && c.Process.ExitCode != 0);
+                    var states = new ShardStates(done, count - done - broken, 0, broken);
+                    if (states != last) progress(states);
+                    last = states;
+                    if (done + broken == count) break;
+                    children.First(c => !c.Process.HasExited).Process.WaitForExit(250);
+                }
+            }
             ct.ThrowIfCancellationRequested();
             if (children.FirstOrDefault(c => c.Process.ExitCode != 0) is { Process: not null } failed)
             {

@@ -34,6 +34,9 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
 {
     public const string Kind = "reward";
 
+    /// <summary>Only this shard's blocks of the pairs (null: all of them).</summary>
+    public Shard? Shard { get; init; }
+
     public OutputFile Output => new(Out);
     public OutputFile InstructScores => new(SidePath("instruct-scores"));
     public OutputFile ReferenceScores => new(SidePath("reference-scores"));
@@ -49,14 +52,29 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
     {
         var f = new Fingerprint(Kind).AddModel("instruct_model", Instruct).AddModel("reference_model", Reference)
             .AddFile("input", Input).Add("beta", Settings.Beta).Add("norm", Settings.Norm.ToString().ToLowerInvariant());
-        return Settings.Scoring.AddTo(f, Settings.Template, Settings.System);
+        f = Settings.Scoring.AddTo(f, Settings.Template, Settings.System);
+        return Shard is null ? f : f.Add("shard", Shard.ToString());
     }
+
+    /// <summary>Shard <paramref name="shard"/>'s job: its blocks of the pairs, into its own files beside OUT.</summary>
+    public RewardJob ForShard(Shard shard) => this with { Out = ShardMerge.ShardPath(Out, shard), Shard = shard };
+
+    /// <summary>The rewards and both models' score files, each joined from the shards' (<see cref="ShardMerge.Join"/>).</summary>
+    public IEnumerable<ShardedOutput> ShardedOutputs() =>
+    [
+        new(InstructScores, () => ScoresFingerprint("instruct_model", Instruct),
+            s => (ForShard(s).InstructScores, ForShard(s).ScoresFingerprint("instruct_model", Instruct))),
+        new(ReferenceScores, () => ScoresFingerprint("reference_model", Reference),
+            s => (ForShard(s).ReferenceScores, ForShard(s).ScoresFingerprint("reference_model", Reference))),
+        new(Output, Fingerprint, s => (ForShard(s).Output, ForShard(s).Fingerprint())),
+    ];
 
     /// <summary>What one model's score file depends on: that model, and the tokenizer and template that made the ids.</summary>
     private Fingerprint ScoresFingerprint(string key, ModelSpec model)
     {
         var f = new Fingerprint(ScoreJob.Kind).AddModel(key, model).AddFile("tokenizer", Instruct.Path).AddFile("input", Input);
-        return Settings.Scoring.AddTo(f, Settings.Template, Settings.System);
+        f = Settings.Scoring.AddTo(f, Settings.Template, Settings.System);
+        return Shard is null ? f : f.Add("shard", Shard.ToString());
     }
 
     /// <param name="progress">Gets the model being run ("instruct" or "reference") and its progress.</param>
@@ -76,14 +94,17 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
     private (IReadOnlyList<RewardResult>, JobResult) Work(ReusePolicy reuse, OutputFile instructOut, OutputFile referenceOut,
         IReadOnlyList<ScorePair> pairs, Action<string, ScoreProgress>? progress, CancellationToken ct)
     {
-        IReadOnlyList<ScoreItem> items;
+        IReadOnlyList<ScoreItem> all;
         using (var tokenizer = LoadedModel.LoadVocabulary(Instruct.Path, "instruct_model"))
         {
             var template = new ScoreTemplate(tokenizer, Settings.Template, Settings.Scoring.AppendsEos(Settings.Template));
-            items = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
+            all = pairs.Select(p => template.Build(p.Id, p.Prompt, p.Response)).ToList();
         }
-        Score(instructOut, "instruct_model", Instruct, items, reuse, p => progress?.Invoke("instruct", p), ct);
-        Score(referenceOut, "reference_model", Reference, items, reuse, p => progress?.Invoke("reference", p), ct);
+        // A shard scores its blocks of the one-process block grid, with the model loaded as for all items, so each item
+        // is scored in the same batch and KV layout as there.
+        var items = Shard is null ? all : Shard.Slice(all, ScoreFileRunner.BlockItems);
+        Score(instructOut, "instruct_model", Instruct, all, items, reuse, p => progress?.Invoke("instruct", p), ct);
+        Score(referenceOut, "reference_model", Reference, all, items, reuse, p => progress?.Invoke("reference", p), ct);
 
         var byInstruct = ScoreJson.ReadSummaries(instructOut.Path);
         var byReference = ScoreJson.ReadSummaries(referenceOut.Path);
@@ -92,14 +113,14 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
         return ((IReadOnlyList<RewardResult>)results, new JobResult(false, 2L * items.Sum(i => (long)i.ResponseTokens.Length)));
     }
 
-    private void Score(OutputFile output, string key, ModelSpec model, IReadOnlyList<ScoreItem> items, ReusePolicy reuse,
+    private void Score(OutputFile output, string key, ModelSpec model, IReadOnlyList<ScoreItem> all, IReadOnlyList<ScoreItem> items, ReusePolicy reuse,
         Action<ScoreProgress> progress, CancellationToken ct)
     {
         if (output.Prepare(ScoresFingerprint(key, model), reuse)) return;
         output.Guard(() =>
         {
             var s = Settings.Scoring;
-            using var loaded = LoadedModel.Load(s.LoadOptions(model, items), key);
+            using var loaded = LoadedModel.Load(s.LoadOptions(model, all), key);
             ScoreFileRunner.Run(loaded, new ScorerOptions { Truncate = s.Truncate }, items, output, withTokens: false, progress, ct);
             return 0;
         });

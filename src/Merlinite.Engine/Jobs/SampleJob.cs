@@ -79,6 +79,13 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
         return Shard is null ? f : f.Add("shard", Shard.ToString()); // a whole run's fingerprint stays as it was
     }
 
+    /// <summary>Shard <paramref name="shard"/>'s job: its blocks of the prompts, into its own file beside OUT.</summary>
+    public SampleJob ForShard(Shard shard) => this with { Out = ShardMerge.ShardPath(Out, shard), Shard = shard };
+
+    /// <summary>Shard K's output, for the join (<see cref="ShardMerge.Join"/>): one file.</summary>
+    public IEnumerable<ShardedOutput> ShardedOutputs() =>
+        [new(Output, Fingerprint, s => (ForShard(s).Output, ForShard(s).Fingerprint()))];
+
     public JobResult Run(ReusePolicy reuse, Action<SampleProgress>? progress, CancellationToken ct)
     {
         Validate();

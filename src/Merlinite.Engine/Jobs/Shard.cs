@@ -23,4 +23,13 @@ public sealed record Shard(int Index, int Count)
 
     /// <summary>The blocks [First, End) of <paramref name="blocks"/> that this shard does: as even as whole blocks allow.</summary>
     public (int First, int End) Blocks(int blocks) => ((int)((long)blocks * Index / Count), (int)((long)blocks * (Index + 1) / Count));
+
+    /// <summary>This shard's items of <paramref name="items"/> when they run in blocks of <paramref name="blockSize"/>:
+    /// the slice starts on a block boundary of the whole list, so its own blocks are the whole run's blocks.</summary>
+    public IReadOnlyList<T> Slice<T>(IReadOnlyList<T> items, int blockSize)
+    {
+        var (first, end) = Blocks((items.Count + blockSize - 1) / blockSize);
+        int from = first * blockSize, to = Math.Min(items.Count, end * blockSize);
+        return items.Skip(from).Take(to - from).ToList();
+    }
 }

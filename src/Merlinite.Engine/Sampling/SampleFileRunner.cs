@@ -35,14 +35,7 @@ public static class SampleFileRunner
     {
         var sampler = new BestOfNSampler(model, options);
         int blockSize = BlockSize(sampler.Parallel, options.N);
-        if (shard is not null)
-        {
-            // The shard's blocks of the whole file's block grid: block boundaries stay where a one-process run has them.
-            var (first, end) = shard.Blocks((requests.Count + blockSize - 1) / blockSize);
-            int from = first * blockSize, to = Math.Min(requests.Count, end * blockSize);
-            items = items.Skip(from).Take(to - from).ToList();
-            requests = requests.Skip(from).Take(to - from).ToList();
-        }
+        if (shard is not null) (items, requests) = (shard.Slice(items, blockSize), shard.Slice(requests, blockSize));
         foreach (var r in requests)
             if (sampler.CheckFits(r) is { } error) throw new Settings.SettingException("context", $"prompt '{r.Id}': {error}");
 

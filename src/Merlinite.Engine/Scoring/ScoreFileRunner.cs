@@ -18,7 +18,7 @@ public readonly record struct ScoreProgress(int Done, int Total, long Tokens, Ti
 public static class ScoreFileRunner
 {
     /// <summary>Items per block: big enough to fill the batch, small enough that a kill loses little work.</summary>
-    private const int BlockItems = 64;
+    public const int BlockItems = 64;
 
     public static void Run(LoadedModel model, ScorerOptions options, IReadOnlyList<ScoreItem> items, OutputFile outFile,
         bool withTokens, Action<ScoreProgress>? progress, CancellationToken ct)

@@ -12,7 +12,7 @@ namespace Merlinite.Recipes.Running;
 /// </summary>
 public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay display, TextWriter log)
 {
-    /// <summary>Shard processes for the sampling phase (null or 1: this process samples).</summary>
+    /// <summary>Shard processes for the parallel phases: sample, reward, held-out eval (null or 1: this process runs them).</summary>
     public Sharding? Sharding { get; init; }
 
     public IReadOnlyList<RoundStats> Run(CancellationToken ct)
@@ -29,13 +29,13 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             int phaseCount = 3 + (phases.EvaluatesHeldOut ? 1 : 0) + (recipe.Eval.Tasks.Count > 0 ? 1 : 0) + (round < recipe.Rounds.Max ? 1 : 0), phase = 0;
             string Where() => $"round {round} of 0–{recipe.Rounds.Max} · phase {++phase}/{phaseCount} · ";
             Make(manifest, phases.Sample(round, Sharding), layout, ct, Where());
-            Make(manifest, phases.Reward(round), layout, ct, Where());
+            Make(manifest, phases.Reward(round, Sharding), layout, ct, Where());
             Make(manifest, phases.Select(round), layout, ct, Where());
             var selection = phases.Selection(round);
             double? heldOut = null;
             if (phases.EvaluatesHeldOut)
             {
-                Make(manifest, phases.Eval(round), layout, ct, Where());
+                Make(manifest, phases.Eval(round, Sharding), layout, ct, Where());
                 heldOut = phases.HeldOutAccuracy(round);
             }
             IReadOnlyList<Engine.Evaluation.EvalSummary> evals = [];

@@ -33,60 +33,76 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
     /// <summary>Round <paramref name="round"/>'s sampling: the policy of the round on the round's drawn prompts.</summary>
     public SampleJob SampleJob(int round) => new(PolicyAt(round), layout.Prompts(round), layout.Samples(round), Sampling());
 
-    /// <param name="shards">when given, the samples are made by shard processes (<see cref="ShardRunner"/>) and joined;
-    /// the output and its fingerprint are those of the one-process job.</param>
+    /// <param name="shards">when given, shard processes make the samples (<see cref="ShardRunner"/>) and the join writes
+    /// them; the output and its record are those of the one-process job.</param>
     public Phase Sample(int round, Sharding? shards = null)
     {
         var job = SampleJob(round);
-        Action<Action<double, string?>, CancellationToken> make = shards is { Count: > 1 } sh
-            ? (report, ct) => MakeFromShards(job, sh, "sample", round, report, ct)
-            : (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute,
-                p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal, $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct);
         return new($"round-{round}/sample", $"sample ({recipe.Prompts.PerRound} prompts x {job.Settings.N})",
         [
             Draw(new OutputFile(layout.Prompts(round)), "draw", round, () => Pool.Draw(recipe.Prompts.PerRound, recipe.Prompts.Seed, round)),
-            new(job.Output, [layout.Prompts(round), .. Adapters(round)], job.Fingerprint, make),
+            new(job.Output, [layout.Prompts(round), .. Adapters(round)], job.Fingerprint, Sharded(shards, "sample", round, job.ShardedOutputs(),
+                (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct))),
         ]);
     }
 
-    /// <summary>Runs one shard of a phase in this process (what a shard process or cluster task does).</summary>
-    public void RunShard(string phase, int round, Shard shard, CancellationToken ct)
-    {
-        if (phase != "sample") throw new Engine.Settings.SettingException("phase", $"'{phase}' cannot be sharded yet (sample can)");
-        if (!new OutputFile(layout.Prompts(round)).IsComplete)
-            throw new Engine.Settings.SettingException("round", $"round {round}'s prompts are not drawn yet ({layout.Prompts(round)}); the run that starts the shards draws them");
-        var job = SampleJob(round);
-        (job with { Out = ShardMerge.ShardPath(job.Out, shard), Shard = shard }).Run(ReusePolicy.ResumeOrRecompute, null, ct);
-    }
+    public RewardJob RewardJob(int round) => new(recipe.Instruct, recipe.Reference, layout.Samples(round), layout.Rewards(round),
+        recipe.Reward with { Scoring = recipe.Reward.Scoring with { Runtime = recipe.Reward.Scoring.Runtime with { Threads = threads } } });
 
-    /// <summary>Every shard's output (made by the shard processes, each resumable on its own), then the join under the
-    /// one-process job's record; the shard files go once joined, so the run folder is that of a one-process run.</summary>
-    private static void MakeFromShards(SampleJob job, Sharding sharding, string phase, int round, Action<double, string?> report, CancellationToken ct)
+    public Phase Reward(int round, Sharding? shards = null)
     {
-        report(0, $"{sharding.Count} shards");
-        sharding.Runner(phase, round, sharding.Count, ct);
-        var output = job.Output;
-        if (output.Prepare(job.Fingerprint(), ReusePolicy.ResumeOrRecompute)) return;
-        output.Guard(() => { ShardMerge.Concatenate(job.Out, sharding.Count); return 0; });
-        output.RemoveWorkingFiles();
-        for (int k = 0; k < sharding.Count; k++)
-        {
-            var part = new OutputFile(ShardMerge.ShardPath(job.Out, new Shard(k, sharding.Count)));
-            part.Clear();
-        }
-        report(1, $"{sharding.Count} shards joined");
-    }
-
-    public Phase Reward(int round)
-    {
-        var job = new RewardJob(recipe.Instruct, recipe.Reference, layout.Samples(round), layout.Rewards(round),
-            recipe.Reward with { Scoring = recipe.Reward.Scoring with { Runtime = recipe.Reward.Scoring.Runtime with { Threads = threads } } });
+        var job = RewardJob(round);
         return new($"round-{round}/reward", $"reward ({recipe.Prompts.PerRound * recipe.Sampling.N} samples)",
         [
-            new(job.Output, [layout.Samples(round)], job.Fingerprint, (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute,
-                (model, p) => report((model == "instruct" ? 0 : 0.5) + 0.5 * (p.Total == 0 ? 1 : (double)p.Done / p.Total), $"{model} model: {p.Done}/{p.Total} answers scored"), ct)),
+            new(job.Output, [layout.Samples(round)], job.Fingerprint, Sharded(shards, "reward", round, job.ShardedOutputs(), (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute,
+                (model, p) => report((model == "instruct" ? 0 : 0.5) + 0.5 * Share(p.Done, p.Total), $"{model} model: {p.Done}/{p.Total} answers scored"), ct))),
         ]);
     }
+
+    /// <summary>The phases a shard process can run (`run … --phase P --round R --shard K/N`).</summary>
+    public static readonly IReadOnlyList<string> ShardablePhases = ["sample", "reward", "eval"];
+
+    /// <summary>Runs one shard of a phase in this process (what a shard process or cluster task does). The inputs are
+    /// the ones the run that starts the shards has made; a shard never makes them itself.</summary>
+    public void RunShard(string phase, int round, Shard shard, CancellationToken ct)
+    {
+        void Need(string path, string what)
+        {
+            if (!new OutputFile(path).IsComplete)
+                throw new Engine.Settings.SettingException("round", $"{what} of round {round} is not there yet ({path}); the run that starts the shards makes it first");
+        }
+        switch (phase)
+        {
+            case "sample":
+                Need(layout.Prompts(round), "the prompt draw");
+                SampleJob(round).ForShard(shard).Run(ReusePolicy.ResumeOrRecompute, null, ct);
+                break;
+            case "reward":
+                Need(layout.Samples(round), "the sample file");
+                RewardJob(round).ForShard(shard).Run(ReusePolicy.ResumeOrRecompute, null, ct);
+                break;
+            case "eval":
+                Need(layout.HeldOut, "the held-out prompt file");
+                EvalJob(round).ForShard(shard).Run(ReusePolicy.ResumeOrRecompute, null, ct);
+                break;
+            default:
+                throw new Engine.Settings.SettingException("phase", $"'{phase}' cannot be sharded: the sharded phases are {string.Join(", ", ShardablePhases)}");
+        }
+    }
+
+    /// <summary>A step's making: in this process, or by the shard processes and then the join of their outputs under
+    /// the one-process records (the shard files go once joined, so the run folder is that of a one-process run).</summary>
+    private static Action<Action<double, string?>, CancellationToken> Sharded(Sharding? sharding, string phase, int round,
+        IEnumerable<ShardedOutput> outputs, Action<Action<double, string?>, CancellationToken> inProcess) =>
+        sharding is not { Count: > 1 } sh ? inProcess : (report, ct) =>
+        {
+            report(0, $"{sh.Count} shards starting");
+            sh.Runner(phase, round, sh.Count, states => report(Share(states.Done, sh.Count), states.ToString()), ct);
+            ShardMerge.Join(sh.Count, [.. outputs]);
+            report(1, $"{sh.Count} shards joined");
+        };
+
+    private static double Share(int done, int total) => total == 0 ? 1 : (double)done / total;
 
     public Phase Select(int round)
     {
@@ -97,18 +113,24 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
             WholeFile(output, Made(), Selection(round).Winners.Select(WinnerFile.Format)))]);
     }
 
-    public Phase Eval(int round)
+    /// <summary>Round <paramref name="round"/>'s held-out evaluation: one greedy answer per held-out prompt.</summary>
+    public SampleJob EvalJob(int round)
     {
         var settings = Sampling() with
         {
             N = 1, Sampler = recipe.Sampling.Sampler with { Temperature = 0, MaxTokens = recipe.Eval.MaxTokens },
         };
-        var job = new SampleJob(PolicyAt(round), layout.HeldOut, layout.Eval(round), settings);
+        return new SampleJob(PolicyAt(round), layout.HeldOut, layout.Eval(round), settings);
+    }
+
+    public Phase Eval(int round, Sharding? shards = null)
+    {
+        var job = EvalJob(round);
         return new($"round-{round}/eval", $"eval ({recipe.Prompts.HeldOut} held-out prompts)",
         [
             Draw(new OutputFile(layout.HeldOut), "held-out", round: null, () => Pool.HeldOut),
-            new(job.Output, [layout.HeldOut, .. Adapters(round)], job.Fingerprint, (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute,
-                p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal, $"{p.PromptsDone}/{p.PromptsTotal} prompts"), ct)),
+            new(job.Output, [layout.HeldOut, .. Adapters(round)], job.Fingerprint, Sharded(shards, "eval", round, job.ShardedOutputs(),
+                (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts"), ct))),
         ]);
     }
 

@@ -28,6 +28,7 @@ public sealed class Recipe
     public SftSettings Sft { get; set; } = new();
     public EvalSettings Eval { get; set; } = new();
     public OutputSettings Output { get; set; } = new();
+    public ClusterSettings Cluster { get; set; } = new();
 }
 
 public sealed record PromptSettings

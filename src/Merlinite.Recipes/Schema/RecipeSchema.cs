@@ -32,6 +32,7 @@ public static class RecipeSchema
     private static void Reward(Recipe r, Func<RewardSettings, RewardSettings> f) => r.Reward = f(r.Reward);
     private static void Scoring(Recipe r, Func<ScoringSettings, ScoringSettings> f) => r.Reward = r.Reward with { Scoring = f(r.Reward.Scoring) };
     private static void Train(Recipe r, Func<TrainSettings, TrainSettings> f) => r.Sft = r.Sft with { Train = f(r.Sft.Train) };
+    private static void Cluster(Recipe r, Func<ClusterSettings, ClusterSettings> f) => r.Cluster = f(r.Cluster);
     private static void Task(Recipe r, Func<EvalTask, EvalTask> f) => r.Eval = r.Eval with { Tasks = [.. r.Eval.Tasks.SkipLast(1), f(r.Eval.Tasks[^1])] };
     private static void TaskSettings(Recipe r, Func<EvalTaskSettings, EvalTaskSettings> f) => Task(r, t => t with { Settings = f(t.Settings) });
 
@@ -135,5 +136,21 @@ public static class RecipeSchema
             new Field("tasks", new MapListNode(EvalTaskNode, r => r.Eval = r.Eval with { Tasks = [.. r.Eval.Tasks, new EvalTask()] })))),
         new Field("output", new MapNode(
             new Field("dir", Folder((r, v) => r.Output = r.Output with { Dir = v }), Required: true),
-            new Field("merge", Bool((r, v) => r.Output = r.Output with { Merge = v }))), Required: true));
+            new Field("merge", Bool((r, v) => r.Output = r.Output with { Merge = v }))), Required: true),
+        new Field("cluster", new MapNode(
+            new Field("executor", OneOf([("local", ShardExecutor.Local), ("slurm", ShardExecutor.Slurm), ("kubernetes", ShardExecutor.Kubernetes)],
+                (r, v) => Cluster(r, c => c with { Executor = v }))),
+            new Field("shards", Int((r, v) => Cluster(r, c => c with { Shards = v }))),
+            new Field("gpus_per_task", Int((r, v) => Cluster(r, c => c with { GpusPerTask = v }))),
+            new Field("cpus_per_task", Int((r, v) => Cluster(r, c => c with { CpusPerTask = v }))),
+            new Field("slurm", new MapNode(
+                new Field("partition", String((r, v) => Cluster(r, c => c with { Slurm = c.Slurm with { Partition = v } }))),
+                new Field("account", String((r, v) => Cluster(r, c => c with { Slurm = c.Slurm with { Account = v } }))),
+                new Field("time", String((r, v) => Cluster(r, c => c with { Slurm = c.Slurm with { Time = v } }))))),
+            new Field("kubernetes", new MapNode(
+                new Field("image", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { Image = v } }))),
+                new Field("namespace", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { Namespace = v } }))),
+                new Field("volume_claim", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { VolumeClaim = v } }))),
+                new Field("mount_path", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { MountPath = v } }))),
+                new Field("command", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { Command = v } }))))))));
 }

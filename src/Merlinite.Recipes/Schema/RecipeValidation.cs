@@ -24,6 +24,7 @@ public static class RecipeValidation
             ("selection", r.Selection.Problems()),
             ("sft", r.Sft.Train.Problems()),
             ("eval", r.Eval.Problems()),
+            ("cluster", r.Cluster.Problems()),
             ("models.policy", [Require.AtLeast("gpu_layers", r.Policy.GpuLayers, -1)]),
             ("models.instruct", [Require.AtLeast("gpu_layers", r.Instruct.GpuLayers, -1)]),
             ("models.reference", [Require.AtLeast("gpu_layers", r.Reference.GpuLayers, -1)]),

@@ -35,22 +35,55 @@ public sealed class ShardTests(TinyModels models) : IDisposable
             string merged = Path.Combine(_dir, $"merged-{n}.jsonl");
             // Shards in reverse order: which one finishes first must not matter.
             foreach (int k in Enumerable.Range(0, n).Reverse())
-            {
-                var shard = new Shard(k, n);
-                (Job(ShardMerge.ShardPath(merged, shard)) with { Shard = shard }).Run(ReusePolicy.ResumeOrRecompute, null, default);
-            }
-            ShardMerge.Concatenate(merged, n);
+                Job(merged).ForShard(new Shard(k, n)).Run(ReusePolicy.ResumeOrRecompute, null, default);
+            ShardMerge.Join(n, [.. Job(merged).ShardedOutputs()]);
             Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(merged)), $"{n} shards joined differ from one process");
+            Assert.Empty(Directory.GetFiles(_dir, $"merged-{n}.shard-*"));
+            // The join carries the one-process record: the one-process job finds its output complete.
+            Assert.True(Job(merged).Run(ReusePolicy.ResumeOrRefuse, null, default).UpToDate);
+        }
+    }
+
+    private RewardJob Reward(string samples, string output) => new(new ModelSpec(models.Mistral), new ModelSpec(models.Mixtral), samples, output,
+        new RewardSettings { Template = Chat.ChatTemplate.Merlinite, Scoring = new ScoringSettings { Parallel = 4, Batch = 256, Runtime = new RuntimeSettings { Threads = 1 } } });
+
+    [Fact]
+    public void Reward_shards_joined_equal_the_one_process_rewards_and_score_files_byte_for_byte()
+    {
+        // 160 prompts x 2 answers = 320 pairs: five blocks of the scorer's 64, so 2 and 3 shards cut inside the file.
+        File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 160).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"task {i}\"}}"));
+        string samples = Path.Combine(_dir, "samples.jsonl");
+        Job(samples).Run(ReusePolicy.ResumeOrRecompute, null, default);
+        var whole = Reward(samples, Path.Combine(_dir, "rewards.jsonl"));
+        whole.Run(ReusePolicy.ResumeOrRecompute, null, default);
+        foreach (int n in new[] { 2, 3 })
+        {
+            var job = Reward(samples, Path.Combine(_dir, $"rewards-{n}.jsonl"));
+            foreach (int k in Enumerable.Range(0, n).Reverse()) job.ForShard(new Shard(k, n)).Run(ReusePolicy.ResumeOrRecompute, null, default);
+            ShardMerge.Join(n, [.. job.ShardedOutputs()]);
+            foreach (var (one, joined) in new[] { (whole.Output, job.Output), (whole.InstructScores, job.InstructScores), (whole.ReferenceScores, job.ReferenceScores) })
+                Assert.True(File.ReadAllBytes(one.Path).AsSpan().SequenceEqual(File.ReadAllBytes(joined.Path)), $"{joined.Name} differs from {one.Name}");
+            Assert.Equal(320, File.ReadAllLines(job.Out).Length);
+            Assert.Empty(Directory.GetFiles(_dir, $"rewards-{n}.shard-*"));
         }
     }
 
     [Fact]
-    public void A_missing_shard_is_named_and_nothing_is_written()
+    public void A_missing_or_stale_shard_is_named_and_nothing_is_written()
     {
+        File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 70).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"task {i}\"}}"));
         string merged = Path.Combine(_dir, "m.jsonl");
-        File.WriteAllText(ShardMerge.ShardPath(merged, new Shard(0, 2)), "{\"id\":\"a\"}\n");
-        var e = Assert.Throws<FileNotFoundException>(() => ShardMerge.Concatenate(merged, 2));
-        Assert.Contains("m.shard-1-of-2.jsonl", e.Message);
+        Job(merged).ForShard(new Shard(0, 2)).Run(ReusePolicy.ResumeOrRecompute, null, default);
+        var e = Assert.Throws<InvalidOperationException>(() => ShardMerge.Join(2, [.. Job(merged).ShardedOutputs()]));
+        Assert.Contains("shard 1/2 has not finished m.shard-1-of-2.jsonl: the file is not there", e.Message);
+        Assert.False(File.Exists(merged));
+        Assert.False(File.Exists(merged + ".meta.json"));
+
+        // Shard 1 made with another seed (an edited recipe whose shard task never ran again): refused, not joined.
+        var other = Job(merged) with { Settings = Job(merged).Settings with { Sampler = Job(merged).Settings.Sampler with { Seed = 12 } } };
+        other.ForShard(new Shard(1, 2)).Run(ReusePolicy.ResumeOrRecompute, null, default);
+        e = Assert.Throws<InvalidOperationException>(() => ShardMerge.Join(2, [.. Job(merged).ShardedOutputs()]));
+        Assert.Contains("made by different settings", e.Message);
         Assert.False(File.Exists(merged));
     }
 
