@@ -56,7 +56,7 @@ public sealed class RunCliTests : IDisposable
     private static readonly string[] Outputs =
     [
         "report.json", "report.md", "reward.svg",
-        .. Enumerable.Range(0, 3).SelectMany(r => new[] { "samples.jsonl", "rewards.jsonl", "winners.jsonl", "eval.jsonl" }.Select(f => $"round-{r}/{f}")),
+        .. Enumerable.Range(0, 3).SelectMany(r => new[] { "samples.jsonl", "rewards.jsonl", "rewards.instruct-scores.jsonl", "rewards.reference-scores.jsonl", "winners.jsonl", "eval.jsonl" }.Select(f => $"round-{r}/{f}")),
         "round-0/adapter.gguf", "round-1/adapter.gguf",
     ];
 
@@ -146,9 +146,10 @@ public sealed class RunCliTests : IDisposable
     }
 
     [Theory]
+    [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void Sampling_in_shard_processes_gives_the_outputs_of_one_process_byte_for_byte(int shards)
+    public void Sample_reward_and_eval_in_shard_processes_give_the_outputs_of_one_process_byte_for_byte(int shards)
     {
         string whole = _dir.File("one/out"), sharded = _dir.File($"sharded-{shards}/out");
         Assert.Equal(0, MerliniteBinary.Run("run", Recipe("one"), "-t", "1").ExitCode);
@@ -180,6 +181,112 @@ public sealed class RunCliTests : IDisposable
         Assert.Contains("#SBATCH --array=0-1", script);
         Assert.Contains("--shard \"$SLURM_ARRAY_TASK_ID/2\"", script);
         Assert.True(File.Exists(Path.Combine(onSlurm, "slurm", "sample-round-2-1.log")));
+        Assert.True(File.Exists(Path.Combine(onSlurm, "slurm", "reward-round-2.sbatch")));
+        Assert.True(File.Exists(Path.Combine(onSlurm, "slurm", "eval-round-1-0.log")));
+    }
+
+    private string KubernetesRecipe(string name, FakeKubernetes kube) => Recipe(name, $$"""
+        cluster:
+          executor: kubernetes
+          cpus_per_task: 1
+          gpus_per_task: 1
+          kubernetes: {image: "registry.example/merlinite:1.0", volume_claim: merlinite-runs, mount_path: "{{_dir.Path}}", command: "{{MerliniteBinary.Path}}", namespace: research}
+        """);
+
+    [Fact]
+    public void A_kubernetes_indexed_job_per_phase_runs_the_shards_and_the_outputs_equal_one_process()
+    {
+        using var kube = new FakeKubernetes(_dir.File("kube"));
+        string whole = _dir.File("one/out"), onKube = _dir.File("on-kube/out");
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("one"), "-t", "1").ExitCode);
+        var r = MerliniteBinary.RunWithEnvironment(null, kube.Environment, "run", KubernetesRecipe("on-kube", kube), "--shards", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("run as 2 shards each (Kubernetes Indexed Jobs)", r.Stdout);
+        foreach (var f in Outputs.Except(["report.json", "report.md"]))
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(onKube, f))), $"{f} differs on Kubernetes");
+
+        // One Indexed Job per parallel phase and round (3 rounds x sample, reward, eval), applied in the recipe's namespace.
+        Assert.Equal(9, kube.Manifests.Count);
+        Assert.Equal(9, kube.Calls.Count(c => c.StartsWith("apply -f ", StringComparison.Ordinal) && c.EndsWith(" -n research", StringComparison.Ordinal)));
+        string manifest = File.ReadAllText(Path.Combine(onKube, "kubernetes", "reward-round-1.yaml"));
+        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+        yaml.Load(new StringReader(manifest));
+        var job = (YamlDotNet.RepresentationModel.YamlMappingNode)yaml.Documents[0].RootNode;
+        Assert.Equal("batch/v1", FakeKubernetes.Scalar(job, "apiVersion"));
+        Assert.Equal("Job", FakeKubernetes.Scalar(job, "kind"));
+        Assert.Equal("research", FakeKubernetes.Scalar(job, "metadata", "namespace"));
+        Assert.Matches("^merlinite-reward-r1-[0-9a-f]{8}$", FakeKubernetes.Scalar(job, "metadata", "name"));
+        Assert.Equal("Indexed", FakeKubernetes.Scalar(job, "spec", "completionMode"));
+        Assert.Equal("2", FakeKubernetes.Scalar(job, "spec", "completions"));
+        Assert.Equal("2", FakeKubernetes.Scalar(job, "spec", "parallelism"));
+        Assert.Equal("Never", FakeKubernetes.Scalar(job, "spec", "template", "spec", "restartPolicy"));
+        var pod = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlSequenceNode)FakeKubernetes.Node(job, "spec", "template", "spec", "containers"))[0];
+        Assert.Equal("registry.example/merlinite:1.0", FakeKubernetes.Scalar(pod, "image"));
+        var args = ((YamlDotNet.RepresentationModel.YamlSequenceNode)pod["args"]).Select(a => a.ToString()).ToList();
+        Assert.Equal(["run", KubernetesRecipe("on-kube", kube), "-o", onKube, "--phase", "reward", "--round", "1", "--shard", "$(JOB_COMPLETION_INDEX)/2", "-t", "1"], args);
+        var env = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlSequenceNode)pod["env"])[0];
+        Assert.Equal("JOB_COMPLETION_INDEX", FakeKubernetes.Scalar(env, "name"));
+        Assert.Equal("metadata.annotations['batch.kubernetes.io/job-completion-index']", FakeKubernetes.Scalar(env, "valueFrom", "fieldRef", "fieldPath"));
+        Assert.Equal("1", FakeKubernetes.Scalar(pod, "resources", "limits", "nvidia.com/gpu"));
+        Assert.Equal("1", FakeKubernetes.Scalar(pod, "resources", "requests", "cpu"));
+        var mount = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlSequenceNode)pod["volumeMounts"])[0];
+        Assert.Equal(_dir.Path, FakeKubernetes.Scalar(mount, "mountPath"));
+        var volume = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlSequenceNode)FakeKubernetes.Node(job, "spec", "template", "spec", "volumes"))[0];
+        Assert.Equal(FakeKubernetes.Scalar(mount, "name"), FakeKubernetes.Scalar(volume, "name"));
+        Assert.Equal("merlinite-runs", FakeKubernetes.Scalar(volume, "persistentVolumeClaim", "claimName"));
+    }
+
+    [Fact]
+    public void Kubernetes_without_kubectl_or_outside_the_shared_volume_is_one_clear_error()
+    {
+        using var kube = new FakeKubernetes(_dir.File("kube"));
+        var r = MerliniteBinary.RunWithEnvironment(null, new Dictionary<string, string> { ["PATH"] = "/nonexistent" }, "run", KubernetesRecipe("no-kubectl", kube), "--shards", "2");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("kubectl not found", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+
+        string outside = Recipe("outside", """
+            cluster:
+              executor: kubernetes
+              kubernetes: {image: x, volume_claim: c, mount_path: /mnt/shared}
+            """);
+        r = MerliniteBinary.RunWithEnvironment(null, kube.Environment, "run", outside, "--shards", "2");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("is not under cluster.kubernetes.mount_path (/mnt/shared): the pods could not reach it", r.Stderr);
+    }
+
+    [Fact]
+    public void Cluster_settings_are_checked_whether_from_the_recipe_or_the_flags()
+    {
+        var r = MerliniteBinary.Run("run", Recipe("bad-cluster", "cluster: {shards: 0, executor: kubernetes}"), "--dry-run");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("'cluster.shards': must be between 1 and 10000", r.Stderr);
+        Assert.Contains("'cluster.kubernetes.image': is required for the kubernetes executor", r.Stderr);
+        Assert.Matches(@"recipe\.yaml:\d+:\d+", r.Stderr);
+
+        r = MerliniteBinary.Run("run", Recipe("flags"), "--shards", "2", "--partition", "gpu");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--partition is for --executor slurm (the executor here is local)", r.Stderr);
+        r = MerliniteBinary.Run("run", Recipe("flags"), "--shards", "0");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--shards: must be between 1 and 10000", r.Stderr);
+        r = MerliniteBinary.Run("run", Recipe("flags"), "--executor", "kubernetes", "--shards", "2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("cluster.kubernetes.image", r.Stderr);
+        Assert.False(Directory.Exists(_dir.File("flags/out/round-0")), "nothing runs after a refused flag");
+    }
+
+    [Fact]
+    public void The_recipes_cluster_section_shards_the_run_without_flags()
+    {
+        string whole = _dir.File("one/out"), sharded = _dir.File("from-recipe/out");
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("one"), "-t", "1").ExitCode);
+        var r = MerliniteBinary.Run("run", Recipe("from-recipe", "cluster: {shards: 2, slurm: {partition: gpu}}"), "-t", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("sample, reward and held-out eval run as 2 shards each (processes on this machine)", r.Stdout);
+        // The recipe differs (its cluster section), so the reports name another recipe hash; every data file is the same.
+        foreach (var f in Outputs.Except(["report.json", "report.md"]))
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(sharded, f))), $"{f} differs with the recipe's shards");
     }
 
     [Fact]
@@ -225,10 +332,13 @@ public sealed class RunCliTests : IDisposable
     {
         var r = MerliniteBinary.Run("run", Recipe("alone"), "--phase", "sample", "--round", "0", "--shard", "0/2");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("round 0's prompts are not drawn yet", r.Stderr);
+        Assert.Contains("the prompt draw of round 0 is not there yet", r.Stderr);
+        r = MerliniteBinary.Run("run", Recipe("alone"), "--phase", "reward", "--round", "1", "--shard", "0/2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("the sample file of round 1 is not there yet", r.Stderr);
         r = MerliniteBinary.Run("run", Recipe("alone"), "--phase", "train", "--round", "0", "--shard", "0/2");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("'train' cannot be sharded yet", r.Stderr);
+        Assert.Contains("'train' cannot be sharded: the sharded phases are sample, reward, eval", r.Stderr);
         r = MerliniteBinary.Run("run", Recipe("alone"), "--phase", "sample", "--round", "0", "--shard", "2/2");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("K must be 0 to N-1", r.Stderr);

@@ -61,6 +61,13 @@ public static class RunCommand
             {
                 Sharding = ShardExecutors.For(settings, file.FullName, loaded.Recipe.Output.Dir, t),
             };
+            if (runner.Sharding is { } sh)
+                Console.WriteLine($"sample, reward and held-out eval run as {sh.Count} shards each ({settings.Executor switch
+                {
+                    ShardExecutor.Slurm => "Slurm array jobs",
+                    ShardExecutor.Kubernetes => "Kubernetes Indexed Jobs",
+                    _ => "processes on this machine",
+                }}); the outputs are those of one process");
             var rounds = runner.Run(ct);
             Console.WriteLine($"peak round {RunReport.PeakRound(rounds)}; report: {new RunLayout(loaded.Recipe.Output.Dir).ReportMarkdown}");
             return Task.FromResult(ExitCodes.Ok);
