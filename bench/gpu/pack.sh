@@ -4,6 +4,8 @@
 # Native AOT binary or a self-contained publish built here.
 #
 #   bench/gpu/pack.sh        -> .gpu/merlinite (AOT), .gpu/trainer.tar.xz (self-contained, no libtorch), .gpu/PAYLOAD
+#   bench/gpu/pack.sh shards -> .gpu/merlinite and .gpu/llama-src.tar.xz (the pinned llama.cpp source, 2.7 MB: the CMake
+#                               tree without the other backends' folders, built there by bench/gpu/shards.sh)
 #
 # The trainer is published with TRAINER_LIBTORCH=external semantics (no CPU libtorch; it loads the machine's CUDA
 # PyTorch), and with TorchSharp's unpatched libLibTorchSharp.so: the libstdc++ fix is for Debian 12 only.
@@ -14,6 +16,13 @@ G=.gpu
 rm -rf "$G" && mkdir -p "$G"
 [ -x bin/merlinite ] || ./build.sh
 cp bin/merlinite "$G/merlinite"
+if [ "${1:-}" = shards ]; then
+  [ -d .cache/llama.cpp/ggml ] || { echo "pack.sh: .cache/llama.cpp is missing: run ./build.sh first" >&2; exit 1; }
+  tar -C .cache/llama.cpp $(for b in vulkan sycl metal opencl cann musa hip webgpu kompute zdnn; do echo "--exclude=ggml/src/ggml-$b"; done) \
+    -cJf "$G/llama-src.tar.xz" CMakeLists.txt cmake ggml src include vendor licenses common
+  ( cd "$G" && { echo "packed $(date -u +%FT%TZ) from $(git -C "$ROOT" rev-parse --short HEAD)"; du -b * ; } > PAYLOAD )
+  du -sh "$G"; cat "$G/PAYLOAD"; exit 0
+fi
 
 T=$(mktemp -d)
 dotnet publish src/Merlinite.Trainer/Merlinite.Trainer.csproj -c Release -r linux-x64 --self-contained \

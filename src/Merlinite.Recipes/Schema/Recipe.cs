@@ -59,7 +59,7 @@ public sealed record RoundSettings
 
     public IEnumerable<SettingProblem?> Problems()
     {
-        yield return Require.Between("max", Max, 1, 100);
+        yield return Require.Between("max", Max, 0, 100); // 0: round 0 only (best-of-N data and its reward, no training)
         yield return MinImprovement is double m ? Require.AtLeast("min_improvement", m, 0) : null;
     }
 }
