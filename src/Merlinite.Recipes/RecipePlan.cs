@@ -26,6 +26,8 @@ public static class RecipePlan
         sb.AppendLine(inv, $"rounds: up to {r.Rounds.Max}{(r.Rounds.MinImprovement is double m ? $", stopping when the batch reward improves by less than {m}" : "")}; the peak round's policy is the result");
         sb.AppendLine(inv, $"reward: {r.Reward.Beta} x [log p_instruct - log p_reference] ({r.Reward.Norm.ToString().ToLowerInvariant()} over response tokens, template {r.Reward.Template.Name()})");
         sb.AppendLine(inv, $"sft: {(r.Sft.Mode == SftMode.FromBase ? "a fresh adapter from the base on all winners so far" : "continue the previous adapter on this round's winners")}, rank {r.Sft.Train.Rank}, alpha {r.Sft.Train.Alpha}, lr {r.Sft.Train.Lr}, {Engine.Plural.Of(r.Sft.Train.Epochs ?? 1, "epoch")}");
+        if (r.Cluster.Shards > 1)
+            sb.AppendLine(inv, $"cluster: sample, reward and held-out eval in {r.Cluster.Shards} shards each, executor {r.Cluster.Executor.ToString().ToLowerInvariant()} (flags may override)");
         sb.AppendLine();
         sb.AppendLine("each round, one model resident at a time:");
         var rows = new List<string[]>

@@ -185,6 +185,39 @@ public sealed class RunCliTests : IDisposable
         Assert.True(File.Exists(Path.Combine(onSlurm, "slurm", "eval-round-1-0.log")));
     }
 
+    [Fact]
+    public void Ctrl_c_cancels_the_slurm_array_and_a_rerun_finishes_the_run()
+    {
+        using var slurm = new OneNodeSlurm(_dir.File("cluster"));
+        static string Slow(string t) => t.Replace("max_tokens: 16, parallel: 8", "max_tokens: 800, parallel: 1").Replace("rounds: {max: 2}", "rounds: {max: 1}");
+        var psi = new ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (k, v) in slurm.Environment) psi.Environment[k] = v;
+        foreach (var a in new[] { "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die", MerliniteBinary.Path, "run", Recipe("cancelled", edit: Slow), "--shards", "2", "--executor", "slurm", "-t", "1" })
+            psi.ArgumentList.Add(a);
+        using (var child = Process.Start(psi)!)
+        {
+            _ = child.StandardOutput.ReadToEndAsync();
+            var stderr = child.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!slurm.Run("squeue", "-h", "-o", "%T").Contains("RUNNING", StringComparison.Ordinal) && !child.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            Assert.False(child.HasExited, "the run ended before its array job ran");
+            using (var kill = Process.Start("kill", ["-INT", child.Id.ToString()])) kill.WaitForExit();
+            Assert.True(child.WaitForExit(TimeSpan.FromSeconds(30)), "Ctrl+C did not stop the run");
+            Assert.Equal(130, child.ExitCode);
+            Assert.DoesNotContain("Unhandled", stderr.Result);
+        }
+        // scancel took the array off the cluster: no task left queued or running.
+        var gone = DateTime.UtcNow.AddSeconds(20);
+        while (slurm.Run("squeue", "-h").Trim().Length > 0 && DateTime.UtcNow < gone) Thread.Sleep(200);
+        Assert.Equal("", slurm.Run("squeue", "-h").Trim());
+
+        var rerun = MerliniteBinary.RunWithEnvironment(null, slurm.Environment, "run", Recipe("cancelled", edit: Slow), "--shards", "2", "--executor", "slurm", "-t", "1");
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("cancelled-one", edit: Slow), "-t", "1").ExitCode);
+        foreach (var f in new[] { "round-0/samples.jsonl", "round-0/rewards.jsonl", "round-1/eval.jsonl" })
+            Assert.True(File.ReadAllBytes(Path.Combine(_dir.File("cancelled-one/out"), f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(_dir.File("cancelled/out"), f))), $"{f} differs after a cancelled array");
+    }
+
     private string KubernetesRecipe(string name, FakeKubernetes kube) => Recipe(name, $$"""
         cluster:
           executor: kubernetes

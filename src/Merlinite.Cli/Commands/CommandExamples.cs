@@ -51,6 +51,8 @@ public static class CommandExamples
             "merlinite run recipes/tiny.yaml -o /tmp/tiny-run -t 2",
             "merlinite run recipes/merlinite-7b-pt.yaml --shards 2",
             "merlinite run recipes/merlinite-7b-pt.yaml --shards 8 --executor slurm --partition gpu --gpus-per-task 1 --time 4:00:00",
+            "merlinite run recipes/merlinite-7b-pt.yaml --shards 8 --executor kubernetes",
+            "merlinite run recipes/tiny.yaml -o runs/tiny --phase reward --round 1 --shard 0/4",
         ],
         ["world tiny"] = ["merlinite world tiny -o runs/tiny/world --seed 7"],
         ["synth"] =

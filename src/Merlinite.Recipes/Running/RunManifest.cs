@@ -43,10 +43,15 @@ public sealed class RunManifest
         return manifest;
     }
 
-    /// <summary>Records a phase as done, with the digests of the fingerprints of its outputs.</summary>
-    public void MarkDone(string phase, IEnumerable<string> digests)
+    /// <summary>Records a phase as done, with the digests of the fingerprints of its outputs and the seconds making it
+    /// took (<paramref name="seconds"/> null: kept as it was, so the time recorded when it was made stays).</summary>
+    /// <param name="join">a sharded phase's seconds spent joining its shards' outputs (0: not sharded).</param>
+    public void MarkDone(string phase, IEnumerable<string> digests, double? seconds, double join = 0)
     {
-        _root["phases"]![phase] = new JsonObject { ["status"] = "done", ["outputs"] = new JsonArray(digests.Select(d => (JsonNode)d).ToArray()) };
+        var phases = _root["phases"]!;
+        var made = seconds is double s ? JsonValue.Create(Math.Round(s, 3)) : phases[phase]?["seconds"]?.DeepClone();
+        phases[phase] = new JsonObject { ["status"] = "done", ["outputs"] = new JsonArray(digests.Select(d => (JsonNode)d).ToArray()), ["seconds"] = made };
+        if (join > 0) phases[phase]!["join_seconds"] = Math.Round(join, 4);
         Save();
     }
 

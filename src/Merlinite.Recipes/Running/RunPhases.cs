@@ -59,6 +59,9 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
         ]);
     }
 
+    /// <summary>Seconds each sharded phase made in this process spent joining its shards' outputs, by phase key.</summary>
+    public Dictionary<string, double> JoinSeconds { get; } = [];
+
     /// <summary>The phases a shard process can run (`run … --phase P --round R --shard K/N`).</summary>
     public static readonly IReadOnlyList<string> ShardablePhases = ["sample", "reward", "eval"];
 
@@ -92,14 +95,16 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
 
     /// <summary>A step's making: in this process, or by the shard processes and then the join of their outputs under
     /// the one-process records (the shard files go once joined, so the run folder is that of a one-process run).</summary>
-    private static Action<Action<double, string?>, CancellationToken> Sharded(Sharding? sharding, string phase, int round,
+    private Action<Action<double, string?>, CancellationToken> Sharded(Sharding? sharding, string phase, int round,
         IEnumerable<ShardedOutput> outputs, Action<Action<double, string?>, CancellationToken> inProcess) =>
         sharding is not { Count: > 1 } sh ? inProcess : (report, ct) =>
         {
             report(0, $"{sh.Count} shards starting");
             sh.Runner(phase, round, sh.Count, states => report(Share(states.Done, sh.Count), states.ToString()), ct);
+            var join = System.Diagnostics.Stopwatch.StartNew();
             ShardMerge.Join(sh.Count, [.. outputs]);
-            report(1, $"{sh.Count} shards joined");
+            JoinSeconds[$"round-{round}/{phase}"] = join.Elapsed.TotalSeconds;
+            report(1, $"{sh.Count} shards joined in {join.Elapsed.TotalMilliseconds:F0} ms");
         };
 
     private static double Share(int done, int total) => total == 0 ? 1 : (double)done / total;
