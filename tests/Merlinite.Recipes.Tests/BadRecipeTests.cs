@@ -91,7 +91,22 @@ public sealed class BadRecipeTests : IDisposable
     [Fact] public void Bad_lora_target() => Has(Fails(Good + "\nsft:\n  targets: [attn_q, attn_x]"), 21, 21, "'attn_x' is not one of");
     [Fact] public void Unset_environment_variable() => Has(Fails(Good.Replace("dir: out", "dir: ${MERLINITE_TEST_UNSET_VAR}/out")), 19, 8, "environment variable MERLINITE_TEST_UNSET_VAR is not set");
     [Fact] public void Duplicate_key() => Has(Fails(Good + "\nname: again"), 20, 1, "not valid YAML");
-    [Fact] public void Rounds_zero() => Has(Fails(Good + "\nrounds:\n  max: 0"), 21, 8, "'rounds.max': must be between 1 and 100 (got 0)");
+    [Fact] public void Rounds_negative() => Has(Fails(Good + "\nrounds:\n  max: -1"), 21, 8, "'rounds.max': must be between 0 and 100 (got -1)");
+    [Fact] public void Unknown_executor() => Has(Fails(Good + "\ncluster:\n  executor: pbs"), 21, 13, "'pbs' is not one of local, slurm, kubernetes");
+    [Fact] public void Shards_zero() => Has(Fails(Good + "\ncluster:\n  shards: 0"), 21, 11, "'cluster.shards': must be between 1 and 10000 (got 0)");
+    [Fact] public void Kubernetes_without_its_image() => Has(Fails(Good + "\ncluster:\n  executor: kubernetes\n  kubernetes: {volume_claim: c, mount_path: /m}"), 21, 3, "'cluster.kubernetes.image': is required");
+    [Fact] public void Kubernetes_mount_path_relative() => Has(Fails(Good + "\ncluster:\n  executor: kubernetes\n  kubernetes: {image: i, volume_claim: c, mount_path: shared}"), 22, 55, "must be an absolute path (got 'shared')");
+
+    [Fact]
+    public void Rounds_zero_is_round_0_alone_and_cluster_defaults_to_one_local_shard()
+    {
+        string file = Path.Combine(_dir, "recipe.yaml");
+        File.WriteAllText(file, Good + "\nrounds:\n  max: 0");
+        var r = RecipeLoader.Load(file).Recipe;
+        Assert.Equal(0, r.Rounds.Max);
+        Assert.Equal(1, r.Cluster.Shards);
+        Assert.Equal(ShardExecutor.Local, r.Cluster.Executor);
+    }
     [Fact] public void Section_of_the_wrong_shape() => Has(Fails(Good.Replace("sampling:\n  n: 4\n  temperature: 1.0", "sampling: [4]")), 13, 11, "'sampling' must be a mapping");
     [Fact] public void Missing_output() => Has(Fails(Good.Replace("output:\n  dir: out", "")), 1, 1, "missing required key 'output'");
     [Fact] public void More_prompts_per_round_than_the_pool_holds() => Has(Fails(Good.Replace("per_round: 8", "per_round: 17")), 10, 3, "fewer than per_round = 17");
