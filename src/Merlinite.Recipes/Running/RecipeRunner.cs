@@ -15,11 +15,15 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
     /// <summary>Shard processes for the parallel phases: sample, reward, held-out eval (null or 1: this process runs them).</summary>
     public Sharding? Sharding { get; init; }
 
+    // The sharded phases' join times (RunPhases records them while making a phase), for manifest.json.
+    private IReadOnlyDictionary<string, double> _joinSeconds = new Dictionary<string, double>();
+
     public IReadOnlyList<RoundStats> Run(CancellationToken ct)
     {
         var recipe = loaded.Recipe;
         var layout = new RunLayout(recipe.Output.Dir);
         var phases = new RunPhases(recipe, layout, threads);
+        _joinSeconds = phases.JoinSeconds;
         var manifest = RunManifest.Open(layout, loaded);
         var rounds = new List<RoundStats>();
         var rewards = new List<RoundRewards>();
@@ -28,14 +32,14 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             // "round 1 of 0–3 · phase 2/6" before each phase's title: where a long run is, at a glance.
             int phaseCount = 3 + (phases.EvaluatesHeldOut ? 1 : 0) + (recipe.Eval.Tasks.Count > 0 ? 1 : 0) + (round < recipe.Rounds.Max ? 1 : 0), phase = 0;
             string Where() => $"round {round} of 0–{recipe.Rounds.Max} · phase {++phase}/{phaseCount} · ";
-            Make(manifest, phases.Sample(round, Sharding), layout, ct, Where(), phases.JoinSeconds);
-            Make(manifest, phases.Reward(round, Sharding), layout, ct, Where(), phases.JoinSeconds);
+            Make(manifest, phases.Sample(round, Sharding), layout, ct, Where());
+            Make(manifest, phases.Reward(round, Sharding), layout, ct, Where());
             Make(manifest, phases.Select(round), layout, ct, Where());
             var selection = phases.Selection(round);
             double? heldOut = null;
             if (phases.EvaluatesHeldOut)
             {
-                Make(manifest, phases.Eval(round, Sharding), layout, ct, Where(), phases.JoinSeconds);
+                Make(manifest, phases.Eval(round, Sharding), layout, ct, Where());
                 heldOut = phases.HeldOutAccuracy(round);
             }
             IReadOnlyList<Engine.Evaluation.EvalSummary> evals = [];
@@ -67,9 +71,8 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
     /// <summary>Makes every step of the phase whose output is not already what the recipe asks for, under one progress
     /// display (a phase is one line of a plain log). Steps are checked in order, each after the one before is made: a
     /// step's fingerprint may read what the step before wrote.</summary>
-    private void Make(RunManifest manifest, Phase phase, RunLayout layout, CancellationToken ct, string where = "", IReadOnlyDictionary<string, double>? joins = null)
+    private void Make(RunManifest manifest, Phase phase, RunLayout layout, CancellationToken ct, string where = "")
     {
-        var joinSeconds = joins ?? new Dictionary<string, double>();
         var digests = new List<string>();
         int next = 0;
         // Whether the step is complete as it stands; a stale or unrecorded one says why it is made again.
@@ -97,7 +100,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
                     phase.Steps[i].Make((fraction, detail) => report((done + fraction) / count, detail), ct);
                 }
             });
-        manifest.MarkDone(phase.Key, digests, making ? clock.Elapsed.TotalSeconds : null, join: joinSeconds.GetValueOrDefault(phase.Key));
+        manifest.MarkDone(phase.Key, digests, making ? clock.Elapsed.TotalSeconds : null, join: _joinSeconds.GetValueOrDefault(phase.Key));
     }
 
     private bool StopsHere(List<RoundStats> previous, double batchReward) =>
