@@ -70,7 +70,25 @@ public static class TinyWorldBuilder
         WriteIfChanged(new OutputFile(File("judge-data.jsonl")), evalData, TinyBenchmarks.JudgeExamples(o.JudgeExamples, evalRng));
         TrainAndMerge(File(InstructFile), File("judge-data.jsonl"), File("judge-adapter.gguf"), File(JudgeFile),
             settings with { Epochs = o.JudgeEpochs, Seed = (int)o.Seed + 2 }, display, "tiny world: tune the judge to rate answers", ct);
+
+        // LAB: a taxonomy of the digit skills (qna.yaml files, a document, the tiny prompts) and a teacher that writes,
+        // rates and answers questions in those prompts' words. Their own seeded streams: the files above stay as they were.
+        var labFiles = new OutputFile(File(TaxonomyListFile));
+        var taxonomy = new Fingerprint("tiny-world-taxonomy").Add("seed", (long)o.Seed).Add("version", 1);
+        if (!labFiles.Prepare(taxonomy, ReusePolicy.ResumeOrRecompute))
+        {
+            var files = TinyTaxonomy.Files(new Random((int)o.Seed + 2000)).ToList();
+            foreach (var (relative, text) in files) AtomicFile.WriteAllText(File(relative), text);
+            AtomicFile.WriteAllLines(labFiles.Path, files.Select(f => f.RelativePath));
+        }
+        var teacherData = new Fingerprint("tiny-world-teacher").Add("seed", (long)o.Seed).Add("examples", o.TeacherExamples).Add("version", 1);
+        WriteIfChanged(new OutputFile(File("teacher-data.jsonl")), teacherData, TinyTaxonomy.TeacherExamples(o.TeacherExamples, new Random((int)o.Seed + 3000)));
+        TrainAndMerge(File(InstructFile), File("teacher-data.jsonl"), File("teacher-adapter.gguf"), File(TinyTaxonomy.TeacherFile),
+            settings with { Epochs = o.TeacherEpochs, Seed = (int)o.Seed + 3 }, display, "tiny world: tune the teacher to write, rate and answer questions", ct);
     }
+
+    /// <summary>The taxonomy's files, listed once they are all written.</summary>
+    public const string TaxonomyListFile = "taxonomy-files.txt";
 
     private static IEnumerable<string> Examples(int count, Random rng, double wrongShare, string prefix) =>
         Enumerable.Range(0, count).Select(i =>

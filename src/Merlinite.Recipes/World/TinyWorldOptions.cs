@@ -26,6 +26,10 @@ public sealed record TinyWorldOptions
     public int JudgeExamples { get; init; } = 400;
     public int JudgeEpochs { get; init; } = 4;
 
+    /// <summary>Examples that tune the instruct model into the LAB teacher (writing, rating and answering questions).</summary>
+    public int TeacherExamples { get; init; } = 1600;
+    public int TeacherEpochs { get; init; } = 3;
+
     public int Rank { get; init; } = 32;
     public double LearningRate { get; init; } = 3e-3;
     public int BatchSize { get; init; } = 16;

@@ -1,0 +1,72 @@
+using Merlinite.Engine.Data;
+using Merlinite.Engine.Jobs;
+using Merlinite.Engine.Models;
+using Merlinite.Engine.Outputs;
+using Merlinite.Engine.Settings;
+
+namespace Merlinite.Engine.DataGeneration;
+
+/// <summary>
+/// Synthetic data from a taxonomy: every leaf's examples (<see cref="LeafGeneration"/>, one folder per leaf under
+/// OUT/leaves, each resumable on its own), then the whole: OUT/knowledge.jsonl and OUT/skills.jsonl in the messages
+/// layout with "source" = the leaf's path, and OUT/report.json with every leaf's counts. Editing one leaf redoes that
+/// leaf only; the others are kept by their fingerprints.
+/// </summary>
+public sealed record GenerateDataJob(ModelSpec Teacher, IReadOnlyList<TaxonomyLeaf> Leaves, string OutDir, GenerateSettings Settings)
+{
+    public const string KnowledgeFile = "knowledge.jsonl", SkillsFile = "skills.jsonl", ReportFile = "report.json";
+
+    public string KnowledgePath => Path.Combine(OutDir, KnowledgeFile);
+    public string SkillsPath => Path.Combine(OutDir, SkillsFile);
+
+    /// <summary>The report is written last: its presence says the whole taxonomy is done.</summary>
+    public OutputFile Output => new(Path.Combine(OutDir, ReportFile));
+
+    public LeafGeneration Leaf(int index) =>
+        new(Teacher, Leaves[index], Path.Combine(OutDir, "leaves", Leaves[index].Path.Replace('/', Path.DirectorySeparatorChar)), Settings);
+
+    public void Validate() => SettingException.ThrowIfAny(Settings.Problems().Concat(JobSupport.ModelProblems("teacher", Teacher))
+        .Append(Leaves.Count == 0 ? new SettingProblem("taxonomy", "has no leaves") : null)
+        .Append(Leaves.Select(l => l.Path).GroupBy(p => p).FirstOrDefault(g => g.Count() > 1) is { } twice ? new SettingProblem("taxonomy", $"leaf {twice.Key} is given twice") : null));
+
+    public Fingerprint Fingerprint()
+    {
+        var f = new Fingerprint("generate-data");
+        foreach (var i in Enumerable.Range(0, Leaves.Count)) f.Add($"leaf:{Leaves[i].Path}", Leaf(i).Fingerprint().Digest());
+        return f;
+    }
+
+    /// <summary>Every leaf, then the combined files. <paramref name="progress"/> gets (leaf index, fraction of that
+    /// leaf, detail).</summary>
+    public GenerationReport Run(ReusePolicy reuse, Action<int, double, string?>? progress, CancellationToken ct)
+    {
+        Validate();
+        JobSupport.CheckFiles("teacher", Teacher);
+        var output = Output;
+        output.EnsureWritable();
+        if (output.Prepare(Fingerprint(), reuse)) return GenerationReport.Read(output.Path);
+        for (int i = 0; i < Leaves.Count; i++)
+        {
+            int leaf = i;
+            Leaf(i).Run(reuse == ReusePolicy.Recompute ? ReusePolicy.Recompute : ReusePolicy.ResumeOrRecompute,
+                (f, d) => progress?.Invoke(leaf, f, d), ct);
+        }
+        return Combine();
+    }
+
+    /// <summary>Writes the combined files from the leaves' outputs (all complete), the report last.</summary>
+    public GenerationReport Combine()
+    {
+        var leaves = Enumerable.Range(0, Leaves.Count).Select(Leaf).ToList();
+        foreach (var l in leaves)
+            if (!l.Output.IsComplete) throw new InvalidOperationException($"leaf {l.Leaf.Path} is not generated yet");
+        IEnumerable<string> Lines(LeafKind kind) => leaves.Where(l => l.Leaf.Kind == kind).SelectMany(l => File.ReadLines(l.Output.Path)).ToList();
+        AtomicFile.WriteAllLines(KnowledgePath, Lines(LeafKind.Knowledge));
+        AtomicFile.WriteAllLines(SkillsPath, Lines(LeafKind.Skill));
+        var report = new GenerationReport(leaves.Select(l => LeafReport.Read(l.ReportPath)).ToList());
+        var output = Output;
+        output.Prepare(Fingerprint(), ReusePolicy.ResumeOrRecompute);
+        AtomicFile.WriteAllText(output.Path, report.ToJson() + "\n");
+        return report;
+    }
+}
