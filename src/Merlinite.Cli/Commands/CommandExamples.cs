@@ -33,6 +33,11 @@ public static class CommandExamples
             $"merlinite sample -m {Model} -i prompts.jsonl -o samples.jsonl --n 8 -np 16",
             $"merlinite sample -m {Model} --lora runs/pt/round-0/adapter.gguf -i prompts.jsonl -o samples.jsonl --seed 3",
         ],
+        ["generate-data"] =
+        [
+            "merlinite generate-data --taxonomy taxonomy/ --teacher gguf/mixtral-8x7b-instruct-v0.1.Q4_K_M.gguf -o data/ --questions 64 -np 32",
+            "merlinite generate-data --taxonomy taxonomy/ --documents docs-clones/ --teacher gguf/teacher.gguf -o data/ --prompt question_check=my-check.txt",
+        ],
         ["score"] = [$"merlinite score -m {Model} -i samples.jsonl -o scores.jsonl --top-logprobs 5"],
         ["reward"] = [$"merlinite reward --instruct-model {Instruct} --reference-model {Reference} -i samples.jsonl -o rewards.jsonl --beta 0.1"],
         ["reward eval"] = [$"merlinite reward eval --instruct-model {Instruct} --reference-model {Reference} -i prefs.jsonl"],

@@ -13,6 +13,7 @@ public static class RootCommandFactory
         ServeCommand.Create(),
         GenerateCommand.Create(),
         SampleCommand.Create(),
+        GenerateDataCommand.Create(),
         TrainCommand.Create(),
         LoraCommand.Create(),
         RunCommand.Create(),

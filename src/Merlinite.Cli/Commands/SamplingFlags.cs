@@ -4,10 +4,11 @@ using Merlinite.Engine.Generation;
 
 namespace Merlinite.Cli.Commands;
 
-/// <summary>Sampler flags of chat, generate and sample. Defaults come from <see cref="SamplingOptions"/>.</summary>
-public sealed class SamplingFlags
+/// <summary>Sampler flags of chat, generate, sample and generate-data. Defaults come from <see cref="SamplingOptions"/>,
+/// or from the command's own settings record (generate-data's teacher samples warmer and without truncation).</summary>
+public sealed class SamplingFlags(SamplingOptions? defaults = null)
 {
-    private static readonly SamplingOptions D = new();
+    private readonly SamplingOptions D = defaults ?? new();
 
     public Option<float> Temp { get; } = Flags.Create("temperature", "temperature (0 = greedy)", D.Temperature, "T");
     public Option<int> TopK { get; } = Flags.Create("top_k", "keep the k most likely tokens (0 = off)", D.TopK, "K");

@@ -36,23 +36,26 @@ public sealed record GenerateDataJob(ModelSpec Teacher, IReadOnlyList<TaxonomyLe
         return f;
     }
 
-    /// <summary>Every leaf, then the combined files. <paramref name="progress"/> gets (leaf index, fraction of that
-    /// leaf, detail).</summary>
-    public GenerationReport Run(ReusePolicy reuse, Action<int, double, string?>? progress, CancellationToken ct)
+    /// <summary>Every leaf, each under its own progress display (title, then the work that reports (fraction,
+    /// detail)), then the combined files. A finished leaf made the same way is kept; an edited one is redone.</summary>
+    public GenerationReport Run(ReusePolicy reuse, Action<string, Action<Action<double, string?>>> display, CancellationToken ct)
     {
         Validate();
         JobSupport.CheckFiles("teacher", Teacher);
         var output = Output;
         output.EnsureWritable();
         if (output.Prepare(Fingerprint(), reuse)) return GenerationReport.Read(output.Path);
+        var leafReuse = reuse == ReusePolicy.Recompute ? reuse : ReusePolicy.ResumeOrRecompute;
         for (int i = 0; i < Leaves.Count; i++)
         {
-            int leaf = i;
-            Leaf(i).Run(reuse == ReusePolicy.Recompute ? ReusePolicy.Recompute : ReusePolicy.ResumeOrRecompute,
-                (f, d) => progress?.Invoke(leaf, f, d), ct);
+            var leaf = Leaf(i);
+            if (leafReuse != ReusePolicy.Recompute && leaf.Output.Check(leaf.Fingerprint()).Status == OutputStatus.Complete) continue;
+            display(LeafTitle(i), report => leaf.Run(leafReuse, report, ct));
         }
         return Combine();
     }
+
+    public string LeafTitle(int index) => $"generate: leaf {index + 1}/{Leaves.Count} {Leaves[index].Path}";
 
     /// <summary>Writes the combined files from the leaves' outputs (all complete), the report last.</summary>
     public GenerationReport Combine()

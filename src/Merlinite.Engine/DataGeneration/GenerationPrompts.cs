@@ -71,6 +71,13 @@ public sealed partial record GenerationPrompts
         _ => throw new SettingException("prompt", $"'{name}' is not a prompt name (names: {string.Join(", ", Names.Select(n => n.Name))})"),
     };
 
+    /// <summary>A prompt from a text file (UTF-8); the line break that ends a file is not part of the prompt.</summary>
+    public GenerationPrompts WithFile(string name, string path)
+    {
+        if (!File.Exists(path)) throw new SettingException($"prompts.{name}", $"file not found: {Path.GetFullPath(path)}");
+        return With(name, File.ReadAllText(path).TrimEnd('\n', '\r'));
+    }
+
     /// <summary>Fills {slot}s; a slot the prompt does not use is simply not filled.</summary>
     public static string Fill(string template, IReadOnlyDictionary<string, string> slots) =>
         Slot().Replace(template, m => slots.TryGetValue(m.Groups[1].Value, out var v) ? v : m.Value);
