@@ -48,6 +48,15 @@ public static class TaxonomyReader
         return check.Leaves;
     }
 
+    /// <summary>The qna.yaml a leaf was read from (a leaf in the root folder itself is named after the root).</summary>
+    public static string QnaFileOf(string root, TaxonomyLeaf leaf)
+    {
+        string full = Path.GetFullPath(root);
+        string inRoot = Path.Combine(full, QnaRules.FileName);
+        return leaf.Path == Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)) && File.Exists(inRoot)
+            ? inRoot : Path.Combine(full, leaf.Path.Replace('/', Path.DirectorySeparatorChar), QnaRules.FileName);
+    }
+
     /// <summary>Every qna.yaml under the root, hidden folders (.git, .github) skipped, in ordinal path order.</summary>
     private static IEnumerable<string> QnaFiles(string root)
     {
