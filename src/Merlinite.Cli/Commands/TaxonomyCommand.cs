@@ -50,7 +50,7 @@ public static class TaxonomyCommand
     {
         var dir = Folder();
         var documents = Documents();
-        var json = new Option<bool>("--json") { Description = "a JSON array of {path, kind, seeds, documents, file}" };
+        var json = new Option<bool>("--json") { Description = "a JSON array of {path, kind, seeds, documents, file} (documents: null where a remote repo was not read)" };
         var cmd = new Command("list", "List a taxonomy's leaves: kind, path, seed examples and documents. Fails as check does when a qna.yaml has problems.")
         {
             dir, documents, json,
@@ -62,9 +62,12 @@ public static class TaxonomyCommand
             if (check is null) return ExitCodes.UsageError;
             if (parse.GetValue(json)) WriteJson(check.Leaves, root.FullName);
             else
+            {
+                int width = check.Leaves.Select(l => l.Path.Length).DefaultIfEmpty(0).Max();
                 foreach (var leaf in check.Leaves)
-                    Console.WriteLine($"{Kind(leaf),-14}  {leaf.Path}  {Plural.Of(leaf.Seeds.Count, "seed")}" +
-                        (leaf.Kind == LeafKind.Knowledge ? $", {Plural.Of(leaf.Documents.Count, "document")}" : ""));
+                    Console.WriteLine($"{Kind(leaf),-14}  {leaf.Path.PadRight(width)}  {Plural.Of(leaf.Seeds.Count, "seed")}" +
+                        (leaf.Kind != LeafKind.Knowledge ? "" : NotRead(leaf) ? ", documents not read (see the note)" : $", {Plural.Of(leaf.Documents.Count, "document")}"));
+            }
             return ExitCodes.Ok;
         });
         return cmd;
@@ -84,6 +87,10 @@ public static class TaxonomyCommand
         return null;
     }
 
+    /// <summary>A knowledge leaf that was read has at least one document (a pattern matching nothing is a problem), so
+    /// none means its remote repo was not read (a note says so).</summary>
+    private static bool NotRead(TaxonomyLeaf leaf) => leaf.Kind == LeafKind.Knowledge && leaf.Documents.Count == 0;
+
     private static string Kind(TaxonomyLeaf leaf) => leaf.Kind == LeafKind.Knowledge ? "knowledge" : leaf.Grounded ? "grounded skill" : "skill";
 
     private static void WriteJson(IReadOnlyList<TaxonomyLeaf> leaves, string root)
@@ -97,7 +104,8 @@ public static class TaxonomyCommand
                 w.WriteString("path", leaf.Path);
                 w.WriteString("kind", Kind(leaf));
                 w.WriteNumber("seeds", leaf.Seeds.Count);
-                w.WriteNumber("documents", leaf.Documents.Count);
+                if (NotRead(leaf)) w.WriteNull("documents");
+                else w.WriteNumber("documents", leaf.Documents.Count);
                 w.WriteString("file", TaxonomyReader.QnaFileOf(root, leaf));
                 w.WriteEndObject();
             }
