@@ -74,6 +74,12 @@ public static class CommandExamples
             "merlinite eval gsm8k -m model.gguf -d gsm8k-test.jsonl --shots-file gsm8k-train.jsonl -k 5 -o results/gsm8k.jsonl",
             "merlinite eval mt_bench -m model.gguf --template model -d question.jsonl --judge judge.gguf -o results/mt.jsonl",
         ],
+        ["taxonomy check"] =
+        [
+            "merlinite taxonomy check taxonomy/",
+            "merlinite taxonomy check taxonomy/ --documents docs/",
+        ],
+        ["taxonomy list"] = ["merlinite taxonomy list taxonomy/", "merlinite taxonomy list taxonomy/ --documents docs/ --json"],
         ["bench score"] = ["merlinite bench score -m small-f16.gguf --n 8 --prompts 4"],
         ["bench sample"] = ["merlinite bench sample -m small-f16.gguf --n 8,16 --gen-tokens 64"],
         ["bench workload"] = ["merlinite bench workload -m small-f16.gguf --prompts 32 --parallel 16"],

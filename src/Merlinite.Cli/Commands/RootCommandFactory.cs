@@ -24,6 +24,7 @@ public static class RootCommandFactory
         ScoreCommand.Create(),
         EvalCommand.Create(),
         RewardCommand.Create(),
+        TaxonomyCommand.Create(),
         BenchCommand.Create(),
         InfoCommand.Create(),
     });

@@ -1,0 +1,115 @@
+using System.Text.Json;
+
+namespace Merlinite.Cli.Tests;
+
+/// <summary>`merlinite taxonomy check` and `list` from the outside: exit codes, problems on stderr as file:line:col,
+/// the summary and the listing on stdout.</summary>
+public class TaxonomyCliTests
+{
+    private static string Skill(int version = 2, bool grounded = false) =>
+        $"version: {version}\ncreated_by: tester\ntask_description: Increment a number\nseed_examples:\n" + string.Concat(Enumerable.Range(0, 5).Select(i =>
+            (grounded ? $"  - context: The number is {i}.\n    question: Increment it.\n" : $"  - question: What is {i} + 1?\n") + $"    answer: \"{i + 1}\"\n"));
+
+    private static string Knowledge(string repo) =>
+        $"version: 3\ncreated_by: tester\ndomain: astronomy\ndocument_outline: Moons of Mars\ndocument:\n  repo: {repo}\n  commit: abc123\n  patterns:\n    - \"*.md\"\nseed_examples:\n" +
+        string.Concat(Enumerable.Range(0, 5).Select(i => $"  - context: Context {i}.\n    questions_and_answers:\n" +
+            string.Concat(Enumerable.Range(0, 3).Select(j => $"      - question: Question {i}.{j}?\n        answer: Answer {i}.{j}.\n"))));
+
+    private static void Write(TempDir dir, string relative, string text)
+    {
+        string path = dir.File(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    /// <summary>Two skills, a grounded skill, a knowledge leaf with a local document folder and one with a remote repo.</summary>
+    private static TempDir Taxonomy()
+    {
+        var dir = new TempDir();
+        Write(dir, "tax/compositional_skills/math/increment/qna.yaml", Skill());
+        Write(dir, "tax/foundational_skills/count/qna.yaml", Skill(version: 3));
+        Write(dir, "tax/compositional_skills/grounded/math/increment/qna.yaml", Skill(grounded: true));
+        Write(dir, "tax/knowledge/science/mars/qna.yaml", Knowledge(dir.File("docs")));
+        Write(dir, "tax/knowledge/science/phobos/qna.yaml", Knowledge("https://github.com/example/phobos-docs.git"));
+        Write(dir, "docs/mars.md", "# Mars\n");
+        return dir;
+    }
+
+    [Fact]
+    public void Check_passes_a_sound_taxonomy_and_notes_unread_remote_documents()
+    {
+        using var dir = Taxonomy();
+        var r = MerliniteBinary.Run("taxonomy", "check", dir.File("tax"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("taxonomy OK: 5 leaves (2 knowledge, 3 skills; 1 grounded)\n", r.Stdout);
+        Assert.Contains($"note: {dir.File("tax/knowledge/science/phobos/qna.yaml")}:6:9: documents of https://github.com/example/phobos-docs.git not checked", r.Stderr);
+        Assert.Contains("--documents", r.Stderr);
+
+        // With a documents folder, the clone is required, and read once there.
+        var missing = MerliniteBinary.Run("taxonomy", "check", dir.File("tax"), "--documents", dir.File("clones"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains($"qna.yaml:6:9: 'document.repo' https://github.com/example/phobos-docs.git has no local clone in {dir.File("clones/phobos-docs")}", missing.Stderr);
+        Write(dir, "clones/phobos-docs/phobos.md", "# Phobos\n");
+        var cloned = MerliniteBinary.Run("taxonomy", "check", dir.File("tax"), "--documents", dir.File("clones"));
+        Assert.True(cloned.ExitCode == 0, cloned.Stderr);
+        Assert.Equal("", cloned.Stderr);
+    }
+
+    [Fact]
+    public void Check_lists_every_problem_and_exits_2()
+    {
+        using var dir = Taxonomy();
+        Write(dir, "tax/compositional_skills/math/increment/qna.yaml", Skill(version: 7));
+        Write(dir, "tax/knowledge/science/mars/qna.yaml", Knowledge(dir.File("docs")).Replace("domain: astronomy\n", ""));
+        var r = MerliniteBinary.Run("taxonomy", "check", dir.File("tax"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("", r.Stdout);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("note: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+        [
+            $"{dir.File("tax/compositional_skills/math/increment/qna.yaml")}:1:10: 'version' must be 2 or 3 for a skill, not 7",
+            $"{dir.File("tax/knowledge/science/mars/qna.yaml")}:1:1: missing required key 'domain'",
+            $"2 problems in 2 files under {dir.File("tax")}",
+        ], lines);
+
+        // list fails the same way.
+        var list = MerliniteBinary.Run("taxonomy", "list", dir.File("tax"));
+        Assert.Equal(2, list.ExitCode);
+        Assert.Contains("missing required key 'domain'", list.Stderr);
+    }
+
+    [Fact]
+    public void List_prints_each_leaf_as_text_and_json()
+    {
+        using var dir = Taxonomy();
+        var r = MerliniteBinary.Run("taxonomy", "list", dir.File("tax"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, lines.Length);
+        Assert.Matches(@"^grounded skill +compositional_skills/grounded/math/increment +5 seeds$", lines[0]);
+        Assert.Matches(@"^knowledge +knowledge/science/mars +15 seeds, 1 document$", lines[3]);
+        Assert.Matches(@"^knowledge +knowledge/science/phobos +15 seeds, documents not read", lines[4]);
+
+        var json = MerliniteBinary.Run("taxonomy", "list", dir.File("tax"), "--json");
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        var leaves = JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["compositional_skills/grounded/math/increment", "compositional_skills/math/increment", "foundational_skills/count",
+            "knowledge/science/mars", "knowledge/science/phobos"], leaves.Select(l => l.GetProperty("path").GetString()));
+        var mars = leaves[3];
+        Assert.Equal("knowledge", mars.GetProperty("kind").GetString());
+        Assert.Equal(15, mars.GetProperty("seeds").GetInt32());
+        Assert.Equal(1, mars.GetProperty("documents").GetInt32());
+        Assert.Equal(dir.File("tax/knowledge/science/mars/qna.yaml"), mars.GetProperty("file").GetString());
+        Assert.Equal("grounded skill", leaves[0].GetProperty("kind").GetString());
+        Assert.Equal(JsonValueKind.Null, leaves[4].GetProperty("documents").ValueKind);
+    }
+
+    [Fact]
+    public void A_missing_folder_is_a_usage_error()
+    {
+        using var dir = new TempDir();
+        var r = MerliniteBinary.Run("taxonomy", "check", dir.File("nope"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"error: taxonomy folder not found: {dir.File("nope")}\n", r.Stderr);
+    }
+}
