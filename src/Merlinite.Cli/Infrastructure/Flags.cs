@@ -34,6 +34,10 @@ public static class Flags
         ["data"] = ["--data", "-d"], ["shots"] = ["--shots", "-k"], ["shots_file"] = ["--shots-file"], ["limit"] = ["--limit"],
         ["metric"] = ["--metric"], ["name"] = ["--name"], ["judge"] = ["--judge"], ["judge_prompt"] = ["--judge-prompt"],
         ["judge_template"] = ["--judge-template"], ["judge_max_tokens"] = ["--judge-max-tokens"],
+        // LAB data generation
+        ["taxonomy"] = ["--taxonomy"], ["documents"] = ["--documents"], ["teacher"] = ["--teacher"], ["questions"] = ["--questions"],
+        ["seeds_per_prompt"] = ["--seeds-per-prompt"], ["answer_tokens"] = ["--answer-tokens"], ["check_tokens"] = ["--check-tokens"],
+        ["min_rating"] = ["--min-rating"], ["chunk_words"] = ["--chunk-words"], ["prompt"] = ["--prompt"],
         // serving
         ["host"] = ["--host"], ["port"] = ["--port"], ["api_key"] = ["--api-key"], ["max_queued"] = ["--max-queued"], ["ignore_eos"] = ["--ignore-eos"],
         ["dtype"] = ["--dtype"], ["device"] = ["--device"], ["checkpointing"] = ["--checkpointing"], ["max_batch_tokens"] = ["--max-batch-tokens"],
@@ -43,7 +47,7 @@ public static class Flags
     private static readonly Dictionary<string, string> SharedFlags = new(StringComparer.Ordinal)
     {
         ["instruct_model_gpu_layers"] = "gpu_layers", ["reference_model_gpu_layers"] = "gpu_layers",
-        ["tokenizer"] = "instruct_model", ["judge_gpu_layers"] = "gpu_layers",
+        ["tokenizer"] = "instruct_model", ["judge_gpu_layers"] = "gpu_layers", ["teacher_gpu_layers"] = "gpu_layers",
     };
 
     /// <summary>The flag of a setting key ("context" → "--ctx"); an unknown key is returned as it is.</summary>

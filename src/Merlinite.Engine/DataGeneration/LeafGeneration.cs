@@ -122,16 +122,22 @@ public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string 
 
     private List<PromptItem> QuestionPrompts(List<string> passages)
     {
-        int count = (settings.QuestionsPerLeaf + settings.Teacher.N - 1) / settings.Teacher.N, k = Math.Min(settings.SeedsPerPrompt, leaf.Seeds.Count);
+        int count = (settings.QuestionsPerLeaf + settings.Teacher.N - 1) / settings.Teacher.N;
         return Enumerable.Range(0, count).Select(i =>
         {
-            // Each prompt shows the next k seeds (wrapping), so together the prompts show every seed equally often.
-            var seeds = Enumerable.Range(0, k).Select(j => leaf.Seeds[(i * k + j) % leaf.Seeds.Count]);
-            var slots = new Dictionary<string, string> { ["task"] = leaf.Description, ["examples"] = GenerationPrompts.Examples(seeds) };
+            var slots = new Dictionary<string, string> { ["task"] = leaf.Description, ["examples"] = GenerationPrompts.Examples(ShownSeeds(i)) };
             string template = settings.Prompts.Questions;
             if (passages.Count > 0) { slots["context"] = passages[i % passages.Count]; template = settings.Prompts.GroundedQuestions; }
             return Prompt($"p{i}", GenerationPrompts.Fill(template, slots));
         }).ToList();
+    }
+
+    /// <summary>The seed examples prompt <paramref name="index"/> shows: the next k (wrapping), so together the prompts
+    /// show every seed equally often.</summary>
+    private IEnumerable<SeedExample> ShownSeeds(int index)
+    {
+        int k = Math.Min(settings.SeedsPerPrompt, leaf.Seeds.Count);
+        return Enumerable.Range(0, k).Select(j => leaf.Seeds[(index * k + j) % leaf.Seeds.Count]);
     }
 
     private string Fill(string template, Candidate c, string? answer) => GenerationPrompts.Fill(template, new Dictionary<string, string>
@@ -182,27 +188,32 @@ public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string 
 
     private sealed record Candidate(string Id, string Question, string? Passage, string? Answer = null);
 
-    /// <summary>The questions the teacher wrote: the first line of each sample, less a "Question:" label; empty,
-    /// cut-off and repeated ones (of a seed or an earlier sample) are dropped.</summary>
+    /// <summary>The questions the teacher wrote: the first line of each sample, less a "Question:" label. Dropped: empty
+    /// and cut-off ones, copies of a seed example the prompt showed, and repeats of an earlier sample.</summary>
     private (List<Candidate>, FilterCount) Candidates(IReadOnlyList<SampledPrompt> samples, List<string> passages, int prompts)
     {
-        var seen = new HashSet<string>(leaf.Seeds.Select(s => Normalize(s.Question)), StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var list = new List<Candidate>();
-        int total = 0, empty = 0, cut = 0, repeated = 0;
+        int total = 0, empty = 0, cut = 0, copied = 0, repeated = 0;
         foreach (var prompt in samples)
         {
             int index = int.Parse(prompt.Id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+            var shown = ShownSeeds(index).Select(s => Normalize(s.Question)).ToHashSet(StringComparer.Ordinal);
             foreach (var s in prompt.Samples)
             {
                 total++;
                 string question = QuestionText(s.Text);
                 if (question.Length == 0) { empty++; continue; }
                 if (s.FinishReason != FinishReason.Stop && !s.Text.Contains('\n')) { cut++; continue; }
+                if (shown.Contains(Normalize(question))) { copied++; continue; }
                 if (!seen.Add(Normalize(question))) { repeated++; continue; }
                 list.Add(new Candidate($"q{list.Count}", question, passages.Count > 0 ? passages[index % passages.Count] : null));
             }
         }
-        return (list, new FilterCount("questions", total, list.Count, new Dictionary<string, int> { ["empty"] = empty, ["cut off"] = cut, ["repeated"] = repeated }));
+        return (list, new FilterCount("questions", total, list.Count, new Dictionary<string, int>
+        {
+            ["empty"] = empty, ["cut off"] = cut, ["copied an example"] = copied, ["repeated"] = repeated,
+        }));
     }
 
     private static string QuestionText(string text)

@@ -25,6 +25,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         var phases = new RunPhases(recipe, layout, threads);
         _joinSeconds = phases.JoinSeconds;
         var manifest = RunManifest.Open(layout, loaded);
+        var lab = recipe.Lab is { } labSettings ? RunLab(labSettings, phases, manifest, layout, ct) : null;
         var rounds = new List<RoundStats>();
         var rewards = new List<RoundRewards>();
         for (int round = 0; round <= recipe.Rounds.Max; round++)
@@ -63,9 +64,47 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             log.WriteLine(rounds[^1].Line());
             if (last) break;
         }
-        RunReport.Write(layout, loaded, rounds, rewards);
+        RunReport.Write(layout, loaded, rounds, rewards, lab);
         if (recipe.Output.Merge) Make(manifest, phases.Merge(RunReport.PeakRound(rounds)), layout, ct);
         return rounds;
+    }
+
+    /// <summary>LAB before the rounds: data from the taxonomy (a phase per leaf), held-out accuracy of the start model,
+    /// then each SFT phase and its held-out accuracy.</summary>
+    private LabStats RunLab(Schema.LabSettings lab, RunPhases phases, RunManifest manifest, RunLayout layout, CancellationToken ct)
+    {
+        foreach (var leaf in phases.GenerateLeaves(lab)) Make(manifest, leaf, layout, ct, "lab · ");
+        Make(manifest, phases.GenerateCombine(lab), layout, ct, "lab · ");
+        var generated = phases.GenerationReport(lab);
+        foreach (var leaf in generated.Leaves) log.WriteLine($"lab: {leaf.Line()}");
+        double? before = null;
+        if (phases.EvaluatesHeldOut)
+        {
+            Make(manifest, phases.LabEval("base", loaded.Recipe.Policy, layout.LabBaseEval), layout, ct, "lab · ");
+            before = phases.LabAccuracy(layout.LabBaseEval);
+        }
+        var stats = new List<LabPhaseStats>();
+        for (int i = 0; i < lab.Phases.Count; i++)
+        {
+            var phase = lab.Phases[i];
+            var train = phases.LabTrain(lab, i);
+            string own = phase.Data == Engine.DataGeneration.LeafKind.Knowledge ? phases.Generation(lab).KnowledgePath : phases.Generation(lab).SkillsPath;
+            if (!File.ReadLines(own).Any(l => l.Length > 0))
+                throw new Engine.Settings.SettingException("lab", $"SFT phase '{phase.Name}' has no data: the filters kept no {(phase.Data == Engine.DataGeneration.LeafKind.Knowledge ? "knowledge" : "skills")} " +
+                    "example (counts above); lower lab.generate.min_rating, raise lab.generate.questions, or drop the phase");
+            Make(manifest, train, layout, ct, $"lab · ");
+            double? accuracy = null;
+            if (phases.EvaluatesHeldOut)
+            {
+                Make(manifest, phases.LabEval(phase.Name, phases.LabPhaseModel(lab, i), layout.LabEval(phase.Name)), layout, ct, "lab · ");
+                accuracy = phases.LabAccuracy(layout.LabEval(phase.Name));
+            }
+            int examples = File.ReadLines(layout.LabPhaseData(phase.Name)).Count(l => l.Length > 0);
+            stats.Add(new LabPhaseStats(phase.Name, examples, examples - File.ReadLines(own).Count(l => l.Length > 0), phases.LabLoss(phase.Name), accuracy));
+        }
+        var result = new LabStats(generated, before, stats);
+        log.WriteLine($"lab: {result.AccuracyLine()}");
+        return result;
     }
 
     /// <summary>Makes every step of the phase whose output is not already what the recipe asks for, under one progress

@@ -15,6 +15,19 @@ public sealed record RunLayout(string Dir)
     /// <summary>The held-out prompts, drawn once for every round's evaluation.</summary>
     public string HeldOut => Path.Combine(Dir, "held-out.jsonl");
 
+    /// <summary>The LAB stage: generated data (lab/data), then a folder per SFT phase.</summary>
+    public string Lab => Path.Combine(Dir, "lab");
+    public string Generated => Path.Combine(Lab, "data");
+    /// <summary>Greedy replies of the model the LAB stage starts from to the held-out prompts.</summary>
+    public string LabBaseEval => Path.Combine(Lab, "base-eval.jsonl");
+    public string LabPhase(string phase) => Path.Combine(Lab, phase);
+    /// <summary>The phase's training data: its kind of generated data plus the replayed share of earlier phases'.</summary>
+    public string LabPhaseData(string phase) => Path.Combine(LabPhase(phase), "data.jsonl");
+    public string LabAdapter(string phase) => Path.Combine(LabPhase(phase), "adapter.gguf");
+    /// <summary>The phase's model: the model it started from with its adapter merged in (the next phase's start).</summary>
+    public string LabModel(string phase) => Path.Combine(LabPhase(phase), "model.gguf");
+    public string LabEval(string phase) => Path.Combine(LabPhase(phase), "eval.jsonl");
+
     public string Round(int round) => Path.Combine(Dir, $"round-{round}");
     /// <summary>The prompts drawn for the round.</summary>
     public string Prompts(int round) => Path.Combine(Round(round), "prompts.jsonl");

@@ -1,5 +1,6 @@
 using Merlinite.Engine.Chat;
 using Merlinite.Engine.Data;
+using Merlinite.Engine.DataGeneration;
 using Merlinite.Engine.Jobs;
 using Merlinite.Engine.Models;
 using Merlinite.Engine.Outputs;
@@ -22,10 +23,14 @@ public sealed record Phase(string Key, string Title, IReadOnlyList<Step> Steps);
 /// The phases of a recipe's rounds, built from the same typed Engine jobs the commands run (sample, reward, train),
 /// with the recipe's settings and the run directory's files. Nothing here re-implements a phase.
 /// </summary>
-public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
+public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threads)
 {
     private PromptPool? _pool;
-    private PromptPool Pool => _pool ??= PromptPool.Load(recipe.Prompts, SystemPrompt);
+    private PromptPool Pool => _pool ??= PromptPool.Load(recipe.Prompts with { Files = PromptFiles }, SystemPrompt);
+
+    /// <summary>The prompt files: the recipe's, or without any, the data its lab section generated (LAB's SFT data).</summary>
+    private IReadOnlyList<string> PromptFiles => recipe.Prompts.Files.Count > 0 || recipe.Lab is null ? recipe.Prompts.Files
+        : [Path.Combine(layout.Generated, GenerateDataJob.KnowledgeFile), Path.Combine(layout.Generated, GenerateDataJob.SkillsFile)];
     private string? SystemPrompt => recipe.Sampling.Template.SystemPrompt(recipe.Prompts.System);
 
     public bool EvaluatesHeldOut => recipe.Eval.HeldOutAccuracy && recipe.Prompts.HeldOut > 0;
@@ -119,14 +124,16 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
     }
 
     /// <summary>Round <paramref name="round"/>'s held-out evaluation: one greedy answer per held-out prompt.</summary>
-    public SampleJob EvalJob(int round)
+    public SampleJob EvalJob(int round) => HeldOutJob(PolicyAt(round), layout.Eval(round));
+
+    /// <summary>One greedy answer of <paramref name="model"/> per held-out prompt, into <paramref name="output"/>.</summary>
+    private SampleJob HeldOutJob(ModelSpec model, string output) => new(model, layout.HeldOut, output, Sampling() with
     {
-        var settings = Sampling() with
-        {
-            N = 1, Sampler = recipe.Sampling.Sampler with { Temperature = 0, MaxTokens = recipe.Eval.MaxTokens },
-        };
-        return new SampleJob(PolicyAt(round), layout.HeldOut, layout.Eval(round), settings);
-    }
+        N = 1, Sampler = recipe.Sampling.Sampler with { Temperature = 0, MaxTokens = recipe.Eval.MaxTokens },
+    });
+
+    /// <summary>The base every round's adapter applies to: the recipe's policy, or the last LAB phase's model.</summary>
+    public ModelSpec Policy => recipe.Lab is { Phases.Count: > 0 } lab ? recipe.Policy with { Path = layout.LabModel(lab.Phases[^1].Name) } : recipe.Policy;
 
     public Phase Eval(int round, Sharding? shards = null)
     {
@@ -154,7 +161,7 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
         bool fromBase = recipe.Sft.Mode == SftMode.FromBase;
         var inputs = fromBase ? Enumerable.Range(0, round + 1).Select(layout.Winners).ToList() : [layout.Winners(round)];
         string? init = fromBase ? null : layout.PolicyAdapter(round, recipe.StartAdapter);
-        var job = new TrainJob(recipe.Policy.Path, inputs, layout.Adapter(round), init,
+        var job = new TrainJob(Policy.Path, inputs, layout.Adapter(round), init,
             recipe.Sft.Train with { Seed = recipe.Sft.Train.Seed + round, Threads = threads });
         return new($"round-{round}/train", $"train (round {round}'s winners{(fromBase && round > 0 ? " and earlier" : "")})",
         [
@@ -169,12 +176,12 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
     {
         var output = new OutputFile(layout.Result);
         string? adapter = layout.PolicyAdapter(peak, recipe.StartAdapter);
-        Fingerprint Made() => new Fingerprint("merge").AddFile("model", recipe.Policy.Path).AddFile("lora", adapter);
+        Fingerprint Made() => new Fingerprint("merge").AddFile("model", Policy.Path).AddFile("lora", adapter);
         return new("result", $"merge round {peak}'s policy -> result.gguf", [new(output, adapter is null ? [] : [adapter], Made, (report, _) =>
         {
             output.Prepare(Made(), ReusePolicy.Recompute);
-            if (adapter is not null) LoraMerger.Merge(recipe.Policy.Path, [(adapter, 1.0f)], layout.Result, f => report(f, null));
-            else { File.Copy(recipe.Policy.Path, output.PartialPath, overwrite: true); File.Move(output.PartialPath, layout.Result, overwrite: true); }
+            if (adapter is not null) LoraMerger.Merge(Policy.Path, [(adapter, 1.0f)], layout.Result, f => report(f, null));
+            else { File.Copy(Policy.Path, output.PartialPath, overwrite: true); File.Move(output.PartialPath, layout.Result, overwrite: true); }
         })]);
     }
 
@@ -204,7 +211,7 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
     private SampleSettings Sampling() => recipe.Sampling with { Runtime = recipe.Sampling.Runtime with { Threads = threads } };
 
     private ModelSpec PolicyAt(int round) =>
-        recipe.Policy with { Loras = layout.PolicyAdapter(round, recipe.StartAdapter) is { } a ? [new LoraSpec(a, 1.0f)] : [] };
+        Policy with { Loras = layout.PolicyAdapter(round, recipe.StartAdapter) is { } a ? [new LoraSpec(a, 1.0f)] : [] };
 
     private string[] Adapters(int round) => layout.PolicyAdapter(round, recipe.StartAdapter) is { } a ? [a] : [];
 
@@ -214,7 +221,7 @@ public sealed class RunPhases(Recipe recipe, RunLayout layout, int threads)
         Fingerprint Made()
         {
             var p = recipe.Prompts;
-            var f = new Fingerprint(kind).AddFiles("prompts.files", p.Files).Add("prompts.held_out", p.HeldOut)
+            var f = new Fingerprint(kind).AddFiles("prompts.files", PromptFiles).Add("prompts.held_out", p.HeldOut)
                 .Add("prompts.seed", p.Seed).Add("prompts.system", SystemPrompt);
             return round is int r ? f.Add("prompts.per_round", p.PerRound).Add("round", r) : f;
         }

@@ -36,13 +36,13 @@ public static class RunReport
         }).ToList();
     }
 
-    public static void Write(RunLayout layout, LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds, IReadOnlyList<RoundRewards> rewards)
+    public static void Write(RunLayout layout, LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds, IReadOnlyList<RoundRewards> rewards, LabStats? lab = null)
     {
         int peak = PeakRound(rounds);
         string? result = layout.PolicyAdapter(peak, recipe.Recipe.StartAdapter);
         var correlations = Correlations(rounds);
-        AtomicFile.WriteAllText(layout.ReportJson, Json(recipe, rounds, peak, result, correlations));
-        AtomicFile.WriteAllText(layout.ReportMarkdown, Markdown(recipe, rounds, peak, result, correlations));
+        AtomicFile.WriteAllText(layout.ReportJson, Json(recipe, rounds, peak, result, correlations, lab));
+        AtomicFile.WriteAllText(layout.ReportMarkdown, Markdown(recipe, rounds, peak, result, correlations) + (lab is null ? "" : "\n" + lab.Markdown()));
         string rewardChart = RunCharts.Rewards(rounds, peak), distribution = RunCharts.RewardDistribution(rewards, peak), scatter = RunCharts.RewardVsEval(rounds);
         AtomicFile.WriteAllText(layout.RewardChart, rewardChart);
         AtomicFile.WriteAllText(layout.RewardDistributionChart, distribution);
@@ -52,7 +52,7 @@ public static class RunReport
 
     private static JsonNode? N(double? v) => v is double d && double.IsFinite(d) ? JsonValue.Create(Math.Round(d, 4)) : null;
 
-    private static string Json(LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds, int peak, string? result, IReadOnlyList<RewardCorrelation> correlations)
+    private static string Json(LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds, int peak, string? result, IReadOnlyList<RewardCorrelation> correlations, LabStats? lab)
     {
         var array = new JsonArray(rounds.Select(r =>
         {
@@ -85,6 +85,7 @@ public static class RunReport
                 ["eval"] = c.Eval, ["rounds"] = c.Rounds, ["pearson"] = N(c.Pearson), ["spearman"] = N(c.Spearman),
             }).ToArray()),
         };
+        if (lab is not null) root["lab"] = lab.ToJson();
         return root.ToJsonString(Engine.Data.JsonStyle.Indented) + "\n";
     }
 

@@ -29,11 +29,14 @@ public sealed class Recipe
     public EvalSettings Eval { get; set; } = new();
     public OutputSettings Output { get; set; } = new();
     public ClusterSettings Cluster { get; set; } = new();
+    /// <summary>The LAB stage before the rounds (null: the policy is trained already).</summary>
+    public LabSettings? Lab { get; set; }
 }
 
 public sealed record PromptSettings
 {
-    /// <summary>Prompt JSONL files ({"id", "prompt" | "messages", "source"?, "answer"?}).</summary>
+    /// <summary>Prompt JSONL files ({"id", "prompt" | "messages", "source"?, "answer"?}); none with a lab section: the
+    /// data it generates (LAB's SFT data, the card's prompt source).</summary>
     public IReadOnlyList<string> Files { get; init; } = [];
     /// <summary>Prompts drawn per round, uniformly by source.</summary>
     public int PerRound { get; init; } = 64;

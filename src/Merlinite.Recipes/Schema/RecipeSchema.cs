@@ -32,6 +32,11 @@ public static class RecipeSchema
     private static void Reward(Recipe r, Func<RewardSettings, RewardSettings> f) => r.Reward = f(r.Reward);
     private static void Scoring(Recipe r, Func<ScoringSettings, ScoringSettings> f) => r.Reward = r.Reward with { Scoring = f(r.Reward.Scoring) };
     private static void Train(Recipe r, Func<TrainSettings, TrainSettings> f) => r.Sft = r.Sft with { Train = f(r.Sft.Train) };
+    private static void Lab(Recipe r, Func<LabSettings, LabSettings> f) => r.Lab = f(r.Lab ?? new LabSettings());
+    private static void Generate(Recipe r, Func<Engine.DataGeneration.GenerateSettings, Engine.DataGeneration.GenerateSettings> f) => Lab(r, l => l with { Generate = f(l.Generate) });
+    private static void Teacher(Recipe r, Func<SampleSettings, SampleSettings> f) => Generate(r, g => g with { Teacher = f(g.Teacher) });
+    private static void TeacherSampler(Recipe r, Func<Engine.Generation.SamplingOptions, Engine.Generation.SamplingOptions> f) => Teacher(r, t => t with { Sampler = f(t.Sampler) });
+    private static void Phase(Recipe r, Func<SftPhase, SftPhase> f) => Lab(r, l => l with { Phases = [.. l.Phases.SkipLast(1), f(l.Phases[^1])] });
     private static void Cluster(Recipe r, Func<ClusterSettings, ClusterSettings> f) => r.Cluster = f(r.Cluster);
     private static void Task(Recipe r, Func<EvalTask, EvalTask> f) => r.Eval = r.Eval with { Tasks = [.. r.Eval.Tasks.SkipLast(1), f(r.Eval.Tasks[^1])] };
     private static void TaskSettings(Recipe r, Func<EvalTaskSettings, EvalTaskSettings> f) => Task(r, t => t with { Settings = f(t.Settings) });
@@ -57,6 +62,42 @@ public static class RecipeSchema
         new Field("judge_template", OneOf(Templates, (r, v) => TaskSettings(r, s => s with { JudgeTemplate = v }))),
         new Field("judge_max_tokens", Int((r, v) => TaskSettings(r, s => s with { JudgeMaxTokens = v }))));
 
+    /// <summary>The lab section: generate-data's settings key for key, and the SFT phases.</summary>
+    private static readonly MapNode LabNode = new(
+        new Field("taxonomy", Folder((r, v) => Lab(r, l => l with { Taxonomy = v })), Required: true),
+        new Field("documents", Folder((r, v) => Lab(r, l => l with { Documents = v }))),
+        new Field("teacher", new MapNode(
+            new Field("path", Model((r, v) => Lab(r, l => l with { Teacher = l.Teacher with { Path = v } })), Required: true),
+            new Field("gpu_layers", Int((r, v) => Lab(r, l => l with { Teacher = l.Teacher with { GpuLayers = v } }))),
+            new Field("template", OneOf(Templates, (r, v) => Teacher(r, t => t with { Template = v }))),
+            new Field("system", NullableString((r, v) => Teacher(r, t => t with { System = v })))), Required: true),
+        new Field("generate", new MapNode(
+            new Field("questions", Int((r, v) => Generate(r, g => g with { QuestionsPerLeaf = v }))),
+            new Field("seeds_per_prompt", Int((r, v) => Generate(r, g => g with { SeedsPerPrompt = v }))),
+            new Field("n", Int((r, v) => Teacher(r, t => t with { N = v }))),
+            new Field("temperature", Number((r, v) => TeacherSampler(r, s => s with { Temperature = (float)v }))),
+            new Field("top_p", Number((r, v) => TeacherSampler(r, s => s with { TopP = (float)v }))),
+            new Field("top_k", Int((r, v) => TeacherSampler(r, s => s with { TopK = v }))),
+            new Field("min_p", Number((r, v) => TeacherSampler(r, s => s with { MinP = (float)v }))),
+            new Field("max_tokens", Int((r, v) => TeacherSampler(r, s => s with { MaxTokens = v }))),
+            new Field("seed", UInt((r, v) => TeacherSampler(r, s => s with { Seed = v }))),
+            new Field("parallel", Int((r, v) => Teacher(r, t => t with { Parallel = v }))),
+            new Field("context", Int((r, v) => Teacher(r, t => t with { Runtime = t.Runtime with { Context = v } }))),
+            new Field("answer_tokens", Int((r, v) => Generate(r, g => g with { AnswerTokens = v }))),
+            new Field("check_tokens", Int((r, v) => Generate(r, g => g with { CheckTokens = v }))),
+            new Field("min_rating", Number((r, v) => Generate(r, g => g with { MinRating = v }))),
+            new Field("chunk_words", Int((r, v) => Generate(r, g => g with { ChunkWords = v }))),
+            new Field("prompts", new MapNode(Engine.DataGeneration.GenerationPrompts.Names.Select(n => new Field(n.Name,
+                File((r, v) => Generate(r, g => g with { Prompts = g.Prompts.WithFile(n.Name, v) })))).ToArray())))),
+        new Field("phases", new MapListNode(new MapNode(
+            new Field("name", String((r, v) => Phase(r, p => p with { Name = v })), Required: true),
+            new Field("data", OneOf([("knowledge", Engine.DataGeneration.LeafKind.Knowledge), ("skills", Engine.DataGeneration.LeafKind.Skill)],
+                (r, v) => Phase(r, p => p with { Data = v })), Required: true),
+            new Field("replay", Number((r, v) => Phase(r, p => p with { Replay = v }))),
+            new Field("epochs", Int((r, v) => Phase(r, p => p with { Epochs = v }))),
+            new Field("lr", Number((r, v) => Phase(r, p => p with { Lr = v })))),
+            r => Lab(r, l => l with { Phases = [.. l.Phases, new SftPhase()] }))));
+
     public static readonly MapNode Root = new(
         new Field("name", String((r, v) => r.Name = v)),
         new Field("models", new MapNode(
@@ -72,7 +113,7 @@ public static class RecipeSchema
             new Field("instruct", RewardModel(r => r.Instruct, (r, m) => r.Instruct = m), Required: true),
             new Field("reference", RewardModel(r => r.Reference, (r, m) => r.Reference = m), Required: true)), Required: true),
         new Field("prompts", new MapNode(
-            new Field("files", new ListNode<string>(File((_, _) => { }), 1, (r, v) => r.Prompts = r.Prompts with { Files = v }), Required: true),
+            new Field("files", new ListNode<string>(File((_, _) => { }), 1, (r, v) => r.Prompts = r.Prompts with { Files = v })),
             new Field("per_round", Int((r, v) => r.Prompts = r.Prompts with { PerRound = v })),
             new Field("held_out", Int((r, v) => r.Prompts = r.Prompts with { HeldOut = v })),
             new Field("seed", Int((r, v) => r.Prompts = r.Prompts with { Seed = v })),
@@ -152,5 +193,6 @@ public static class RecipeSchema
                 new Field("namespace", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { Namespace = v } }))),
                 new Field("volume_claim", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { VolumeClaim = v } }))),
                 new Field("mount_path", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { MountPath = v } }))),
-                new Field("command", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { Command = v } }))))))));
+                new Field("command", String((r, v) => Cluster(r, c => c with { Kubernetes = c.Kubernetes with { Command = v } }))))))),
+        new Field("lab", LabNode));
 }

@@ -28,6 +28,8 @@ public static class RecipeValidation
             ("models.policy", [Require.AtLeast("gpu_layers", r.Policy.GpuLayers, -1)]),
             ("models.instruct", [Require.AtLeast("gpu_layers", r.Instruct.GpuLayers, -1)]),
             ("models.reference", [Require.AtLeast("gpu_layers", r.Reference.GpuLayers, -1)]),
+            ("lab", r.Lab?.Problems() ?? []),
+            ("prompts", [r.Prompts.Files.Count == 0 && r.Lab is null ? new SettingProblem("files", "is required (or a lab section, whose generated data are then the prompts)") : null]),
         };
         foreach (var (section, problems) in sections)
             foreach (var p in problems.OfType<SettingProblem>())
@@ -37,6 +39,7 @@ public static class RecipeValidation
     /// <summary>Reads the prompt files as a run will, and checks that they hold enough prompts.</summary>
     public static IEnumerable<RecipeProblem> PromptProblems(Recipe r, CheckContext c)
     {
+        if (r.Prompts.Files.Count == 0) return []; // the lab stage generates them; the run checks them then
         PromptPool pool;
         try { pool = PromptPool.Load(r.Prompts, r.Sampling.Template.SystemPrompt(r.Prompts.System)); }
         catch (Exception e) when (e is InputFormatException or IOException)

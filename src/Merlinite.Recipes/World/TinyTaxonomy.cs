@@ -21,11 +21,14 @@ public static class TinyTaxonomy
     {
         Questions = "write a question like:\n{examples}",
         GroundedQuestions = "{context}\nwrite a question like:\n{examples}",
-        QuestionCheck = "task: {task}\nquestion: {question}",
+        QuestionCheck = "check question: {question}",
         Answer = "{question}",
-        GroundedAnswer = "{context}\n{question}",
+        // A 0.6M-parameter model answers and rates worse with a passage before the question than without (measured:
+        // most grounded answers wrong), and the facts are ones it knows; so knowledge questions are answered and
+        // rated as skills are, and only their writing is grounded.
+        GroundedAnswer = "{question}",
         PairCheck = "Rate: {question} = {answer}",
-        GroundedPairCheck = "{context}\nRate: {question} = {answer}",
+        GroundedPairCheck = "Rate: {question} = {answer}",
     };
 
     private sealed record Leaf(string Path, string Description, string[] Families);
@@ -88,41 +91,65 @@ public static class TinyTaxonomy
 
     // ------------------------------------------------------------------ the teacher's tuning data
 
+    private static readonly string[] NoiseWords = ["blue", "Sure", "items", "Answer", "do", "sort", "five", "not", "Rating:", "of:", "one:"];
+
+    /// <summary>A question made unanswerable: its digits replaced by a word, a word pushed in, or cut short.</summary>
+    private static string Garble(string question, Random rng)
+    {
+        int colon = question.IndexOf(':') + 1;
+        string word = NoiseWords[rng.Next(NoiseWords.Length)];
+        return rng.Next(3) switch
+        {
+            0 => $"{question[..colon]} {word}",
+            1 => $"{question[..colon]} {word} {question[colon..].Trim()}",
+            _ => question[..colon],
+        };
+    }
+
     /// <summary>What the teacher learns on top of the instruct model, in the exact text of <see cref="Prompts"/>: a
-    /// mix of writing questions like the examples (with and without a passage), rating questions against a task,
-    /// answering (with and without a passage) and rating pairs.</summary>
+    /// mix of writing questions like the examples (with a passage for knowledge), rating questions against a task,
+    /// answering (every family, with and without a passage: tuned on the other roles alone it forgot how) and rating
+    /// pairs as the judge does.</summary>
     public static IEnumerable<string> TeacherExamples(int count, Random rng) => Enumerable.Range(0, count).Select(i =>
     {
-        var leaf = i % 3 == 0 ? Knowledge : Skills[i % 3 - 1];
+        var leaf = rng.Next(3) switch { 0 => Knowledge, int k => Skills[k - 1] };
         string family = leaf.Families[rng.Next(leaf.Families.Length)];
         var task = TinyTasks.Make(family, rng);
-        string passage = string.Join(" ", Distinct(2, rng).Select(Fact));
         bool grounded = leaf == Knowledge;
-        var slots = new Dictionary<string, string> { ["task"] = leaf.Description, ["question"] = task.Prompt, ["context"] = passage };
-        string user, reply;
-        switch (i / 3 % 4)
+        var slots = new Dictionary<string, string>
         {
-            case 0: // write a question of the family like the examples
+            ["task"] = leaf.Description, ["question"] = task.Prompt, ["context"] = string.Join(" ", Distinct(2, rng).Select(Fact)),
+        };
+        string user, reply;
+        switch (i % 10)
+        {
+            case 0 or 1 or 2: // write a question of the family like the examples
                 slots["examples"] = GenerationPrompts.Examples(Enumerable.Range(0, 3).Select(_ => TinyTasks.Make(family, rng)).Select(t => new SeedExample(t.Prompt, t.Right)));
                 user = GenerationPrompts.Fill(grounded ? Prompts.GroundedQuestions : Prompts.Questions, slots);
                 reply = task.Prompt;
                 break;
-            case 1: // rate a question: one of the task's families, or another's
-                bool fits = rng.Next(2) == 0;
-                var asked = fits ? task : TinyTasks.Make(TinyTasks.Sources.Except(leaf.Families).ElementAt(rng.Next(4 - leaf.Families.Length)), rng);
-                slots["question"] = asked.Prompt;
+            case 3 or 4: // rate a question: well formed, or garbled the ways a small sampler garbles them
+                bool clean = rng.Next(2) == 0;
+                slots["question"] = clean ? task.Prompt : Garble(task.Prompt, rng);
                 user = GenerationPrompts.Fill(Prompts.QuestionCheck, slots);
-                reply = fits ? "Rating: [[9]]" : "Rating: [[2]]";
+                reply = clean ? "Rating: [[9]]" : "Rating: [[2]]";
                 break;
-            case 2: // answer right
-                user = GenerationPrompts.Fill(grounded ? Prompts.GroundedAnswer : Prompts.Answer, slots);
-                reply = task.Right;
+            case 5 or 6: // answer right, any family
+                var any = TinyTasks.Make(TinyTasks.Sources[rng.Next(TinyTasks.Sources.Length)], rng);
+                user = GenerationPrompts.Fill(Prompts.Answer, new Dictionary<string, string> { ["question"] = any.Prompt });
+                reply = any.Right;
                 break;
-            default: // rate a pair as the judge does
+            case 7: // answer right from a passage (the knowledge leaf's questions)
+                var fact = TinyTasks.Make(Knowledge.Families[rng.Next(Knowledge.Families.Length)], rng);
+                user = GenerationPrompts.Fill(Prompts.GroundedAnswer, new Dictionary<string, string> { ["context"] = slots["context"], ["question"] = fact.Prompt });
+                reply = fact.Right;
+                break;
+            default: // rate a pair. 9 and 2, not 10 and 1: those share the token "1", and a greedy reader of an unsure
+                     // model then always takes the same branch after it (the world's judge rates everything [[1]]).
                 bool right = rng.Next(2) == 0;
                 slots["answer"] = right ? task.Right : task.Wrong;
                 user = GenerationPrompts.Fill(grounded ? Prompts.GroundedPairCheck : Prompts.PairCheck, slots);
-                reply = right ? "Rating: [[10]]" : "Rating: [[1]]";
+                reply = right ? "Rating: [[9]]" : "Rating: [[2]]";
                 break;
         }
         return PromptFile.Format(new PromptItem($"teach{i}", [ChatMessage.User(user), ChatMessage.Assistant(reply)], null));

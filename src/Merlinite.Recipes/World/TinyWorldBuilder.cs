@@ -74,14 +74,14 @@ public static class TinyWorldBuilder
         // LAB: a taxonomy of the digit skills (qna.yaml files, a document, the tiny prompts) and a teacher that writes,
         // rates and answers questions in those prompts' words. Their own seeded streams: the files above stay as they were.
         var labFiles = new OutputFile(File(TaxonomyListFile));
-        var taxonomy = new Fingerprint("tiny-world-taxonomy").Add("seed", (long)o.Seed).Add("version", 1);
+        var taxonomy = new Fingerprint("tiny-world-taxonomy").Add("seed", (long)o.Seed).Add("version", 3);
         if (!labFiles.Prepare(taxonomy, ReusePolicy.ResumeOrRecompute))
         {
             var files = TinyTaxonomy.Files(new Random((int)o.Seed + 2000)).ToList();
             foreach (var (relative, text) in files) AtomicFile.WriteAllText(File(relative), text);
             AtomicFile.WriteAllLines(labFiles.Path, files.Select(f => f.RelativePath));
         }
-        var teacherData = new Fingerprint("tiny-world-teacher").Add("seed", (long)o.Seed).Add("examples", o.TeacherExamples).Add("version", 1);
+        var teacherData = new Fingerprint("tiny-world-teacher").Add("seed", (long)o.Seed).Add("examples", o.TeacherExamples).Add("version", 5);
         WriteIfChanged(new OutputFile(File("teacher-data.jsonl")), teacherData, TinyTaxonomy.TeacherExamples(o.TeacherExamples, new Random((int)o.Seed + 3000)));
         TrainAndMerge(File(InstructFile), File("teacher-data.jsonl"), File("teacher-adapter.gguf"), File(TinyTaxonomy.TeacherFile),
             settings with { Epochs = o.TeacherEpochs, Seed = (int)o.Seed + 3 }, display, "tiny world: tune the teacher to write, rate and answer questions", ct);

@@ -27,8 +27,8 @@ public sealed record TinyWorldOptions
     public int JudgeEpochs { get; init; } = 4;
 
     /// <summary>Examples that tune the instruct model into the LAB teacher (writing, rating and answering questions).</summary>
-    public int TeacherExamples { get; init; } = 1600;
-    public int TeacherEpochs { get; init; } = 3;
+    public int TeacherExamples { get; init; } = 3000;
+    public int TeacherEpochs { get; init; } = 4;
 
     public int Rank { get; init; } = 32;
     public double LearningRate { get; init; } = 3e-3;
