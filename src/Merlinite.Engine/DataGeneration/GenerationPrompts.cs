@@ -94,13 +94,17 @@ public sealed partial record GenerationPrompts
             if (string.IsNullOrWhiteSpace(text)) { yield return new SettingProblem($"prompts.{name}", "must not be empty"); continue; }
             foreach (Match m in Slot().Matches(text))
                 if (!slots.Contains(m.Groups[1].Value))
-                    yield return new SettingProblem($"prompts.{name}", $"unknown slot {{{m.Groups[1].Value}}} (this prompt may use {string.Join(", ", slots.Select(s => "{" + s + "}"))})");
+                    yield return new SettingProblem($"prompts.{name}", "unknown slot " + Literal(m.Groups[1].Value) +
+                        $" (this prompt may use {string.Join(", ", slots.Select(Literal))})");
         }
         // Without its question a check or an answer would say the same thing for every candidate.
         foreach (var name in new[] { "question_check", "answer", "grounded_answer", "pair_check", "grounded_pair_check" })
             if (!Get(name).Contains("{question}", StringComparison.Ordinal))
-                yield return new SettingProblem($"prompts.{name}", "must contain {question}");
+                yield return new SettingProblem($"prompts.{name}", "must contain " + Literal("question"));
     }
+
+    /// <summary>A slot as a setting message shows it (braces alone would name another setting, see SettingProblem).</summary>
+    private static string Literal(string slot) => "{{" + slot + "}}";
 
     public void AddTo(Outputs.Fingerprint f)
     {

@@ -10,18 +10,22 @@ namespace Merlinite.Engine.Settings;
 /// </summary>
 public sealed record SettingProblem(string Key, string Message)
 {
-    /// <summary>The message with every {key} reference replaced by <paramref name="name"/>(key).</summary>
+    /// <summary>The message with every {key} reference replaced by <paramref name="name"/>(key); {{text}} stands for a
+    /// literal {text} (a prompt's slot, say).</summary>
     public string Render(Func<string, string> name)
     {
-        var text = Message;
-        int start;
-        while ((start = text.IndexOf('{', StringComparison.Ordinal)) >= 0)
+        var text = new System.Text.StringBuilder();
+        int i = 0;
+        while (i < Message.Length)
         {
-            int end = text.IndexOf('}', start);
-            if (end < 0) break;
-            text = text[..start] + name(text[(start + 1)..end]) + text[(end + 1)..];
+            bool literal = Message.AsSpan(i).StartsWith("{{");
+            int end = Message[i] != '{' ? -1 : Message.IndexOf(literal ? "}}" : "}", i, StringComparison.Ordinal);
+            if (end < 0) { text.Append(Message[i++]); continue; }
+            string inner = Message[(i + (literal ? 2 : 1))..end];
+            text.Append(literal ? "{" + inner + "}" : name(inner));
+            i = end + (literal ? 2 : 1);
         }
-        return text;
+        return text.ToString();
     }
 
     public override string ToString() => $"{Key}: {Render(k => k)}";
