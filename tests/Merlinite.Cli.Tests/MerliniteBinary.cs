@@ -42,10 +42,10 @@ public static class MerliniteBinary
         var stderr = p.StandardError.ReadToEndAsync();
         if (stdin is not null) p.StandardInput.Write(stdin);
         p.StandardInput.Close();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(3)))
+        if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"merlinite {string.Join(' ', args)} did not finish in 3 minutes");
+            throw new TimeoutException($"merlinite {string.Join(' ', args)} did not finish in 10 minutes");
         }
         return new RunResult(p.ExitCode, stdout.Result, stderr.Result);
     }

@@ -9,24 +9,18 @@ namespace Merlinite.Cli.Tests;
 /// assertions check that the recipe works (batch reward up from round 0 to 2, held-out accuracy up by the end), and the
 /// snapshot pins the figures, the manifest's shape and the first winners so a behaviour change shows as a diff.
 /// </summary>
-public sealed class TinyRecipeTests : IDisposable
+[Collection("tiny world")]
+public sealed class TinyRecipeTests(TinyWorld world)
 {
-    private readonly TempDir _dir = new();
-
-    public void Dispose() => _dir.Dispose();
+    private readonly TempDir _dir = world.Dir;
 
     [Fact]
     public void The_tiny_recipe_raises_the_batch_reward_and_the_held_out_accuracy_and_its_outputs_are_pinned()
     {
-        // Same layout as the repository: recipes/tiny.yaml refers to ../runs/tiny/world.
-        Directory.CreateDirectory(_dir.File("recipes"));
-        File.Copy(Path.Combine(MerliniteBinary.RepoRoot, "recipes", "tiny.yaml"), _dir.File("recipes/tiny.yaml"));
-        var world = MerliniteBinary.Run("world", "tiny", "--out", _dir.File("runs/tiny/world"), "-t", "2");
-        Assert.True(world.ExitCode == 0, world.Stderr);
-        var run = MerliniteBinary.Run("run", _dir.File("recipes/tiny.yaml"), "-t", "2");
+        var run = MerliniteBinary.Run("run", world.Recipe("tiny.yaml"), "-t", "2");
         Assert.True(run.ExitCode == 0, run.Stderr);
         // Not on a terminal (CI, logs), progress is a line per phase, not a line per 10 % of it.
-        string plain = world.Stdout + world.Stderr + run.Stdout + run.Stderr;
+        string plain = world.Build.Stdout + world.Build.Stderr + run.Stdout + run.Stderr;
         int lines = plain.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
         Assert.True(lines < 40, $"{lines} lines of output:\n{plain}");
         Assert.DoesNotContain("\u001b[", plain, StringComparison.Ordinal);
@@ -66,3 +60,31 @@ public sealed class TinyRecipeTests : IDisposable
         });
     }
 }
+
+/// <summary>The tiny world, built once for the tests that run recipes in it, in the repository's layout (recipes/ beside
+/// runs/tiny/world, which the recipes name as ../runs/tiny/world).</summary>
+public sealed class TinyWorld : IDisposable
+{
+    public TempDir Dir { get; } = new();
+    public RunResult Build { get; }
+
+    public TinyWorld()
+    {
+        Directory.CreateDirectory(Dir.File("recipes"));
+        Build = MerliniteBinary.Run("world", "tiny", "--out", Dir.File("runs/tiny/world"), "-t", "2");
+        Assert.True(Build.ExitCode == 0, Build.Stderr);
+    }
+
+    /// <summary>A copy of a recipe of the repository, next to the world.</summary>
+    public string Recipe(string name)
+    {
+        string path = Dir.File($"recipes/{name}");
+        File.Copy(Path.Combine(MerliniteBinary.RepoRoot, "recipes", name), path, overwrite: true);
+        return path;
+    }
+
+    public void Dispose() => Dir.Dispose();
+}
+
+[CollectionDefinition("tiny world")]
+public sealed class TinyWorldCollection : ICollectionFixture<TinyWorld>;

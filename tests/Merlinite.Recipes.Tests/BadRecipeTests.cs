@@ -10,15 +10,7 @@ public sealed class BadRecipeTests : IDisposable
 
     public BadRecipeTests()
     {
-        // Headers are all the loader reads of a model: a llama-architecture GGUF with one tensor is enough.
-        foreach (var f in new[] { "base.gguf", "instruct.gguf", "reference.gguf" })
-        {
-            var writer = new Merlinite.Gguf.GgufWriter();
-            writer.AddString("general.architecture", "llama");
-            writer.AddTensor("token_embd.weight", [8, 4], Merlinite.Gguf.GgmlType.F32, new float[32]);
-            writer.Write(Path.Combine(_dir, f));
-        }
-        File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 20).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"q{i}\"}}"));
+        RecipeFixtures.Write(_dir, "base.gguf", "instruct.gguf", "reference.gguf");
     }
 
     public void Dispose() => Directory.Delete(_dir, true);

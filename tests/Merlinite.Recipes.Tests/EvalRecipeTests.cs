@@ -13,14 +13,7 @@ public sealed class EvalRecipeTests : IDisposable
 
     public EvalRecipeTests()
     {
-        foreach (var f in new[] { "base.gguf", "instruct.gguf", "reference.gguf", "judge.gguf" })
-        {
-            var writer = new Merlinite.Gguf.GgufWriter();
-            writer.AddString("general.architecture", "llama");
-            writer.AddTensor("token_embd.weight", [8, 4], Merlinite.Gguf.GgmlType.F32, new float[32]);
-            writer.Write(Path.Combine(_dir, f));
-        }
-        File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 20).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"q{i}\"}}"));
+        RecipeFixtures.Write(_dir, "base.gguf", "instruct.gguf", "reference.gguf", "judge.gguf");
         File.WriteAllText(Path.Combine(_dir, "mmlu.jsonl"), "{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":0}\n");
         File.WriteAllText(Path.Combine(_dir, "mt.jsonl"), "{\"question_id\":1,\"turns\":[\"hi\"]}\n");
     }

@@ -12,14 +12,7 @@ public sealed class LabRecipeTests : IDisposable
 
     public LabRecipeTests()
     {
-        foreach (var f in new[] { "base.gguf", "instruct.gguf", "reference.gguf", "teacher.gguf" })
-        {
-            var writer = new Merlinite.Gguf.GgufWriter();
-            writer.AddString("general.architecture", "llama");
-            writer.AddTensor("token_embd.weight", [8, 4], Merlinite.Gguf.GgmlType.F32, new float[32]);
-            writer.Write(Path.Combine(_dir, f));
-        }
-        File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 20).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"q{i}\"}}"));
+        RecipeFixtures.Write(_dir, "base.gguf", "instruct.gguf", "reference.gguf", "teacher.gguf");
         Directory.CreateDirectory(Path.Combine(_dir, "taxonomy"));
         File.WriteAllText(Path.Combine(_dir, "check.txt"), "Rate {question} [[N]]\n");
         File.WriteAllText(Path.Combine(_dir, "slot.txt"), "Answer {question} from {passage}\n");
