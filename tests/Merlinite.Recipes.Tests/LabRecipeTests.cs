@@ -86,7 +86,7 @@ public sealed class LabRecipeTests : IDisposable
     [Fact] public void Missing_taxonomy_folder() => Has(Fails(BadRecipeTests.Good + Lab.Replace("taxonomy: taxonomy", "taxonomy: nowhere")), 21, 13, "folder not found");
     [Fact] public void Missing_teacher() => Has(Fails(BadRecipeTests.Good + Lab.Replace("teacher.gguf", "nope.gguf")), 23, 11, "file not found");
     [Fact] public void Unknown_prompt_name() => Has(Fails(BadRecipeTests.Good + Lab.Replace("question_check: check.txt", "judge: check.txt")), 29, 7, "unknown key 'lab.generate.prompts.judge'");
-    [Fact] public void Bad_prompt_slot() => Has(Fails(BadRecipeTests.Good + Lab.Replace("question_check: check.txt", "answer: slot.txt")), 29, 7, "unknown slot {passage}");
+    [Fact] public void Bad_prompt_slot() => Has(Fails(BadRecipeTests.Good + Lab.Replace("question_check: check.txt", "answer: slot.txt")), 29, 15, "unknown slot {passage}");
     [Fact] public void Min_rating_out_of_range() => Has(Fails(BadRecipeTests.Good + Lab.Replace("min_rating: 6", "min_rating: 11")), 27, 17, "must be in [1, 10]");
     [Fact] public void Same_phase_name_twice() => Has(Fails(BadRecipeTests.Good + Lab.Replace("name: skills", "name: knowledge")), 34, 13, "names another phase too");
 
