@@ -64,6 +64,7 @@ public static class GenerateDataCommand
                 },
             };
             string root = parse.GetValue(taxonomy)!.FullName;
+            if (!Directory.Exists(root)) throw new UsageException($"--taxonomy: folder not found: {root}");
             IReadOnlyList<TaxonomyLeaf> leaves;
             try { leaves = TaxonomyReader.Load(root, parse.GetValue(documents)?.FullName); }
             catch (RecipeException e)
