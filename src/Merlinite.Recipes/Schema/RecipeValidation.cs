@@ -29,7 +29,7 @@ public static class RecipeValidation
             ("models.instruct", [Require.AtLeast("gpu_layers", r.Instruct.GpuLayers, -1)]),
             ("models.reference", [Require.AtLeast("gpu_layers", r.Reference.GpuLayers, -1)]),
             ("lab", r.Lab?.Problems() ?? []),
-            ("prompts", [r.Prompts.Files.Count == 0 && r.Lab is null ? new SettingProblem("files", "is required (or a lab section, whose generated data are then the prompts)") : null]),
+            ("prompts", [!c.Positions.ContainsKey("prompts.files") && r.Lab is null ? new SettingProblem("files", "is required (or a lab section, whose generated data are then the prompts)") : null]),
         };
         foreach (var (section, problems) in sections)
             foreach (var p in problems.OfType<SettingProblem>())
