@@ -27,7 +27,7 @@ for rep in $(seq 1 "$REPS"); do
     rm -rf "$OUT/np$np"
     start=$(date +%s%N)
     "$M" generate-data --taxonomy "$W/taxonomy" --teacher "$W/teacher.gguf" -o "$OUT/np$np" --questions 256 --n 8 -np "$np" \
-      --system "" --temp 0.7 --top-k 0 --top-p 1 --min-p 0 --max-tokens 16 --answer-tokens 8 --check-tokens 12 --min-rating 5 \
+      --system "" --temp 0.7 --top-k 0 --top-p 1 --min-p 0 --max-tokens 16 --answer-tokens 8 --check-tokens 12 --min-question-rating 5 --min-pair-rating 1 \
       --chunk-words 24 -c 2048 -t 2 "${prompts[@]}" >/dev/null 2>&1
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
     n=$(replies "$OUT/np$np")

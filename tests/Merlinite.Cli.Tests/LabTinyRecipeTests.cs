@@ -55,6 +55,10 @@ public sealed class LabTinyRecipeTests(TinyWorld world)
         Assert.Equal((int)Math.Round(knowledge.Count * 0.5, MidpointRounding.AwayFromZero), phases[1].GetProperty("replayed").GetInt32());
         Assert.Equal(skills.Count + phases[1].GetProperty("replayed").GetInt32(), phases[1].GetProperty("examples").GetInt32());
 
+        // SFT on the generated data raises the base's held-out accuracy (the checker's, independent of the teacher).
+        double before = lab.GetProperty("held_out_accuracy_base").GetDouble(), after = phases[^1].GetProperty("held_out_accuracy").GetDouble();
+        Assert.True(after > before, $"held-out accuracy {before:P1} before the SFT phases, {after:P1} after");
+
         // The rounds start from the last phase's model: round 0's held-out accuracy is that model's.
         var rounds = report.GetProperty("rounds").EnumerateArray().ToList();
         Assert.Equal(phases[1].GetProperty("held_out_accuracy").GetDouble(), rounds[0].GetProperty("held_out_accuracy").GetDouble());

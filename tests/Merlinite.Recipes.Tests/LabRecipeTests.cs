@@ -30,7 +30,7 @@ public sealed class LabRecipeTests : IDisposable
             system: ""
           generate:
             questions: 32
-            min_rating: 6
+            min_question_rating: 6
             prompts:
               question_check: check.txt
           phases:
@@ -62,7 +62,8 @@ public sealed class LabRecipeTests : IDisposable
         Assert.Equal(Path.Combine(_dir, "teacher.gguf"), lab.Teacher.Path);
         Assert.Equal("", lab.Generate.Teacher.System);
         Assert.Equal(32, lab.Generate.QuestionsPerLeaf);
-        Assert.Equal(6, lab.Generate.MinRating);
+        Assert.Equal(6, lab.Generate.MinQuestionRating);
+        Assert.Equal(7, lab.Generate.MinPairRating);
         Assert.Equal("Rate {question} [[N]]", lab.Generate.Prompts.QuestionCheck);
         Assert.Equal(new GenerationPrompts().PairCheck, lab.Generate.Prompts.PairCheck);
         Assert.Equal(new GenerateSettings().Teacher.N, lab.Generate.Teacher.N);
@@ -87,7 +88,7 @@ public sealed class LabRecipeTests : IDisposable
     [Fact] public void Missing_teacher() => Has(Fails(BadRecipeTests.Good + Lab.Replace("teacher.gguf", "nope.gguf")), 23, 11, "file not found");
     [Fact] public void Unknown_prompt_name() => Has(Fails(BadRecipeTests.Good + Lab.Replace("question_check: check.txt", "judge: check.txt")), 29, 7, "unknown key 'lab.generate.prompts.judge'");
     [Fact] public void Bad_prompt_slot() => Has(Fails(BadRecipeTests.Good + Lab.Replace("question_check: check.txt", "answer: slot.txt")), 29, 15, "unknown slot {passage}");
-    [Fact] public void Min_rating_out_of_range() => Has(Fails(BadRecipeTests.Good + Lab.Replace("min_rating: 6", "min_rating: 11")), 27, 17, "must be in [1, 10]");
+    [Fact] public void Min_rating_out_of_range() => Has(Fails(BadRecipeTests.Good + Lab.Replace("min_question_rating: 6", "min_question_rating: 11")), 27, 26, "must be in [1, 10]");
     [Fact] public void Same_phase_name_twice() => Has(Fails(BadRecipeTests.Good + Lab.Replace("name: skills", "name: knowledge")), 34, 13, "names another phase too");
 
     [Theory]

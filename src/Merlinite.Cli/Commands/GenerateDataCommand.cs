@@ -24,7 +24,8 @@ public static class GenerateDataCommand
         var seeds = Flags.Create("seeds_per_prompt", "seed examples shown in each question-writing prompt", D.SeedsPerPrompt, "K");
         var answerTokens = Flags.Create("answer_tokens", "most tokens of an answer", D.AnswerTokens, "N");
         var checkTokens = Flags.Create("check_tokens", "most tokens of a check's reply", D.CheckTokens, "N");
-        var minRating = Flags.Create("min_rating", "keep a question or pair the teacher rates at least this (1-10)", D.MinRating, "R");
+        var minQuestion = Flags.Create("min_question_rating", "keep a question the teacher rates at least this (1-10)", D.MinQuestionRating, "R");
+        var minPair = Flags.Create("min_pair_rating", "keep a question and answer the teacher rates at least this (1-10; 1: every rated pair)", D.MinPairRating, "R");
         var chunkWords = Flags.Create("chunk_words", "most words of a document passage (passages are also cut to fit the context)", D.ChunkWords, "N");
         var prompt = Flags.Optional<string[]>("prompt", $"replace a teacher prompt with a text file, NAME=FILE (repeatable; names: {string.Join(", ", GenerationPrompts.Names.Select(p => p.Name))})", "NAME=FILE");
         var system = Flags.Optional<string?>("system", "the teacher's system prompt (default: the Merlinite model card's with --template merlinite; \"\" for none)");
@@ -40,7 +41,7 @@ public static class GenerateDataCommand
             "A rerun keeps finished leaves, resumes a killed one, and redoes a leaf whose qna.yaml, documents or settings changed. " +
             "A leaf whose filters keep nothing is reported with its counts.")
         {
-            taxonomy, documents, teacher, output, questions, n, parallel, seeds, answerTokens, checkTokens, minRating, chunkWords, prompt, system, template, restart,
+            taxonomy, documents, teacher, output, questions, n, parallel, seeds, answerTokens, checkTokens, minQuestion, minPair, chunkWords, prompt, system, template, restart,
         };
         runtime.AddTo(cmd);
         sampling.AddTo(cmd);
@@ -56,7 +57,7 @@ public static class GenerateDataCommand
             var settings = new GenerateSettings
             {
                 QuestionsPerLeaf = parse.GetValue(questions), SeedsPerPrompt = parse.GetValue(seeds), AnswerTokens = parse.GetValue(answerTokens),
-                CheckTokens = parse.GetValue(checkTokens), MinRating = parse.GetValue(minRating), ChunkWords = parse.GetValue(chunkWords), Prompts = prompts,
+                CheckTokens = parse.GetValue(checkTokens), MinQuestionRating = parse.GetValue(minQuestion), MinPairRating = parse.GetValue(minPair), ChunkWords = parse.GetValue(chunkWords), Prompts = prompts,
                 Teacher = D.Teacher with
                 {
                     N = parse.GetValue(n), Parallel = parse.GetValue(parallel), Sampler = sampling.Read(parse), System = parse.GetValue(system),
@@ -86,7 +87,7 @@ public static class GenerateDataCommand
         Console.Error.WriteLine("accepted per filter: " + string.Join(" · ", report.Totals.Select(f => $"{f.Name} {f.Kept}/{f.In}")));
         if (report.Examples == 0)
         {
-            Console.Error.WriteLine($"no examples: every leaf's filters rejected every candidate (counts above); lower --min-rating, raise --questions or check the teacher and its prompts");
+            Console.Error.WriteLine($"no examples: every leaf's filters rejected every candidate (counts above); lower --min-question-rating or --min-pair-rating, raise --questions or check the teacher and its prompts");
             return ExitCodes.RuntimeError;
         }
         if (report.Empty.Count > 0)

@@ -37,7 +37,7 @@ public static class Flags
         // LAB data generation
         ["taxonomy"] = ["--taxonomy"], ["documents"] = ["--documents"], ["teacher"] = ["--teacher"], ["questions"] = ["--questions"],
         ["seeds_per_prompt"] = ["--seeds-per-prompt"], ["answer_tokens"] = ["--answer-tokens"], ["check_tokens"] = ["--check-tokens"],
-        ["min_rating"] = ["--min-rating"], ["chunk_words"] = ["--chunk-words"], ["prompt"] = ["--prompt"],
+        ["min_question_rating"] = ["--min-question-rating"], ["min_pair_rating"] = ["--min-pair-rating"], ["chunk_words"] = ["--chunk-words"], ["prompt"] = ["--prompt"],
         // serving
         ["host"] = ["--host"], ["port"] = ["--port"], ["api_key"] = ["--api-key"], ["max_queued"] = ["--max-queued"], ["ignore_eos"] = ["--ignore-eos"],
         ["dtype"] = ["--dtype"], ["device"] = ["--device"], ["checkpointing"] = ["--checkpointing"], ["max_batch_tokens"] = ["--max-batch-tokens"],

@@ -30,8 +30,12 @@ public sealed record GenerateSettings
     /// <summary>Tokens of a check's reply (room for a short reason before the [[rating]]).</summary>
     public int CheckTokens { get; init; } = 128;
 
-    /// <summary>A question or pair is kept when the teacher rates it at least this (1–10).</summary>
-    public double MinRating { get; init; } = 7;
+    /// <summary>A question is kept when the teacher rates it at least this (1–10).</summary>
+    public double MinQuestionRating { get; init; } = 7;
+
+    /// <summary>A question and its answer are kept when the teacher rates the pair at least this (1–10); 1 keeps every
+    /// rated pair (for a teacher that is no judge, as the tiny world's).</summary>
+    public double MinPairRating { get; init; } = 7;
 
     /// <summary>Words per document chunk at most (InstructLab's SDG uses about 1000); chunks are also cut to fit the
     /// teacher's context with the prompt and its reply.</summary>
@@ -45,7 +49,8 @@ public sealed record GenerateSettings
         yield return Require.Between("seeds_per_prompt", SeedsPerPrompt, 1, 100);
         yield return Require.Between("answer_tokens", AnswerTokens, 1, 1_000_000);
         yield return Require.Between("check_tokens", CheckTokens, 1, 1_000_000);
-        yield return Require.InRange("min_rating", MinRating, 1, 10, minInclusive: true, maxInclusive: true);
+        yield return Require.InRange("min_question_rating", MinQuestionRating, 1, 10, minInclusive: true, maxInclusive: true);
+        yield return Require.InRange("min_pair_rating", MinPairRating, 1, 10, minInclusive: true, maxInclusive: true);
         yield return Require.Between("chunk_words", ChunkWords, 10, 1_000_000);
         foreach (var p in Teacher.Problems()) yield return p;
         foreach (var p in Prompts.Problems()) yield return p;
@@ -58,7 +63,7 @@ public sealed record GenerateSettings
         f.Add("questions", QuestionsPerLeaf).Add("seeds_per_prompt", SeedsPerPrompt).Add("n", Teacher.N).Add("parallel", Teacher.Parallel);
         Teacher.Sampler.AddTo(f);
         f.Add("template", Teacher.Template.Name()).Add("system", Teacher.Template.SystemPrompt(Teacher.System)).AddRuntime(Teacher.Runtime)
-            .Add("answer_tokens", AnswerTokens).Add("check_tokens", CheckTokens).Add("min_rating", MinRating).Add("chunk_words", ChunkWords);
+            .Add("answer_tokens", AnswerTokens).Add("check_tokens", CheckTokens).Add("min_question_rating", MinQuestionRating).Add("min_pair_rating", MinPairRating).Add("chunk_words", ChunkWords);
         Prompts.AddTo(f);
         return f;
     }

@@ -54,7 +54,7 @@ public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string 
         // 2. question check
         var ratings = Step(1, "question-check", candidates.Select(c => Prompt(c.Id,
             Fill(settings.Prompts.QuestionCheck, c, null))).ToList(), settings.Greedy(settings.CheckTokens), report, ct);
-        var (asked, checkFilter) = Rated("question check", candidates, ratings);
+        var (asked, checkFilter) = Rated("question check", candidates, ratings, settings.MinQuestionRating);
 
         // 3. answers
         var answers = Step(2, "answers", asked.Select(c => Prompt(c.Id,
@@ -67,7 +67,7 @@ public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string 
             Fill(p.Question.Passage is null ? settings.Prompts.PairCheck : settings.Prompts.GroundedPairCheck, p.Question, p.Answer))).ToList(),
             settings.Greedy(settings.CheckTokens), report, ct);
         var (kept, pairFilter) = Rated(leaf.Kind == LeafKind.Knowledge || leaf.Grounded ? "faithfulness" : "pair check",
-            pairs.Select(p => p.Question with { Answer = p.Answer }).ToList(), pairRatings);
+            pairs.Select(p => p.Question with { Answer = p.Answer }).ToList(), pairRatings, settings.MinPairRating);
 
         var result = new LeafReport(leaf.Path, leaf.Kind, passages.Count, samples.Sum(s => s.Samples.Count),
             [questionFilter, checkFilter, answerFilter, pairFilter], kept.Count);
@@ -226,8 +226,9 @@ public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string 
 
     private static string Normalize(string text) => string.Join(' ', text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
-    /// <summary>Keeps the candidates the teacher rated at least min_rating; a reply with no [[rating]] is dropped and counted.</summary>
-    private (List<Candidate>, FilterCount) Rated(string name, List<Candidate> candidates, IReadOnlyList<SampledPrompt> ratings)
+    /// <summary>Keeps the candidates the teacher rated at least <paramref name="min"/>; a reply with no [[rating]] is
+    /// dropped and counted.</summary>
+    private static (List<Candidate>, FilterCount) Rated(string name, List<Candidate> candidates, IReadOnlyList<SampledPrompt> ratings, double min)
     {
         var byId = ratings.ToDictionary(r => r.Id, r => r.Samples[0].Text);
         var kept = new List<Candidate>();
@@ -236,12 +237,12 @@ public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string 
         {
             var (rating, _) = JudgeRating.Parse(byId[c.Id]);
             if (rating is null) unrated++;
-            else if (rating < settings.MinRating) low++;
+            else if (rating < min) low++;
             else kept.Add(c);
         }
         return (kept, new FilterCount(name, candidates.Count, kept.Count, new Dictionary<string, int>
         {
-            [$"rated below {settings.MinRating:0.#}"] = low, ["unrated"] = unrated,
+            [$"rated below {min:0.#}"] = low, ["unrated"] = unrated,
         }));
     }
 

@@ -91,7 +91,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             string own = phase.Data == Engine.DataGeneration.LeafKind.Knowledge ? phases.Generation(lab).KnowledgePath : phases.Generation(lab).SkillsPath;
             if (!File.ReadLines(own).Any(l => l.Length > 0))
                 throw new Engine.Settings.SettingException("lab", $"SFT phase '{phase.Name}' has no data: the filters kept no {(phase.Data == Engine.DataGeneration.LeafKind.Knowledge ? "knowledge" : "skills")} " +
-                    "example (counts above); lower lab.generate.min_rating, raise lab.generate.questions, or drop the phase");
+                    "example (counts above); lower lab.generate.min_question_rating or min_pair_rating, raise lab.generate.questions, or drop the phase");
             Make(manifest, train, layout, ct, $"lab · ");
             double? accuracy = null;
             if (phases.EvaluatesHeldOut)

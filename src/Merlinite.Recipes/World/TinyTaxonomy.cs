@@ -123,18 +123,19 @@ public static class TinyTaxonomy
         string user, reply;
         switch (i % 10)
         {
-            case 0 or 1 or 2: // write a question of the family like the examples
-                slots["examples"] = GenerationPrompts.Examples(Enumerable.Range(0, 3).Select(_ => TinyTasks.Make(family, rng)).Select(t => new SeedExample(t.Prompt, t.Right)));
+            case 0 or 1 or 2: // write a question like the examples, which mix the leaf's families as its seeds do
+                slots["examples"] = GenerationPrompts.Examples(Enumerable.Range(0, 3)
+                    .Select(_ => TinyTasks.Make(leaf.Families[rng.Next(leaf.Families.Length)], rng)).Select(t => new SeedExample(t.Prompt, t.Right)));
                 user = GenerationPrompts.Fill(grounded ? Prompts.GroundedQuestions : Prompts.Questions, slots);
                 reply = task.Prompt;
                 break;
-            case 3 or 4: // rate a question: well formed, or garbled the ways a small sampler garbles them
+            case 3: // rate a question: well formed, or garbled the ways a small sampler garbles them
                 bool clean = rng.Next(2) == 0;
                 slots["question"] = clean ? task.Prompt : Garble(task.Prompt, rng);
                 user = GenerationPrompts.Fill(Prompts.QuestionCheck, slots);
                 reply = clean ? "Rating: [[9]]" : "Rating: [[2]]";
                 break;
-            case 5 or 6: // answer right, any family
+            case 4 or 5 or 6: // answer right, any family (the answers are the data: the most practice goes here)
                 var any = TinyTasks.Make(TinyTasks.Sources[rng.Next(TinyTasks.Sources.Length)], rng);
                 user = GenerationPrompts.Fill(Prompts.Answer, new Dictionary<string, string> { ["question"] = any.Prompt });
                 reply = any.Right;

@@ -81,7 +81,7 @@ public static class TinyWorldBuilder
             foreach (var (relative, text) in files) AtomicFile.WriteAllText(File(relative), text);
             AtomicFile.WriteAllLines(labFiles.Path, files.Select(f => f.RelativePath));
         }
-        var teacherData = new Fingerprint("tiny-world-teacher").Add("seed", (long)o.Seed).Add("examples", o.TeacherExamples).Add("version", 5);
+        var teacherData = new Fingerprint("tiny-world-teacher").Add("seed", (long)o.Seed).Add("examples", o.TeacherExamples).Add("version", 6);
         WriteIfChanged(new OutputFile(File("teacher-data.jsonl")), teacherData, TinyTaxonomy.TeacherExamples(o.TeacherExamples, new Random((int)o.Seed + 3000)));
         TrainAndMerge(File(InstructFile), File("teacher-data.jsonl"), File("teacher-adapter.gguf"), File(TinyTaxonomy.TeacherFile),
             settings with { Epochs = o.TeacherEpochs, Seed = (int)o.Seed + 3 }, display, "tiny world: tune the teacher to write, rate and answer questions", ct);

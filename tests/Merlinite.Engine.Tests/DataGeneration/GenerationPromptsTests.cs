@@ -39,14 +39,16 @@ public sealed class GenerationPromptsTests
 
     [Theory]
     [InlineData(0, "questions")]
-    [InlineData(11, "min_rating")]
+    [InlineData(11, "min_question_rating")]
+    [InlineData(0, "min_pair_rating")]
     [InlineData(5, "chunk_words")]
     public void Settings_out_of_range_are_named(int value, string key)
     {
         var s = key switch
         {
             "questions" => new GenerateSettings { QuestionsPerLeaf = value },
-            "min_rating" => new GenerateSettings { MinRating = value },
+            "min_question_rating" => new GenerateSettings { MinQuestionRating = value },
+            "min_pair_rating" => new GenerateSettings { MinPairRating = value },
             _ => new GenerateSettings { ChunkWords = value },
         };
         Assert.Contains(s.Problems().OfType<SettingProblem>(), p => p.Key == key);
