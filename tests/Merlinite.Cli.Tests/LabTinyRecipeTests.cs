@@ -69,6 +69,12 @@ public sealed class LabTinyRecipeTests(TinyWorld world)
         var again = MerliniteBinary.Run("run", recipe, "-t", "2");
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.All(written, w => Assert.Equal(w.Value, File.GetLastWriteTimeUtc(w.Key)));
+        // --dry-run describes the lab stage and says it would keep it.
+        var dry = MerliniteBinary.Run("run", recipe, "--dry-run");
+        Assert.True(dry.ExitCode == 0, dry.Stderr);
+        Assert.Contains("sft phases: knowledge (knowledge data) -> skills (skills data + 50 % replay)", dry.Stdout);
+        Assert.Matches(@"lab/skills/model\.gguf\s+keep \(up to date\)", dry.Stdout);
+        Assert.DoesNotMatch(@"lab/\S+\s+(compute|recompute|resume)", dry.Stdout);
 
         string F(JsonElement v) => v.ValueKind == JsonValueKind.Number ? Math.Round(v.GetDouble(), 3).ToString("F3", CultureInfo.InvariantCulture) : "null";
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json"))).RootElement;

@@ -1,5 +1,6 @@
 using Merlinite.Engine.Data;
 using Merlinite.Engine.Outputs;
+using Merlinite.Recipes.Schema;
 
 namespace Merlinite.Recipes.Running;
 
@@ -28,11 +29,8 @@ public static class RunStatus
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var listed = new HashSet<string>(StringComparer.Ordinal); // the held-out prompts belong to every round's eval
         var lines = new List<string> { $"what a run would do in {layout.Dir}:" };
-        for (int round = 0; round <= recipe.Rounds.Max; round++)
+        void Add(IEnumerable<Phase> list)
         {
-            var list = new List<Phase> { phases.Sample(round), phases.Reward(round), phases.Select(round) };
-            if (phases.EvaluatesHeldOut) list.Add(phases.Eval(round));
-            if (round < recipe.Rounds.Max) list.Add(phases.Train(round));
             foreach (var step in list.SelectMany(p => p.Steps).Where(s => listed.Add(s.Output.Path)))
             {
                 string what = Status(step, changed, layout);
@@ -40,9 +38,35 @@ public static class RunStatus
                 lines.Add($"  {layout.Relative(step.Output.Path),-26} {what}");
             }
         }
+        if (recipe.Lab is { } lab)
+        {
+            try { Add(LabPhases(recipe, lab, phases, layout)); }
+            catch (Exception e) when (e is RecipeException or IOException) { lines.Add($"  lab: the taxonomy cannot be read ({e.Message.Split('\n')[0]})"); }
+        }
+        for (int round = 0; round <= recipe.Rounds.Max; round++)
+        {
+            var list = new List<Phase> { phases.Sample(round), phases.Reward(round), phases.Select(round) };
+            if (phases.EvaluatesHeldOut) list.Add(phases.Eval(round));
+            if (round < recipe.Rounds.Max) list.Add(phases.Train(round));
+            Add(list);
+        }
         if (recipe.Rounds.MinImprovement is double m)
             lines.Add($"  (rounds after the first run only while the batch reward improves by at least {m})");
         return lines;
+    }
+
+    /// <summary>The LAB stage's phases in the order a run makes them.</summary>
+    private static IEnumerable<Phase> LabPhases(Recipe recipe, LabSettings lab, RunPhases phases, RunLayout layout)
+    {
+        var list = phases.GenerateLeaves(lab).ToList();
+        list.Add(phases.GenerateCombine(lab));
+        if (phases.EvaluatesHeldOut) list.Add(phases.LabEval("base", recipe.Policy, layout.LabBaseEval));
+        for (int i = 0; i < lab.Phases.Count; i++)
+        {
+            list.Add(phases.LabTrain(lab, i));
+            if (phases.EvaluatesHeldOut) list.Add(phases.LabEval(lab.Phases[i].Name, phases.LabPhaseModel(lab, i), layout.LabEval(lab.Phases[i].Name)));
+        }
+        return list;
     }
 
     private static string Status(Step step, HashSet<string> changed, RunLayout layout)
