@@ -30,7 +30,8 @@ public static class GenerateDataCommand
         var prompt = Flags.Optional<string[]>("prompt", $"replace a teacher prompt with a text file, NAME=FILE (repeatable; names: {string.Join(", ", GenerationPrompts.Names.Select(p => p.Name))})", "NAME=FILE");
         var system = Flags.Optional<string?>("system", "the teacher's system prompt (default: the Merlinite model card's with --template merlinite; \"\" for none)");
         var template = ScoringFlags.Template(D.Teacher.Template, "the teacher's chat template: merlinite, model (the GGUF's own) or raw");
-        var restart = Restart.Create();
+        var restart = Restart.Create("recompute every leaf from scratch. Without it a finished leaf made with the same qna.yaml, " +
+            "documents, teacher and settings is kept, an unfinished one is resumed, and a changed one is redone");
         var runtime = new RuntimeFlags();
         var sampling = new SamplingFlags(D.Teacher.Sampler);
 

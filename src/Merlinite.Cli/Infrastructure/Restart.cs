@@ -6,7 +6,7 @@ namespace Merlinite.Cli.Infrastructure;
 /// <summary>--restart: what a command does with an output that already exists.</summary>
 public static class Restart
 {
-    public static Option<bool> Create() => Flags.Create("restart",
+    public static Option<bool> Create(string? description = null) => Flags.Create("restart", description ??
         "recompute the output from scratch. Without it a finished output made with the same inputs and settings is kept, an " +
         "unfinished one is resumed, and one made differently is refused (its .meta.json records what made it)", false);
 

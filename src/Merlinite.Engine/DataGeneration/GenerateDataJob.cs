@@ -44,8 +44,9 @@ public sealed record GenerateDataJob(ModelSpec Teacher, IReadOnlyList<TaxonomyLe
         JobSupport.CheckFiles("teacher", Teacher);
         var output = Output;
         output.EnsureWritable();
-        if (output.Prepare(Fingerprint(), reuse)) return GenerationReport.Read(output.Path);
+        // Per leaf like a build: an edited taxonomy changes the whole's record, but only its changed leaves are redone.
         var leafReuse = reuse == ReusePolicy.Recompute ? reuse : ReusePolicy.ResumeOrRecompute;
+        if (output.Prepare(Fingerprint(), leafReuse)) return GenerationReport.Read(output.Path);
         for (int i = 0; i < Leaves.Count; i++)
         {
             var leaf = Leaf(i);

@@ -107,7 +107,8 @@ public sealed class GenerateDataJobTests(TinyModels models) : IDisposable
         job.Run(ReusePolicy.ResumeOrRefuse, Display, default);
         var edited = job with { Leaves = [Skill("compositional_skills/a"), Skill("compositional_skills/b") with { Description = "Another task." }] };
         var titles = new List<string>();
-        edited.Run(ReusePolicy.ResumeOrRecompute, (title, work) => { titles.Add(title); work((_, _) => { }); }, default);
+        // What the command passes without --restart: a changed taxonomy is not refused, its changed leaf is redone.
+        edited.Run(ReusePolicy.ResumeOrRefuse, (title, work) => { titles.Add(title); work((_, _) => { }); }, default);
         Assert.Equal(["generate: leaf 2/2 compositional_skills/b"], titles);
         Assert.Contains("Another task.", File.ReadAllText(Path.Combine(edited.OutDir, "leaves", "compositional_skills", "b", "questions.prompts.jsonl")));
     }
