@@ -59,7 +59,7 @@ public static class CommandExamples
             "merlinite run recipes/merlinite-7b-pt.yaml --shards 8 --executor kubernetes",
             "merlinite run recipes/tiny.yaml -o runs/tiny --phase reward --round 1 --shard 0/4",
         ],
-        ["world tiny"] = ["merlinite world tiny -o runs/tiny/world --seed 7"],
+        ["world tiny"] = ["merlinite world tiny -o runs/tiny/world --seed 7", "merlinite world tiny -o runs/tiny/world --no-lab"],
         ["synth"] =
         [
             "merlinite synth --preset tiny -o gguf/tiny.gguf",

@@ -71,6 +71,7 @@ public static class TinyWorldBuilder
         TrainAndMerge(File(InstructFile), File("judge-data.jsonl"), File("judge-adapter.gguf"), File(JudgeFile),
             settings with { Epochs = o.JudgeEpochs, Seed = (int)o.Seed + 2 }, display, "tiny world: tune the judge to rate answers", ct);
 
+        if (!o.Lab) return;
         // LAB: a taxonomy of the digit skills (qna.yaml files, a document, the tiny prompts) and a teacher that writes,
         // rates and answers questions in those prompts' words. Their own seeded streams: the files above stay as they were.
         var labFiles = new OutputFile(File(TaxonomyListFile));

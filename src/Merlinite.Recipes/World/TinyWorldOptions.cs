@@ -26,6 +26,9 @@ public sealed record TinyWorldOptions
     public int JudgeExamples { get; init; } = 400;
     public int JudgeEpochs { get; init; } = 4;
 
+    /// <summary>Also build the LAB part: the taxonomy, its prompts and the teacher (recipes/lab-tiny.yaml needs them;
+    /// the teacher's tuning is most of the world's build time).</summary>
+    public bool Lab { get; init; } = true;
     /// <summary>Examples that tune the instruct model into the LAB teacher (writing, rating and answering questions).</summary>
     public int TeacherExamples { get; init; } = 3000;
     public int TeacherEpochs { get; init; } = 4;
