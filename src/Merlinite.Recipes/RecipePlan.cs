@@ -34,7 +34,7 @@ public static class RecipePlan
         static string Phase(SftPhase p)
         {
             string replay = p.Replay > 0 ? " + " + p.Replay.ToString("P0", CultureInfo.InvariantCulture) + " replay" : "";
-            return $"{p.Name} ({(p.Data == Engine.DataGeneration.LeafKind.Knowledge ? "knowledge" : "skills")} data{replay})";
+            return $"{p.Name} ({p.DataName} data{replay})";
         }
         sb.AppendLine(lab.Phases.Count == 0 ? "  sft phases: none (the generated data are only the rounds' prompts)"
             : $"  sft phases: {string.Join(" -> ", lab.Phases.Select(Phase))}, the first from {Name(start)}; the rounds start from the last");

@@ -19,6 +19,9 @@ public sealed record GenerateDataJob(ModelSpec Teacher, IReadOnlyList<TaxonomyLe
     public string KnowledgePath => Path.Combine(OutDir, KnowledgeFile);
     public string SkillsPath => Path.Combine(OutDir, SkillsFile);
 
+    /// <summary>The combined examples of one kind of leaf.</summary>
+    public string DataPath(LeafKind kind) => kind == LeafKind.Knowledge ? KnowledgePath : SkillsPath;
+
     /// <summary>The report is written last: its presence says the whole taxonomy is done.</summary>
     public OutputFile Output => new(Path.Combine(OutDir, ReportFile));
 

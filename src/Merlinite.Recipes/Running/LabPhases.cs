@@ -67,9 +67,9 @@ public sealed partial class RunPhases
     {
         var phase = lab.Phases[index];
         var generated = Generation(lab);
-        string own = DataOf(generated, phase.Data);
+        string own = LabOwnData(lab, index);
         // Replay draws from the earlier phases' own generated data (not their mixes, which would replay replays).
-        var earlier = lab.Phases.Take(index).Select(p => DataOf(generated, p.Data)).Where(f => f != own).Distinct().ToList();
+        var earlier = lab.Phases.Take(index).Select(p => generated.DataPath(p.Data)).Where(f => f != own).Distinct().ToList();
         var data = new OutputFile(layout.LabPhaseData(phase.Name));
         var settings = phase.Train(recipe.Sft.Train) with { Seed = recipe.Sft.Train.Seed + 1000 + index, Threads = threads };
         Fingerprint Mixed() => new Fingerprint("lab-data").AddFile("data", own).AddFiles("earlier", earlier).Add("replay", phase.Replay).Add("seed", settings.Seed);
@@ -93,7 +93,8 @@ public sealed partial class RunPhases
     /// <summary>SFT phase <paramref name="index"/>'s merged model, run as the policy runs.</summary>
     public ModelSpec LabPhaseModel(LabSettings lab, int index) => recipe.Policy with { Path = layout.LabModel(lab.Phases[index].Name), Loras = [] };
 
-    private static string DataOf(GenerateDataJob generated, LeafKind kind) => kind == LeafKind.Knowledge ? generated.KnowledgePath : generated.SkillsPath;
+    /// <summary>SFT phase <paramref name="index"/>'s own generated data (before any replay).</summary>
+    public string LabOwnData(LabSettings lab, int index) => Generation(lab).DataPath(lab.Phases[index].Data);
 
     public double? LabLoss(string phase) => TrainJob.ReadSummary(layout.LabAdapter(phase)).FinalLoss;
 }

@@ -88,9 +88,9 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         {
             var phase = lab.Phases[i];
             var train = phases.LabTrain(lab, i);
-            string own = phase.Data == Engine.DataGeneration.LeafKind.Knowledge ? phases.Generation(lab).KnowledgePath : phases.Generation(lab).SkillsPath;
-            if (!File.ReadLines(own).Any(l => l.Length > 0))
-                throw new Engine.Settings.SettingException("lab", $"SFT phase '{phase.Name}' has no data: the filters kept no {(phase.Data == Engine.DataGeneration.LeafKind.Knowledge ? "knowledge" : "skills")} " +
+            int own = File.ReadLines(phases.LabOwnData(lab, i)).Count(l => l.Length > 0);
+            if (own == 0)
+                throw new Engine.Settings.SettingException("lab", $"SFT phase '{phase.Name}' has no data: the filters kept no {phase.DataName} " +
                     "example (counts above); lower lab.generate.min_question_rating or min_pair_rating, raise lab.generate.questions, or drop the phase");
             Make(manifest, train, layout, ct, $"lab · ");
             double? accuracy = null;
@@ -100,7 +100,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
                 accuracy = phases.LabAccuracy(layout.LabEval(phase.Name));
             }
             int examples = File.ReadLines(layout.LabPhaseData(phase.Name)).Count(l => l.Length > 0);
-            stats.Add(new LabPhaseStats(phase.Name, examples, examples - File.ReadLines(own).Count(l => l.Length > 0), phases.LabLoss(phase.Name), accuracy));
+            stats.Add(new LabPhaseStats(phase.Name, examples, examples - own, phases.LabLoss(phase.Name), accuracy));
         }
         var result = new LabStats(generated, before, stats);
         log.WriteLine($"lab: {result.AccuracyLine()}");

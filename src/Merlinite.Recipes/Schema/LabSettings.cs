@@ -53,5 +53,8 @@ public sealed record SftPhase
     public int? Epochs { get; init; }
     public double? Lr { get; init; }
 
+    /// <summary>The recipe's name of <see cref="Data"/>.</summary>
+    public string DataName => Data == LeafKind.Knowledge ? "knowledge" : "skills";
+
     public TrainSettings Train(TrainSettings sft) => sft with { Epochs = Epochs ?? sft.Epochs, Lr = Lr ?? sft.Lr };
 }
