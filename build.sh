@@ -13,6 +13,8 @@
 #   --prebuilt            use the npm prebuilt CPU libraries (generic x86-64 variants, no OpenMP; slower)
 #   --cuda                use the npm CUDA 13 prebuilt
 #   --native-cpu          the default (accepted for older scripts)
+# Every build also compiles the portable x86-64-v3 build into .cache/llama-portable (bin/portable), which the
+# reproducible mode loads: the same bytes on every AVX2 machine (docs/reproducibility.md).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,7 +29,7 @@ for arg in "$@"; do
     --prebuilt) LIBS=prebuilt ;;
     --native-cpu) LIBS=native ;;
     build|test|run|headers|clean) ACTION="$arg" ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -124,6 +126,45 @@ native_cpu_libs() {
   install_libs native-cpu "$NATIVE_BUILD"/bin/lib*.so "$NATIVE_BUILD"/bin/lib*.so.0 ${gomp:+"$gomp"}
 }
 
+# The portable build: the same release for one fixed ISA level, x86-64-v3 (AVX2, FMA, F16C, BMI2: every x86-64 CPU since
+# 2013-2015), instead of this CPU's own. It loads on any such machine and rounds the same on all of them: the
+# reproducible mode (--reproducible, the tiny world, the tiny recipes) runs it from bin/portable. The compiler may not
+# fuse a*b+c on its own (-ffp-contract=off): whether it does is a choice of the compiler version, not of the source.
+# The stamp holds the options and the compiler, not the CPU: the same build serves every machine.
+PORTABLE_BUILD=.cache/llama-portable
+PORTABLE_OPTIONS="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON \
+-DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_OPENMP=ON -DLLAMA_BUILD_TESTS=OFF \
+-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON \
+-DLLAMA_OPENSSL=OFF -DCMAKE_C_FLAGS=-ffp-contract=off -DCMAKE_CXX_FLAGS=-ffp-contract=off -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON \
+-DCMAKE_INSTALL_RPATH=\$ORIGIN"
+portable_libs() {
+  local stamp; stamp="$(echo "$PORTABLE_OPTIONS"; g++ --version 2>/dev/null | head -1)"
+  if [ ! -f "$PORTABLE_BUILD/.merlinite-stamp" ] || [ "$(cat "$PORTABLE_BUILD/.merlinite-stamp")" != "$stamp" ] \
+     || [ ! -f "$PORTABLE_BUILD/bin/libllama.so" ]; then
+    headers
+    command -v cmake >/dev/null 2>&1 || apt_install cmake:cmake || true
+    command -v g++ >/dev/null 2>&1 || apt_install g++:g++ || true
+    if ! command -v cmake >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
+      say "no cmake or g++: the reproducible mode (portable llama.cpp build) will not be available"; rm -rf native/lib-portable; return 0
+    fi
+    say "compiling llama.cpp (v0.5.0 source) for x86-64-v3 into $PORTABLE_BUILD (the reproducible mode's build): a few minutes, once"
+    local log; log=$(mktemp)
+    rm -f "$PORTABLE_BUILD/.merlinite-stamp"
+    # shellcheck disable=SC2086
+    if ! { cmake -S .cache/llama.cpp -B "$PORTABLE_BUILD" $PORTABLE_OPTIONS && cmake --build "$PORTABLE_BUILD" --target llama -j "$(nproc)"; } >"$log" 2>&1; then
+      say "the portable llama.cpp build failed (the reproducible mode will not be available); its last lines: $(tail -3 "$log" | tr '\n' ' ')"
+      rm -f "$log"; rm -rf native/lib-portable; return 0
+    fi
+    rm -f "$log"
+    echo "$stamp" > "$PORTABLE_BUILD/.merlinite-stamp"
+    rm -rf native/lib-portable
+  fi
+  [ -f native/lib-portable/libllama.so ] && return 0
+  local gomp; gomp=$(gcc -print-file-name=libgomp.so.1 2>/dev/null || true); [ -f "$gomp" ] || gomp=""
+  mkdir -p native/lib-portable
+  cp -L "$PORTABLE_BUILD"/bin/lib*.so "$PORTABLE_BUILD"/bin/lib*.so.0 ${gomp:+"$gomp"} native/lib-portable/
+}
+
 headers() {
   [ -f .cache/llama.cpp/include/llama.h ] && return 0
   say "fetching llama.cpp v0.5.0 headers (node-llama-cpp@$LLAMA_NPM_VERSION source bundle) into .cache/"
@@ -137,6 +178,7 @@ headers() {
 publish() {
   check_tools
   native_libs
+  portable_libs
   say "dotnet publish (Native AOT) -> bin/merlinite"
   local log; log=$(mktemp)
   if ! dotnet publish src/Merlinite.Cli/Merlinite.Cli.csproj -c Release -o bin -nologo -v:q >"$log" 2>&1; then
@@ -147,6 +189,8 @@ publish() {
   rm -f "$log"
   rm -f bin/*.so bin/*.so.*
   cp native/lib/*.so* bin/
+  rm -rf bin/portable
+  if [ -d native/lib-portable ]; then cp -r native/lib-portable bin/portable; fi
   rm -f bin/*.pdb bin/*.dbg
   say "built $(du -h bin/merlinite | cut -f1) bin/merlinite"
   publish_trainer
@@ -195,7 +239,7 @@ run_tests() {
 }
 
 case "$ACTION" in
-  clean) rm -rf bin native/lib artifacts; find src tests -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} + ;;
+  clean) rm -rf bin native/lib native/lib-portable artifacts; find src tests -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} + ;;
   headers) headers ;;
   build) publish ;;
   test) run_tests ;;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using Merlinite.Cli.Infrastructure;
+using Merlinite.Engine.Reproducibility;
 using Merlinite.Engine.Training;
 using Merlinite.Llama;
 
@@ -28,8 +29,18 @@ public static class InfoCommand
             }
             Console.WriteLine($"system         {LlamaRuntime.SystemInfo.Trim()}");
             Console.WriteLine($"trainer        {TrainerSidecar.Describe()}");
+            Console.WriteLine($"reproducible   {DescribeReproducibleMode()}");
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Whether --reproducible can run here: the portable build present, and this CPU able to run it.</summary>
+    private static string DescribeReproducibleMode()
+    {
+        string dir = ReproducibleMode.LibraryDirectory;
+        string[] missing = CpuLevel.MissingForX86_64_V3();
+        string build = Directory.Exists(dir) ? $"{ReproducibleMode.IsaLevel} build in {dir}" : $"no portable build ({dir} is missing)";
+        return missing.Length == 0 ? $"{build}; this CPU runs it" : $"{build}; this CPU lacks {string.Join(", ", missing)}";
     }
 }

@@ -16,6 +16,7 @@ public static class RunCommand
         var threads = Flags.Threads("CPU threads for every phase (0 = one per core)");
         var output = Flags.Optional<string?>("out", "the run directory, instead of the recipe's output.dir (relative to the current folder)", "DIR");
         var cluster = new ClusterFlags();
+        var reproducible = Flags.Reproducible();
         var phase = new Option<string?>("--phase") { Description = "with --round and --shard: run only this shard of this phase (what a shard process or cluster task runs): " + string.Join(", ", RunPhases.ShardablePhases), HelpName = "PHASE" };
         var round = new Option<int?>("--round") { Description = "the round of --phase", HelpName = "R" };
         var shard = new Option<string?>("--shard") { Description = "K/N: shard K (from 0) of N, with --phase and --round", HelpName = "K/N" };
@@ -24,7 +25,7 @@ public static class RunCommand
             "the best, LoRA-fine-tune the policy on the winners. Works like a build: a rerun keeps every output that is still what the " +
             "recipe asks for, resumes what a kill interrupted, and recomputes what an edited recipe, prompt file or model changed.")
         {
-            recipe, dryRun, threads, output, phase, round, shard,
+            recipe, dryRun, threads, output, phase, round, shard, reproducible,
         };
         foreach (var o in cluster.Options) cmd.Add(o);
         cmd.SetAction((parse, ct) =>
@@ -40,6 +41,7 @@ public static class RunCommand
                 return Task.FromResult(ExitCodes.UsageError);
             }
             catch (FileNotFoundException e) { throw new UsageException(e.Message); }
+            if (loaded.Recipe.Reproducible) Engine.Reproducibility.ReproducibleMode.TurnOn(); // --reproducible: CliApp did
             if (dry)
             {
                 Console.Write(RecipePlan.Describe(loaded));

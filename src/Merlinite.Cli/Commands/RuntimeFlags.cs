@@ -17,10 +17,11 @@ public sealed class RuntimeFlags(bool withFastAttention = true)
     public Option<bool> FastAttention { get; } = Flags.Create("fast_attn",
         "llama.cpp's attention defaults (F16 KV cache, flash attention): half the KV memory and faster on GPUs, but log-probs move by up to ~5e-3 per token and samples then depend on --parallel; the default is an F32 cache without flash attention", D.FastAttention);
     public Option<bool> Verbose { get; } = Flags.Create("verbose", "show llama.cpp's own log on stderr", D.Verbose);
+    public Option<bool> Reproducible { get; } = Flags.Reproducible();
 
     public void AddTo(Command command)
     {
-        command.Add(Ctx); command.Add(GpuLayers); command.Add(Threads); command.Add(Verbose);
+        command.Add(Ctx); command.Add(GpuLayers); command.Add(Threads); command.Add(Verbose); command.Add(Reproducible);
         if (withFastAttention) command.Add(FastAttention);
     }
 

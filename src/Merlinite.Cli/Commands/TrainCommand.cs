@@ -47,12 +47,14 @@ public static class TrainCommand
         var maxBatchTokens = Flags.Optional<int?>("max_batch_tokens", "pack each micro-batch up to N tokens, examples end to end and masked apart (default: --batch-size padded rows)", "N");
         var dryRun = new Option<bool>("--dry-run") { Description = "print the memory plan (weights, LoRA and AdamW, activations, logits) for this data and device, and exit; nothing is trained or written" };
         var restart = Restart.Create();
+        var reproducible = Flags.Reproducible();
 
         var cmd = new Command("train", "LoRA supervised fine-tuning in the TorchSharp sidecar. Loss is on the response tokens and the closing " +
                                        "<|endoftext|>. Writes a GGUF LoRA adapter; a killed run resumes from its last checkpoint when rerun.")
         {
             model, input, output, rank, alpha, dropout, targets, lr, warmup, epochs, maxSteps, batch, accum, clip, decay,
             seed, checkpointEvery, initAdapter, threads, maxSeqLen, template, system, dtype, device, checkpointing, maxBatchTokens, dryRun, restart,
+            reproducible,
         };
         cmd.SetAction((parse, ct) =>
         {

@@ -14,6 +14,7 @@ public static class WorldCommand
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "folder for base.gguf, instruct.gguf and prompts.jsonl", Required = true, HelpName = "DIR" };
         var threads = Flags.Threads();
         var seed = new Option<ulong>("--seed") { Description = "seed of the random model and the data", DefaultValueFactory = _ => new TinyWorldOptions().Seed };
+        var reproducible = Flags.Reproducible(defaultValue: true);
         var noLab = new Option<bool>("--no-lab") { Description = "skip the LAB part (taxonomy, prompts and the teacher, about 2.5 min of training on 2 cores); recipes/lab-tiny.yaml needs it, recipes/tiny.yaml does not" };
         var cmd = new Command("tiny",
             "Synthesize a small random model, pre-train it (LoRA, merged) on digit instructions answered right about half of the time " +
@@ -21,7 +22,7 @@ public static class WorldCommand
             "benchmarks and judge, and for LAB a taxonomy of the digit skills with a teacher tuned to write, rate and answer questions. " +
             "Steps already done are skipped.")
         {
-            output, threads, seed, noLab,
+            output, threads, seed, noLab, reproducible,
         };
         cmd.SetAction((parse, ct) =>
         {

@@ -37,6 +37,7 @@ public static class CliApp
         Console.CancelKeyPress += onCancel;
         try
         {
+            TurnOnReproducibleMode(parse);
             return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token)
                 .GetAwaiter().GetResult();
         }
@@ -53,6 +54,15 @@ public static class CliApp
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>--reproducible decides which llama.cpp the process loads, so it takes effect before the command runs
+    /// (a recipe's `reproducible: true` is read by the run command, before it loads anything).</summary>
+    private static void TurnOnReproducibleMode(ParseResult parse)
+    {
+        if (parse.CommandResult.Command.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--reproducible") is { } option
+            && parse.GetValue(option))
+            Engine.Reproducibility.ReproducibleMode.TurnOn();
     }
 
     private static Action? _interruptHandler;

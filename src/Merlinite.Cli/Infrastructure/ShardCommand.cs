@@ -9,5 +9,6 @@ public static class ShardCommand
     /// <param name="shard">"K/N", or what the executor's shell expands to it (Slurm: "$SLURM_ARRAY_TASK_ID/N").</param>
     public static string[] Arguments(string recipe, string runDir, string phase, int round, string shard, int threads) =>
         ["run", recipe, "-o", runDir, "--phase", phase, "--round", round.ToString(CultureInfo.InvariantCulture),
-         "--shard", shard, "-t", threads.ToString(CultureInfo.InvariantCulture)];
+         "--shard", shard, "-t", threads.ToString(CultureInfo.InvariantCulture),
+         .. (Engine.Reproducibility.ReproducibleMode.IsOn ? new[] { "--reproducible" } : [])];
 }

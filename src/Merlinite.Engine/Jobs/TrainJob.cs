@@ -3,6 +3,7 @@ using Merlinite.Engine.Chat;
 using Merlinite.Engine.Data;
 using Merlinite.Engine.Models;
 using Merlinite.Engine.Outputs;
+using Merlinite.Engine.Reproducibility;
 using Merlinite.Engine.Settings;
 using Merlinite.Engine.Training;
 using Merlinite.Gguf;
@@ -128,7 +129,9 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         .Append(Inputs.Count == 0 ? new SettingProblem("input", "no training data given") : null)
         .Concat(Inputs.Select(i => JobSupport.InputProblem("input", i))).Append(JobSupport.InputProblem("model", Model))
         .Append(JobSupport.InputProblem("init_adapter", InitAdapter))
-        .Append(JobSupport.OutputIsAnInput(Out, [Model, InitAdapter, .. Inputs])));
+        .Append(JobSupport.OutputIsAnInput(Out, [Model, InitAdapter, .. Inputs]))
+        .Append(ReproducibleMode.IsOn && Settings.Device is not ("cpu" or "auto")
+            ? new SettingProblem("device", $"'{Settings.Device}': the reproducible mode trains on the CPU") : null));
 
     public Fingerprint Fingerprint()
     {
@@ -226,6 +229,7 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         if (s.MaxSteps is int m) args.AddRange(["--max-steps", I(m)]);
         if (s.MaxSeqLen is int l) args.AddRange(["--max-seq-len", I(l)]);
         if (InitAdapter is not null) args.AddRange(["--init-adapter", Path.GetFullPath(InitAdapter)]);
+        if (ReproducibleMode.IsOn) args.Add("--reproducible");
         return args;
     }
 

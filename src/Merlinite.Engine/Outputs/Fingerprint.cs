@@ -6,13 +6,14 @@ using System.Text.Json.Nodes;
 namespace Merlinite.Engine.Outputs;
 
 /// <summary>
-/// Everything that decides an output's bytes: the tool and llama.cpp versions, the content (SHA-256) of every input
-/// file and model, and every setting that matters, each under its setting key ("n", "temperature", "model", ...).
-/// Settings that only change speed (threads) are left out, so a rerun with more threads still resumes.
+/// Everything that decides an output's bytes: the tool and llama.cpp versions, whether the process runs in the
+/// reproducible mode (its kernels round differently from the fast ones), the content (SHA-256) of every input file and
+/// model, and every setting that matters, each under its setting key ("n", "temperature", "model", ...). Settings that
+/// only change speed (threads) are left out, so a rerun with more threads still resumes.
 /// </summary>
 public sealed class Fingerprint
 {
-    public const string ToolKey = "merlinite", LlamaKey = "llama_cpp";
+    public const string ToolKey = "merlinite", LlamaKey = "llama_cpp", ReproducibleKey = "reproducible";
 
     /// <param name="Value">What is compared: the setting's value, or a file's SHA-256.</param>
     /// <param name="File">The file's path when the entry is a file (for messages only: a moved file is the same input).</param>
@@ -28,6 +29,7 @@ public sealed class Fingerprint
         Job = job;
         Add(ToolKey, EngineInfo.MerliniteVersion);
         Add(LlamaKey, EngineInfo.LlamaCppVersion);
+        Add(ReproducibleKey, Reproducibility.ReproducibleMode.IsOn);
     }
 
     private Fingerprint(string job, IEnumerable<Entry> entries)

@@ -101,6 +101,7 @@ public static class RecipeSchema
 
     public static readonly MapNode Root = new(
         new Field("name", String((r, v) => r.Name = v)),
+        new Field("reproducible", Bool((r, v) => r.Reproducible = v)),
         new Field("models", new MapNode(
             new Field("policy", new MapNode(
                 new Field("base", Model((r, v) => r.Policy = r.Policy with { Path = v }), Required: true),

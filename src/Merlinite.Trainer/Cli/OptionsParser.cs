@@ -35,6 +35,7 @@ public static class OptionsParser
         Optional:
           --max-batch-tokens N  pack each micro-batch up to N tokens (examples end to end, masked apart)
           --dry-run             print the memory plan as JSON and exit
+          --reproducible        the same bytes on every x86-64-v3 CPU: libtorch on one code path, one thread, CPU only
           --checkpoint-dir D    where checkpoints go (ADAPTER.gguf.checkpoints)
           --init-adapter A      start from an existing LoRA adapter GGUF
           --max-seq-len L       longest allowed example (the model's context length)
@@ -59,9 +60,9 @@ public static class OptionsParser
                 name = arg[2..eq];
                 value = arg[(eq + 1)..];
             }
-            else if (arg == "--dry-run")
+            else if (arg is "--dry-run" or "--reproducible")
             {
-                (name, value) = ("dry-run", "true"); // a switch: it takes no value
+                (name, value) = (arg[2..], "true"); // a switch: it takes no value
             }
             else
             {
@@ -87,6 +88,7 @@ public static class OptionsParser
             Checkpointing = Required("checkpointing") is var c && c is "on" or "off" or "auto" ? c : throw new TrainerException($"--checkpointing: '{c}' is not on, off or auto"),
             MaxBatchTokens = values.ContainsKey("max-batch-tokens") ? Int(values, "max-batch-tokens", min: 2) : null,
             DryRun = values.TryGetValue("dry-run", out var dry) && dry == "true",
+            Reproducible = values.TryGetValue("reproducible", out var reproducible) && reproducible == "true",
             DataPath = dataPath,
             OutPath = outPath,
             Rank = Int(values, "rank", min: 1),
@@ -115,6 +117,7 @@ public static class OptionsParser
         "base", "data", "out", "rank", "alpha", "dropout", "targets", "lr", "warmup-steps", "epochs", "max-steps",
         "batch-size", "grad-accum", "max-grad-norm", "weight-decay", "seed", "checkpoint-every", "checkpoint-dir",
         "init-adapter", "threads", "max-seq-len", "dtype", "device", "checkpointing", "max-batch-tokens", "dry-run",
+        "reproducible",
     ];
 
     private static int Int(Dictionary<string, string> values, string name, int min)

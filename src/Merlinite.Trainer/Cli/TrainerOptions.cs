@@ -47,6 +47,8 @@ public sealed record TrainerOptions
     public string? CheckpointDir { get; init; }
     public string? InitAdapter { get; init; }
     public required int Threads { get; init; }
+    /// <summary>merlinite's reproducible mode: see <see cref="Runtime.ReproducibleNumerics"/>.</summary>
+    public bool Reproducible { get; init; }
     /// <summary>Longest allowed example; null: the model's context length.</summary>
     public int? MaxSeqLen { get; init; }
 

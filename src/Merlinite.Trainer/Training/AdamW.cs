@@ -3,9 +3,12 @@ using static TorchSharp.torch;
 namespace Merlinite.Trainer.Training;
 
 /// <summary>
-/// AdamW exactly as torch.optim.AdamW (amsgrad off): decoupled weight decay p ← p·(1 − lr·wd), then the bias-corrected
-/// Adam update. Written out here so that its whole state (the moments <see cref="M"/> and <see cref="V"/>) is ours to
-/// checkpoint and restore bit for bit.
+/// AdamW as torch.optim.AdamW (amsgrad off): decoupled weight decay p ← p·(1 − lr·wd), then the bias-corrected Adam
+/// update. Written out here so that its whole state (the moments <see cref="M"/> and <see cref="V"/>) is ours to
+/// checkpoint and restore bit for bit. One difference: √v is taken as 1/rsqrt(v). libtorch's CPU sqrt goes through
+/// MKL's vector math, which is not correctly rounded and rounds differently per CPU (measured: 18 % of values one ulp
+/// off here, other bytes again on an emulated AVX2-only CPU); rsqrt and reciprocal are IEEE square root and division,
+/// the same on every CPU. The two differ by an ulp or two of √v, far below what AdamW's eps already changes.
 /// </summary>
 public sealed class AdamW
 {
@@ -43,7 +46,7 @@ public sealed class AdamW
             if (_weightDecay != 0) p.mul_(1 - lr * _weightDecay);
             M[i].mul_(_beta1).add_(g, alpha: 1 - _beta1);
             V[i].mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
-            var denominator = (V[i].sqrt() / sqrtCorrection2).add_(_eps);
+            var denominator = (V[i].rsqrt().reciprocal_() / sqrtCorrection2).add_(_eps); // √v, see above
             p.addcdiv_(M[i], denominator, value: -lr / correction1);
         }
     }

@@ -35,6 +35,7 @@ public static class RunFingerprint
         Add("wd", o.WeightDecay);
         Add("seed", o.Seed);
         Add("max-seq-len", o.MaxSeqLen);
+        Add("reproducible", o.Reproducible);
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 

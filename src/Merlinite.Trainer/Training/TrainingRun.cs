@@ -18,9 +18,10 @@ public static class TrainingRun
     /// With <see cref="TrainerOptions.DryRun"/> it only plans: nothing is loaded.</summary>
     public static double Run(TrainerOptions o, ProgressWriter progress)
     {
-        // The device first: a CUDA libtorch has to be loaded before anything touches TorchSharp.
-        var device = Devices.Resolve(o.Device);
-        torch.set_num_threads(o.Threads);
+        // libtorch's code paths, then the device: both have to be settled before anything touches TorchSharp.
+        if (o.Reproducible) ReproducibleNumerics.Apply(o.Device);
+        var device = Devices.Resolve(o.Reproducible ? "cpu" : o.Device);
+        torch.set_num_threads(o.Reproducible ? ReproducibleNumerics.Threads : o.Threads);
         var dtype = Precision.Parse(o.Dtype);
         var hp = ReadHyperParameters(o.BasePath);
         var data = LoadData(o, hp);
