@@ -219,8 +219,9 @@ run_tests() {
   headers
   # The chat page's test drives a real browser through Playwright, which cannot download its own here: Debian's chromium.
   [ -n "${MERLINITE_CHROMIUM:-}" ] || apt_install chromium:chromium
-  # The chat REPL's test types into a real terminal; the scale-out test runs a one-node Slurm.
-  apt_install tmux:tmux sbatch:slurm-wlm munged:munge
+  # The chat REPL's test types into a real terminal; the scale-out test runs a one-node Slurm; the reproducible mode's
+  # tests run the binary on CPUs without AVX-512 emulated by QEMU's user mode.
+  apt_install tmux:tmux sbatch:slurm-wlm munged:munge qemu-x86_64:qemu-user
   say "dotnet test"
   local log; log=$(mktemp)
   set +e

@@ -5,7 +5,8 @@ namespace Merlinite.Cli.Tests;
 
 /// <summary>
 /// The foundation's determinism promise: the same synth seed gives the same file on every machine, and chat with
-/// the same seed prints the same bytes. Snapshots pin both, so a change in either shows up as a diff.
+/// the same seed in the reproducible mode prints the same bytes on every x86-64-v3 CPU and thread count. Snapshots
+/// pin both, so a change in either shows up as a diff.
 /// </summary>
 public class ChatSnapshotTests
 {
@@ -16,8 +17,8 @@ public class ChatSnapshotTests
         var model = dir.File("t.gguf");
         Assert.Equal(0, MerliniteBinary.Run("synth", "--preset", "tiny", "--seed", "1", "--out", model).ExitCode);
 
-        var first = MerliniteBinary.Run("chat", model, "-p", "hi", "--seed", "7", "--max-tokens", "20");
-        var second = MerliniteBinary.Run("chat", model, "-p", "hi", "--seed", "7", "--max-tokens", "20", "--threads", "1");
+        var first = MerliniteBinary.Run("chat", model, "-p", "hi", "--seed", "7", "--max-tokens", "20", "--reproducible");
+        var second = MerliniteBinary.Run("chat", model, "-p", "hi", "--seed", "7", "--max-tokens", "20", "--threads", "1", "--reproducible");
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(first.Stdout, second.Stdout);
 

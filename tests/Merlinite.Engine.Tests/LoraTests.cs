@@ -49,7 +49,9 @@ public class LoraTests(TinyModels models) : IDisposable
         double adapted = ScoreWith(new LoraSpec(_adapter, 1.0f));
         double zero = ScoreWith(new LoraSpec(_adapter, 0.0f));
         double half = ScoreWith(new LoraSpec(_adapter, 0.5f));
+        // A random adapter moves the summed log-prob by whole nats; 1e-3 is still 100× float32's rounding of the sum.
         Assert.True(Math.Abs(adapted - baseline) > 1e-3, $"adapter had no effect ({adapted} vs {baseline})");
+        // Scale 0 adds exact zeros; 6 places (5e-7) covers a last-bit difference of the ~10 summed float32 log-probs.
         Assert.Equal(baseline, zero, 6);
         Assert.NotEqual(adapted, half, 6);
     }

@@ -96,6 +96,6 @@ public class FuzzTests
             }
             if (!OpensAndReads(bytes)) failures++;
         }
-        Assert.InRange(failures, 1, 399);
+        Assert.InRange(failures, 1, 399); // some flips break the file, some hit bytes nothing checks: neither may be all
     }
 }

@@ -45,9 +45,11 @@ public class LearningTests(TinyModels models, ITestOutputHelper output)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{which}: loss {first:F4} -> {last:F4} over 20 steps; llama.cpp summed log-prob of the {responseTokens} response tokens " +
             $"{before:F3} -> {after:F3} (+{after - before:F3}); {tokensPerSecond:F0} tokens/s"));
+        // Learning, not a tolerance: measured 9.1 → 0.1 and +360 nats; the bounds ask for much less.
         Assert.True(last < first * 0.8, $"loss went from {first} to {last}");
         Assert.True(after > before + 5, $"llama.cpp log-prob with the adapter {after} is not clearly above {before}");
         // Step 1 sees all four examples (2 × 2 accumulated) through the base model (B = 0): llama.cpp agrees on that loss.
+        // Both in float32: measured at most 8.7e-7 apart; 3 places (5e-4) is the ε × depth bound of ParityTests.
         Assert.Equal(-before / responseTokens, first, 3);
     }
 }

@@ -57,13 +57,22 @@ public class ScaleTests(TinyModels models, ITestOutputHelper output)
         string data = Data(12, seed: 4);
         var rows = Train(models.ModelPath(which), data, models.NewFile("rows.gguf"));
         var packed = Train(models.ModelPath(which), data, models.NewFile("packed.gguf"), "--max-batch-tokens", "48");
+        // Packing changes only matrix shapes, hence the order in which MKL and ATen sum: rounding, nothing more. Bounds
+        // are the largest difference measured across kernel choices (ATen's AVX-512, AVX2 and scalar kernels × MKL's
+        // own and its COMPATIBLE branch, on a Zen 4/5 and reported on a Zen 3) times a margin of at least 10.
+        // Losses: at most 1.3e-7 relative measured, so 1e-5 (×75).
         for (int i = 0; i < rows.Losses.Count; i++)
-            Assert.True(Math.Abs(rows.Losses[i] - packed.Losses[i]) <= 1e-5 * Math.Abs(rows.Losses[i]), $"step {i + 1}: {rows.Losses[i]} vs {packed.Losses[i]}");
+            Assert.True(Math.Abs(rows.Losses[i] - packed.Losses[i]) <= 1e-5 * Math.Abs(rows.Losses[i]),
+                $"step {i + 1}: {rows.Losses[i]} vs {packed.Losses[i]}");
+        // Adapters as a whole (relative L2): at most 1.3e-6 measured, so 2e-5 (×15). Not element by element: AdamW divides
+        // each gradient by its own RMS, so a component that is mostly rounding noise moves by whatever the noise says
+        // (largest single element measured: 1.0e-5 here, 1.5e-5 on a Zen 3, of values up to 0.14).
         var a = AdapterValues(rows.Adapter);
         var b = AdapterValues(packed.Adapter);
-        double diff = a.Zip(b).Max(p => Math.Abs(p.First - p.Second)), scale = a.Max(Math.Abs);
-        output.WriteLine($"{which}: adapters differ by at most {diff:E2} (largest value {scale:E2})");
-        Assert.True(diff < 1e-4 * scale, $"the adapters differ by {diff}");
+        double diff = a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
+        double l2 = Math.Sqrt(a.Zip(b).Sum(p => (double)(p.First - p.Second) * (p.First - p.Second)) / a.Sum(x => (double)x * x));
+        output.WriteLine($"{which}: adapters differ by {l2:E2} relative L2, at most {diff:E2} per value");
+        Assert.True(l2 < 2e-5, $"the adapters differ by {l2:E2} (relative L2)");
     }
 
     [Fact]
@@ -77,7 +86,7 @@ public class ScaleTests(TinyModels models, ITestOutputHelper output)
     }
 
     [Fact]
-    public void Bf16_training_stays_within_2_percent_of_f32_and_its_adapter_scores_within_5_hundredths_of_a_nat()
+    public void Bf16_training_stays_within_2_percent_of_f32_and_its_adapter_scores_within_a_third_of_a_nat()
     {
         string model = models.NewFile("small.gguf");
         ModelSynthesizer.Synthesize(new SynthOptions { Arch = SynthArch.Mistral, Preset = SynthPreset.Small, Seed = 3 }, model);
@@ -89,6 +98,9 @@ public class ScaleTests(TinyModels models, ITestOutputHelper output)
         var bf16 = Train(model, data, models.NewFile("bf16.gguf"), [.. common, "--dtype", "bf16"]);
         output.WriteLine($"f32 losses {string.Join(", ", f32.Losses)}; bf16 {string.Join(", ", bf16.Losses)}");
         Assert.True(f32.Losses[^1] < f32.Losses[0], "f32 training did not learn");
+        // bf16's 8-bit mantissa on the frozen base sends training on another path. Measured (ATen's AVX-512, AVX2 and scalar
+        // kernels, oneDNN's AVX-512 BF16 and AVX2): final losses at most 9.5e-4 apart relative, so 2 % (×21); per token
+        // through llama.cpp at most 0.031 nats, so 0.35 (×11), against an adapter that moves the loss by ~3.7 nats.
         Assert.True(Math.Abs(bf16.Losses[^1] - f32.Losses[^1]) <= 0.02 * f32.Losses[^1], $"final loss {bf16.Losses[^1]} vs {f32.Losses[^1]}");
 
         double worst = 0;
@@ -99,7 +111,7 @@ public class ScaleTests(TinyModels models, ITestOutputHelper output)
             worst = Math.Max(worst, Math.Abs(a - b) / ex.Mask.Skip(1).Count(m => m));
         }
         output.WriteLine($"worst per-token difference through llama.cpp: {worst:F4} nats");
-        Assert.True(worst < 0.05, $"{worst} nats per token");
+        Assert.True(worst < 0.35, $"{worst} nats per token");
     }
 
     [Fact]

@@ -95,6 +95,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         var ll = first.RootElement.GetProperty("loglikelihoods").EnumerateArray().Select(e => e.GetDouble()).ToList();
         string context = "Question: Which one is wet?\nAnswer: water\n\nQuestion: Which one is warm?\nAnswer:";
         string[] choices = ["the sun", "the snow", "ice"];
+        // Scored together vs alone: other batch shapes, measured at most 2e-6 per token (ReferenceParityTests); 4 places.
         for (int k = 0; k < 3; k++) Assert.Equal(ScoreAlone(context, " " + choices[k]), ll[k], 4);
         Assert.Equal(ll.IndexOf(ll.Max()), first.RootElement.GetProperty("pred").GetInt32());
         Assert.Equal(lines.Count(l => l.Contains("\"acc\":1", StringComparison.Ordinal)) / 3.0, summary.Metrics.Single(m => m.Name == "acc").Value, 12);
@@ -117,6 +118,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         var (summary, _) = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
         using var line = JsonDocument.Parse(File.ReadAllLines(job.Out).Single());
         var ll = line.RootElement.GetProperty("loglikelihoods").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        // As above: at most 2e-6 per token measured between batch shapes; 4 places.
         Assert.Equal(ScoreAlone("The cat chased the dog because the cat", " was hungry."), ll[0], 4);
         Assert.Equal(ScoreAlone("The cat chased the dog because the dog", " was hungry."), ll[1], 4);
         Assert.Equal(["acc"], summary.Metrics.Select(m => m.Name));
