@@ -8,8 +8,8 @@
 #   ./build.sh clean      remove build outputs
 #
 # llama.cpp: by default its CPU backend is compiled from the pinned source for this machine (GGML_NATIVE, OpenMP) into
-# .cache/llama-native, once (about 4 minutes on 2 cores; later builds reuse it). Without a usable compiler the build
-# falls back to the npm prebuilt and says so.
+# .cache/llama-native, once (later builds reuse it). Without a usable compiler the build falls back to the npm prebuilt
+# and says so.
 #   --prebuilt            use the npm prebuilt CPU libraries (generic x86-64 variants, no OpenMP; slower)
 #   --cuda                use the npm CUDA 13 prebuilt
 #   --native-cpu          the default (accepted for older scripts)
@@ -91,28 +91,31 @@ install_libs() { # variant files...
   echo "$variant" > native/lib/.variant
 }
 
-# The same llama.cpp release (the source bundle npm node-llama-cpp ships) compiled for this CPU. One CMake tree serves
-# the library (built here) and llama.cpp's benchmark tools (bench/build-llama-tools.sh builds them in it), so the tools
-# run on exactly the ggml our binary loads. The stamp holds the options and the CPU: a different machine rebuilds.
+# The same llama.cpp release (the source bundle npm node-llama-cpp ships) compiled for this CPU. Only ggml's CPU backend
+# (libggml-cpu) depends on the instruction set: libllama, libggml and libggml-base are compiled for the x86-64 baseline
+# whatever GGML_NATIVE says, so this tree builds just libggml-cpu and takes the rest from the portable build (it builds
+# everything only when there is no portable build). bench/build-llama-tools.sh builds llama.cpp's benchmark tools in
+# this tree, so they run on the ggml-cpu our binary loads. The stamp holds the options and the CPU: another CPU rebuilds.
 NATIVE_BUILD=.cache/llama-native
 NATIVE_OPTIONS="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DGGML_OPENMP=ON -DLLAMA_BUILD_TESTS=OFF \
 -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON \
 -DLLAMA_OPENSSL=OFF -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON -DCMAKE_INSTALL_RPATH=\$ORIGIN"
 native_cpu_libs() {
   NATIVE_FAILURE=""
+  local target=ggml-cpu; [ -f native/lib-portable/libllama.so ] || target=llama
   local stamp; stamp="$(echo "$NATIVE_OPTIONS"; grep -m1 'model name' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo | md5sum)"
   if [ ! -f "$NATIVE_BUILD/.merlinite-stamp" ] || [ "$(cat "$NATIVE_BUILD/.merlinite-stamp")" != "$stamp" ] \
-     || [ ! -f "$NATIVE_BUILD/bin/libllama.so" ]; then
+     || [ ! -f "$NATIVE_BUILD/bin/libggml-cpu.so" ] || { [ $target = llama ] && [ ! -f "$NATIVE_BUILD/bin/libllama.so" ]; }; then
     headers
     command -v cmake >/dev/null 2>&1 || apt_install cmake:cmake || true
     command -v g++ >/dev/null 2>&1 || apt_install g++:g++ || true
     command -v cmake >/dev/null 2>&1 || { NATIVE_FAILURE="no cmake"; return 1; }
     command -v g++ >/dev/null 2>&1 || { NATIVE_FAILURE="no g++"; return 1; }
-    say "compiling llama.cpp (v0.5.0 source) for this CPU into $NATIVE_BUILD: a few minutes, once"
+    say "compiling llama.cpp's CPU backend (v0.5.0 source) for this CPU into $NATIVE_BUILD: a minute or two, once"
     local log; log=$(mktemp)
     rm -f "$NATIVE_BUILD/.merlinite-stamp"
     # shellcheck disable=SC2086
-    if ! { cmake -S .cache/llama.cpp -B "$NATIVE_BUILD" $NATIVE_OPTIONS && cmake --build "$NATIVE_BUILD" --target llama -j "$(nproc)"; } >"$log" 2>&1; then
+    if ! { cmake -S .cache/llama.cpp -B "$NATIVE_BUILD" $NATIVE_OPTIONS && cmake --build "$NATIVE_BUILD" --target $target -j "$(nproc)"; } >"$log" 2>&1; then
       NATIVE_FAILURE="the CMake build failed; its last lines: $(tail -3 "$log" | tr '\n' ' ')"; rm -f "$log"; return 1
     fi
     rm -f "$log"
@@ -123,7 +126,12 @@ native_cpu_libs() {
   # libraries find each other by RUNPATH $ORIGIN, and OpenMP's runtime travels with them, so bin/ can be copied to a
   # machine without gcc.
   local gomp; gomp=$(gcc -print-file-name=libgomp.so.1 2>/dev/null || true); [ -f "$gomp" ] || gomp=""
-  install_libs native-cpu "$NATIVE_BUILD"/bin/lib*.so "$NATIVE_BUILD"/bin/lib*.so.0 ${gomp:+"$gomp"}
+  if [ $target = ggml-cpu ]; then
+    install_libs native-cpu native/lib-portable/lib{llama,ggml,ggml-base}.so native/lib-portable/lib{llama,ggml,ggml-base}.so.0 \
+      "$NATIVE_BUILD"/bin/libggml-cpu.so "$NATIVE_BUILD"/bin/libggml-cpu.so.0 ${gomp:+"$gomp"}
+  else
+    install_libs native-cpu "$NATIVE_BUILD"/bin/lib*.so "$NATIVE_BUILD"/bin/lib*.so.0 ${gomp:+"$gomp"}
+  fi
 }
 
 # The portable build: the same release for one fixed ISA level, x86-64-v3 (AVX2, FMA, F16C, BMI2: every x86-64 CPU since
@@ -158,6 +166,7 @@ portable_libs() {
     rm -f "$log"
     echo "$stamp" > "$PORTABLE_BUILD/.merlinite-stamp"
     rm -rf native/lib-portable
+    rm -f native/lib/.variant   # the fast build takes its libllama from here: copy it again
   fi
   [ -f native/lib-portable/libllama.so ] && return 0
   local gomp; gomp=$(gcc -print-file-name=libgomp.so.1 2>/dev/null || true); [ -f "$gomp" ] || gomp=""
@@ -177,8 +186,8 @@ headers() {
 
 publish() {
   check_tools
-  native_libs
   portable_libs
+  native_libs
   say "dotnet publish (Native AOT) -> bin/merlinite"
   local log; log=$(mktemp)
   if ! dotnet publish src/Merlinite.Cli/Merlinite.Cli.csproj -c Release -o bin -nologo -v:q >"$log" 2>&1; then

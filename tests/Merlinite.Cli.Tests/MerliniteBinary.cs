@@ -38,14 +38,43 @@ public static class MerliniteBinary
         foreach (var (k, v) in environment) psi.Environment[k] = v;
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (stdin is not null) p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
+        return Collect(p, stdin, $"merlinite {string.Join(' ', args)}");
+    }
+
+    /// <summary>How long a command may print nothing before it counts as stuck. Not a limit on how long it may run:
+    /// a busy machine makes the tiny world take minutes, but every long task prints a progress line at least every
+    /// 30 s when not on a terminal (README), so five silent minutes mean something hangs.</summary>
+    public static readonly TimeSpan Silence = TimeSpan.FromMinutes(5);
+
+    /// <summary>Feeds <paramref name="stdin"/>, gathers both outputs, and waits for the exit, killing the process tree
+    /// after <see cref="Silence"/> without output.</summary>
+    public static RunResult Collect(Process p, string? stdin, string what)
+    {
+        long lastOutput = Environment.TickCount64;
+        async Task<string> Drain(StreamReader reader)
         {
+            var text = new System.Text.StringBuilder();
+            var buffer = new char[4096];
+            int n;
+            while ((n = await reader.ReadAsync(buffer)) > 0)
+            {
+                text.Append(buffer, 0, n);
+                Interlocked.Exchange(ref lastOutput, Environment.TickCount64);
+            }
+            return text.ToString();
+        }
+        var stdout = Drain(p.StandardOutput);
+        var stderr = Drain(p.StandardError);
+        if (p.StartInfo.RedirectStandardInput)
+        {
+            if (stdin is not null) p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        while (!p.WaitForExit(1000))
+        {
+            if (Environment.TickCount64 - Interlocked.Read(ref lastOutput) < Silence.TotalMilliseconds) continue;
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"merlinite {string.Join(' ', args)} did not finish in 10 minutes");
+            throw new TimeoutException($"{what} printed nothing for {Silence.TotalMinutes} minutes:\n{stderr.Result}");
         }
         return new RunResult(p.ExitCode, stdout.Result, stderr.Result);
     }

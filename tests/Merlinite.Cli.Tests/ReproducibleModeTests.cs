@@ -112,11 +112,9 @@ internal static class Qemu
         foreach (var a in new[] { "-cpu", cpu, MerliniteBinary.Path }.Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment["MERLINITE_TRAINER"] = trainerScript;
         using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
+        var r = MerliniteBinary.Collect(p, null, $"qemu-x86_64 -cpu {cpu} merlinite {string.Join(' ', args)}");
         // QEMU warns once per CPUID feature it cannot emulate (virtualization and security bits, none that computes).
-        string errors = string.Join('\n', stderr.Result.Split('\n').Where(l => !l.StartsWith("qemu-x86_64: warning", StringComparison.Ordinal)));
-        return new RunResult(p.ExitCode, stdout.Result, errors);
+        string errors = string.Join('\n', r.Stderr.Split('\n').Where(l => !l.StartsWith("qemu-x86_64: warning", StringComparison.Ordinal)));
+        return r with { Stderr = errors };
     }
 }

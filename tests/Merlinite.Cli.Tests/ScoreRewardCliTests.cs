@@ -51,7 +51,8 @@ public class ScoreRewardCliTests
         // --norm mean divides by the token count instead.
         Assert.Equal(0, MerliniteBinary.Run("reward", "--instruct-model", policy, "--reference-model", reference, "--template", "merlinite", "-i", input, "--norm", "mean", "-o", dir.File("rm.jsonl"), "-t", "1").ExitCode);
         var mean = ReadById(dir.File("rm.jsonl"));
-        Assert.Equal(0.1 * (p["a"].GetProperty("mean").GetDouble() // as above, per token - q["a"].GetProperty("mean").GetDouble()), mean["a"].GetProperty("reward").GetDouble(), 5);
+        // As above, per token.
+        Assert.Equal(0.1 * (p["a"].GetProperty("mean").GetDouble() - q["a"].GetProperty("mean").GetDouble()), mean["a"].GetProperty("reward").GetDouble(), 5);
     }
 
     [Fact]

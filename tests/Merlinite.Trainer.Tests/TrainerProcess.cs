@@ -27,7 +27,9 @@ public static class TrainerProcess
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Dll);
-        start.Environment["MALLOC_MMAP_THRESHOLD_"] = "65536"; // as the Engine starts it (see TrainerSidecar)
+        // The heap the trainer uses when its plan nears the free memory (Runtime/HostHeap): peaks are then what is live,
+        // which the memory tests measure.
+        start.Environment["MALLOC_MMAP_THRESHOLD_"] = "65536";
         foreach (var a in TrainerArgs.Complete(args)) start.ArgumentList.Add(a);
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");

@@ -74,12 +74,7 @@ public static class TrainerSidecar
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.RedirectStandardOutput = psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
-        // Every allocation above 64 KiB gets its own mapping and goes back to the system when freed, so the process holds
-        // what libtorch holds and the memory plan predicts the peak. glibc's adaptive threshold let the heap keep up to
-        // 2x more than was live (measured on the 54.5M model); the cost, page faults on fresh buffers, is small next to
-        // the matmuls that fill them.
-        psi.Environment["MALLOC_MMAP_THRESHOLD_"] = "65536";
-        return psi;
+        return psi; // how the trainer's freed memory goes back to the system is its own choice (its Runtime/HostHeap)
     }
 
     public static TrainerResult Run(IReadOnlyList<string> args, Action<TrainerProgress>? progress, CancellationToken ct)

@@ -29,8 +29,8 @@ public sealed record TrainingMemory(long Runtime, long Weights, long Adapters, l
 /// trainer itself before it loads anything. It counts what the trainer's autograd graph keeps (see the trainer's
 /// Model/ folder), per token of the largest micro-batch, and was validated against measured peak resident memory from
 /// a 0.6M model to the Mistral-7B shape (docs/benchmarks.md). It assumes freed tensors go back to the operating system
-/// at once, which the trainer arranges (glibc's MALLOC_MMAP_THRESHOLD_, set by the Engine when it starts it): with
-/// glibc's adaptive threshold the heap kept up to 2× more than was live.
+/// at once, which the trainer arranges when the plan needs more than half of the free memory (its Runtime/HostHeap);
+/// below that, glibc's heap may keep up to 2× what is live, which then still fits, and training runs twice as fast.
 /// </summary>
 public static class TrainingMemoryPlan
 {

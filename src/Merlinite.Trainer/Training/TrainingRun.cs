@@ -35,6 +35,7 @@ public static class TrainingRun
         if (memory.Total > free)
             throw new TrainerException($"the memory plan needs {TrainingMemory.Gib(memory.Total)} ({memory.Describe()}) but {device} has " +
                                        $"{TrainingMemory.Gib(free)} free; {Advice(o, dtype, checkpointing)}", kind: "memory_plan");
+        if (device.type == DeviceType.CPU) HostHeap.Choose(memory.Total, free);
 
         long? gpuUsedBefore = Devices.UsedBytes(device);
         var clock = Stopwatch.StartNew();
