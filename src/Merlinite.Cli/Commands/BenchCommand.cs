@@ -26,7 +26,7 @@ public static class BenchCommand
         var single = new Option<bool>("--no-single") { Description = "skip the one-pair-at-a-time baseline" };
         var cmd = new Command("score", "Shared-prompt batched scoring vs one pair at a time, log-softmax included, on random token ids.")
         {
-            model, n, prompts, promptTokens, responseTokens, threads, reps, fast, single,
+            model, n, prompts, promptTokens, responseTokens, threads, reps, fast, single, Flags.Reproducible(),
         };
         cmd.SetAction(parse =>
         {

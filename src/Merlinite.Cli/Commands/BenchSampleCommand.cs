@@ -26,7 +26,7 @@ public static class BenchSampleCommand
         var perSequence = new Option<bool>("--kv-per-sequence") { Description = "one KV buffer per sequence instead of one shared buffer" };
         var cmd = new Command("sample", "Best-of-N sampling throughput: N samples of one shared prompt together vs one at a time.")
         {
-            model, ns, promptTokens, genTokens, threads, reps, fast, single, perSequence,
+            model, ns, promptTokens, genTokens, threads, reps, fast, single, perSequence, Flags.Reproducible(),
         };
         cmd.SetAction(parse =>
         {

@@ -21,6 +21,7 @@ public static class CommandExamples
             $"merlinite chat {Model}",
             $"merlinite chat -m {Model} -p \"What is LAB?\" --json",
             "merlinite chat gguf/tiny.gguf --lora runs/tiny/round-1/adapter.gguf --temp 0",
+            "merlinite chat gguf/tiny.gguf -p \"Add one: 4\" --seed 7 --reproducible",
         ],
         ["serve"] =
         [
@@ -45,6 +46,7 @@ public static class CommandExamples
         [
             $"merlinite train -m {Model} -i winners.jsonl -o adapter.gguf --epochs 2 --lr 1e-4",
             $"merlinite train -m {Model} -i winners.jsonl -o adapter.gguf --dry-run",
+            "merlinite train -m runs/tiny/world/base.gguf -i winners.jsonl -o adapter.gguf --dtype f32 --reproducible",
         ],
         ["lora export"] = [$"merlinite lora export -m {Model} -i adapter.gguf -o peft-adapter/"],
         ["lora import"] = [$"merlinite lora import -m {Model} -i peft-adapter/ -o adapter.gguf"],
@@ -59,7 +61,12 @@ public static class CommandExamples
             "merlinite run recipes/merlinite-7b-pt.yaml --shards 8 --executor kubernetes",
             "merlinite run recipes/tiny.yaml -o runs/tiny --phase reward --round 1 --shard 0/4",
         ],
-        ["world tiny"] = ["merlinite world tiny -o runs/tiny/world --seed 7", "merlinite world tiny -o runs/tiny/world --no-lab"],
+        ["world tiny"] =
+        [
+            "merlinite world tiny -o runs/tiny/world --seed 7",
+            "merlinite world tiny -o runs/tiny/world --no-lab",
+            "merlinite world tiny -o /tmp/fast-world --reproducible false",
+        ],
         ["synth"] =
         [
             "merlinite synth --preset tiny -o gguf/tiny.gguf",
@@ -80,8 +87,8 @@ public static class CommandExamples
             "merlinite taxonomy check taxonomy/ --documents docs/",
         ],
         ["taxonomy list"] = ["merlinite taxonomy list taxonomy/", "merlinite taxonomy list taxonomy/ --documents docs/ --json"],
-        ["bench score"] = ["merlinite bench score -m small-f16.gguf --n 8 --prompts 4"],
-        ["bench sample"] = ["merlinite bench sample -m small-f16.gguf --n 8,16 --gen-tokens 64"],
+        ["bench score"] = ["merlinite bench score -m small-f16.gguf --n 8 --prompts 4", "merlinite bench score -m small-f16.gguf --reproducible"],
+        ["bench sample"] = ["merlinite bench sample -m small-f16.gguf --n 8,16 --gen-tokens 64", "merlinite bench sample -m small-f16.gguf --reproducible"],
         ["bench workload"] = ["merlinite bench workload -m small-f16.gguf --prompts 32 --parallel 16"],
         ["bench eval"] = ["merlinite bench eval -m small-f16.gguf --questions 32 --context-tokens 512"],
         ["info"] = ["merlinite info"],
