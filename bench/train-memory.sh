@@ -5,8 +5,10 @@
 #   bench/train-memory.sh              tiny, small (54.5M) and mid (0.5B) models
 #   bench/train-memory.sh --with-7b    also the Mistral-7B shape in bf16 (writes a 14.5 GB file; needs ~17 GB of RAM)
 #
-# Each run is the trainer as `merlinite train` starts it (same environment), on exactly 256-token examples, one per
-# micro-batch, LoRA r=16 on all seven targets, 2 optimizer steps. THREADS (default 2) and WORK (a scratch folder).
+# Each run is the trainer as `merlinite train` runs it when memory is tight: freed buffers go back at once
+# (MALLOC_MMAP_THRESHOLD_=65536; see the trainer's Runtime/HostHeap), so peaks measure the plan. Exactly 256-token
+# examples, one per micro-batch, LoRA r=16 on all seven targets, 2 optimizer steps. THREADS (default 2) and WORK (a
+# scratch folder).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 M="$ROOT/bin/merlinite"; T="$ROOT/bin/trainer/Merlinite.Trainer"
