@@ -95,7 +95,8 @@ install_libs() { # variant files...
 # (libggml-cpu) depends on the instruction set: libllama, libggml and libggml-base are compiled for the x86-64 baseline
 # whatever GGML_NATIVE says, so this tree builds just libggml-cpu and takes the rest from the portable build (it builds
 # everything only when there is no portable build). bench/build-llama-tools.sh builds llama.cpp's benchmark tools in
-# this tree, so they run on the ggml-cpu our binary loads. The stamp holds the options and the CPU: another CPU rebuilds.
+# this tree, so they run on the ggml-cpu our binary loads. The stamp holds the options and the CPU: another CPU
+# rebuilds.
 NATIVE_BUILD=.cache/llama-native
 NATIVE_OPTIONS="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DGGML_OPENMP=ON -DLLAMA_BUILD_TESTS=OFF \
 -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON \
@@ -105,7 +106,8 @@ native_cpu_libs() {
   local target=ggml-cpu; [ -f native/lib-portable/libllama.so ] || target=llama
   local stamp; stamp="$(echo "$NATIVE_OPTIONS"; grep -m1 'model name' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo | md5sum)"
   if [ ! -f "$NATIVE_BUILD/.merlinite-stamp" ] || [ "$(cat "$NATIVE_BUILD/.merlinite-stamp")" != "$stamp" ] \
-     || [ ! -f "$NATIVE_BUILD/bin/libggml-cpu.so" ] || { [ $target = llama ] && [ ! -f "$NATIVE_BUILD/bin/libllama.so" ]; }; then
+     || [ ! -f "$NATIVE_BUILD/bin/libggml-cpu.so" ] \
+     || { [ $target = llama ] && [ ! -f "$NATIVE_BUILD/bin/libllama.so" ]; }; then
     headers
     command -v cmake >/dev/null 2>&1 || apt_install cmake:cmake || true
     command -v g++ >/dev/null 2>&1 || apt_install g++:g++ || true
@@ -115,7 +117,8 @@ native_cpu_libs() {
     local log; log=$(mktemp)
     rm -f "$NATIVE_BUILD/.merlinite-stamp"
     # shellcheck disable=SC2086
-    if ! { cmake -S .cache/llama.cpp -B "$NATIVE_BUILD" $NATIVE_OPTIONS && cmake --build "$NATIVE_BUILD" --target $target -j "$(nproc)"; } >"$log" 2>&1; then
+    if ! { cmake -S .cache/llama.cpp -B "$NATIVE_BUILD" $NATIVE_OPTIONS \
+           && cmake --build "$NATIVE_BUILD" --target $target -j "$(nproc)"; } >"$log" 2>&1; then
       NATIVE_FAILURE="the CMake build failed; its last lines: $(tail -3 "$log" | tr '\n' ' ')"; rm -f "$log"; return 1
     fi
     rm -f "$log"
@@ -127,7 +130,8 @@ native_cpu_libs() {
   # machine without gcc.
   local gomp; gomp=$(gcc -print-file-name=libgomp.so.1 2>/dev/null || true); [ -f "$gomp" ] || gomp=""
   if [ $target = ggml-cpu ]; then
-    install_libs native-cpu native/lib-portable/lib{llama,ggml,ggml-base}.so native/lib-portable/lib{llama,ggml,ggml-base}.so.0 \
+    install_libs native-cpu native/lib-portable/lib{llama,ggml,ggml-base}.so \
+      native/lib-portable/lib{llama,ggml,ggml-base}.so.0 \
       "$NATIVE_BUILD"/bin/libggml-cpu.so "$NATIVE_BUILD"/bin/libggml-cpu.so.0 ${gomp:+"$gomp"}
   else
     install_libs native-cpu "$NATIVE_BUILD"/bin/lib*.so "$NATIVE_BUILD"/bin/lib*.so.0 ${gomp:+"$gomp"}
@@ -140,11 +144,11 @@ native_cpu_libs() {
 # fuse a*b+c on its own (-ffp-contract=off): whether it does is a choice of the compiler version, not of the source.
 # The stamp holds the options and the compiler, not the CPU: the same build serves every machine.
 PORTABLE_BUILD=.cache/llama-portable
-PORTABLE_OPTIONS="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON \
--DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_OPENMP=ON -DLLAMA_BUILD_TESTS=OFF \
--DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON \
--DLLAMA_OPENSSL=OFF -DCMAKE_C_FLAGS=-ffp-contract=off -DCMAKE_CXX_FLAGS=-ffp-contract=off -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON \
--DCMAKE_INSTALL_RPATH=\$ORIGIN"
+PORTABLE_OPTIONS="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON \
+-DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_OPENMP=ON \
+-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TOOLS=ON \
+-DLLAMA_BUILD_COMMON=ON -DLLAMA_OPENSSL=OFF -DCMAKE_C_FLAGS=-ffp-contract=off -DCMAKE_CXX_FLAGS=-ffp-contract=off \
+-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON -DCMAKE_INSTALL_RPATH=\$ORIGIN"
 portable_libs() {
   local stamp; stamp="$(echo "$PORTABLE_OPTIONS"; g++ --version 2>/dev/null | head -1)"
   if [ ! -f "$PORTABLE_BUILD/.merlinite-stamp" ] || [ "$(cat "$PORTABLE_BUILD/.merlinite-stamp")" != "$stamp" ] \
@@ -153,14 +157,17 @@ portable_libs() {
     command -v cmake >/dev/null 2>&1 || apt_install cmake:cmake || true
     command -v g++ >/dev/null 2>&1 || apt_install g++:g++ || true
     if ! command -v cmake >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
-      say "no cmake or g++: the reproducible mode (portable llama.cpp build) will not be available"; rm -rf native/lib-portable; return 0
+      say "no cmake or g++: the reproducible mode (portable llama.cpp build) will not be available"
+      rm -rf native/lib-portable; return 0
     fi
-    say "compiling llama.cpp (v0.5.0 source) for x86-64-v3 into $PORTABLE_BUILD (the reproducible mode's build): a few minutes, once"
+    say "compiling llama.cpp (v0.5.0 source) for x86-64-v3 into $PORTABLE_BUILD (the reproducible mode's build): once"
     local log; log=$(mktemp)
     rm -f "$PORTABLE_BUILD/.merlinite-stamp"
     # shellcheck disable=SC2086
-    if ! { cmake -S .cache/llama.cpp -B "$PORTABLE_BUILD" $PORTABLE_OPTIONS && cmake --build "$PORTABLE_BUILD" --target llama -j "$(nproc)"; } >"$log" 2>&1; then
-      say "the portable llama.cpp build failed (the reproducible mode will not be available); its last lines: $(tail -3 "$log" | tr '\n' ' ')"
+    if ! { cmake -S .cache/llama.cpp -B "$PORTABLE_BUILD" $PORTABLE_OPTIONS \
+           && cmake --build "$PORTABLE_BUILD" --target llama -j "$(nproc)"; } >"$log" 2>&1; then
+      say "the portable llama.cpp build failed (the reproducible mode will not be available); its last lines:" \
+        "$(tail -3 "$log" | tr '\n' ' ')"
       rm -f "$log"; rm -rf native/lib-portable; return 0
     fi
     rm -f "$log"

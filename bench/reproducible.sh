@@ -39,7 +39,8 @@ RECIPES=(tiny.yaml); [ "$LAB" = 1 ] && RECIPES+=(lab-tiny.yaml)
 summary() { # dir subdir
   (cd "$1" && find "$2" -type f ! -name '*.partial' | sort | while read -r f; do
     case "$f" in
-      *.meta.json) printf '%s digest %s\n' "$f" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$f")" ;;
+      *.meta.json) printf '%s digest %s\n' "$f" \
+        "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$f")" ;;
       */manifest.json) printf '%s %s\n' "$f" "$(python3 -c 'import json,sys
 def strip(o):
     if isinstance(o, dict): return {k: strip(v) for k, v in o.items() if "seconds" not in k}
@@ -54,7 +55,11 @@ print(json.dumps(strip(json.load(open(sys.argv[1]))), sort_keys=True))' "$f" "$P
 status=0
 compare() { # name first-listing other-listing
   if diff -q "$2" "$3" >/dev/null; then echo "$1: all $(wc -l < "$3") files equal"
-  else status=1; echo "$1: $(diff "$2" "$3" | grep -c '^>') of $(wc -l < "$3") files differ, the first:"; diff "$2" "$3" | grep '^>' | head -5; fi
+  else
+    status=1
+    echo "$1: $(diff "$2" "$3" | grep -c '^>') of $(wc -l < "$3") files differ, the first:"
+    diff "$2" "$3" | grep '^>' | head -5
+  fi
 }
 
 # 1. This CPU, each thread count: the world from nothing and the recipes.
@@ -64,8 +69,10 @@ for t in $THREADS; do
   cp "${RECIPES[@]/#/$ROOT/recipes/}" "$dir/recipes/"
   lab=(--no-lab); [ "$LAB" = 1 ] && lab=()
   start=$SECONDS
-  ( cd "$dir"; "$M" world tiny -o runs/tiny/world -t "$t" "${lab[@]}"; for r in "${RECIPES[@]}"; do "$M" run "recipes/$r" -t "$t"; done ) \
-    > "$dir.log" 2>&1 || { echo "native-t$t: failed, see $dir.log" >&2; exit 1; }
+  ( cd "$dir"
+    "$M" world tiny -o runs/tiny/world -t "$t" "${lab[@]}"
+    for r in "${RECIPES[@]}"; do "$M" run "recipes/$r" -t "$t"; done
+  ) > "$dir.log" 2>&1 || { echo "native-t$t: failed, see $dir.log" >&2; exit 1; }
   summary "$dir" runs > "$dir.files"
   echo "native-t$t: world and recipes in $((SECONDS - start)) s"
   if [ -z "$first" ]; then first=native-t$t; else compare "native-t$t vs $first" "$OUT/$first.files" "$dir.files"; fi
@@ -74,13 +81,15 @@ done
 # 2. Emulated CPUs: one whole training phase of the world, then the recipes, in a copy of this CPU's world.
 for cpu in "${CPUS[@]}"; do
   [ "$cpu" = none ] && continue
-  command -v qemu-x86_64 >/dev/null || { echo "bench/reproducible.sh: qemu-x86_64 is missing (apt-get install qemu-user)" >&2; exit 2; }
+  command -v qemu-x86_64 >/dev/null \
+    || { echo "bench/reproducible.sh: qemu-x86_64 is missing (apt-get install qemu-user)" >&2; exit 2; }
   dir="$OUT/$cpu"; rm -rf "$dir"; mkdir -p "$dir/recipes" "$dir/runs/tiny"
   cp "${RECIPES[@]/#/$ROOT/recipes/}" "$dir/recipes/"
   cp -r "$OUT/$first/runs/tiny/world" "$dir/runs/tiny/world"
   # The trainer is a child process: without this it would run on the real CPU. .NET's background GC thread crashed
   # under QEMU now and then (an emulation limit, not a result), so the emulated trainer runs without it.
-  printf '#!/bin/sh\nDOTNET_gcConcurrent=0 exec qemu-x86_64 -cpu %s "%s" "$@"\n' "$cpu" "$ROOT/bin/trainer/Merlinite.Trainer" > "$dir/trainer.sh"
+  printf '#!/bin/sh\nDOTNET_gcConcurrent=0 exec qemu-x86_64 -cpu %s "%s" "$@"\n' "$cpu" \
+    "$ROOT/bin/trainer/Merlinite.Trainer" > "$dir/trainer.sh"
   chmod +x "$dir/trainer.sh"
   Q=(env MERLINITE_TRAINER="$dir/trainer.sh" qemu-x86_64 -cpu "$cpu" "$M")
   t=${THREADS%% *}
@@ -88,8 +97,9 @@ for cpu in "${CPUS[@]}"; do
   ( cd "$dir/runs/tiny/world"
     # The instruct model's tuning as `world tiny` runs it (TinyWorldBuilder: rank 32, lr 3e-3, 4 epochs, batch 16,
     # warmup 10, seed 7 + 1, float32), on this CPU's base.
-    "${Q[@]}" train -m base.gguf -i instruct-data.jsonl -o emulated-instruct-adapter.gguf --lora-rank 32 --lora-alpha 32 \
-      --lr 0.003 --epochs 4 --batch-size 16 --warmup-steps 10 --seed 8 --dtype f32 --device cpu --reproducible -t "$t"
+    "${Q[@]}" train -m base.gguf -i instruct-data.jsonl -o emulated-instruct-adapter.gguf --lora-rank 32 \
+      --lora-alpha 32 --lr 0.003 --epochs 4 --batch-size 16 --warmup-steps 10 --seed 8 --dtype f32 --device cpu \
+      --reproducible -t "$t"
   ) > "$dir.log" 2>&1 || { echo "$cpu: training failed, see $dir.log" >&2; status=1; continue; }
   if cmp -s "$dir/runs/tiny/world/emulated-instruct-adapter.gguf" "$dir/runs/tiny/world/instruct-adapter.gguf"; then
     echo "$cpu: the world's instruct tuning (152 steps) gives the same adapter bytes ($((SECONDS - start)) s)"

@@ -17,8 +17,9 @@ public class ChatSnapshotTests
         var model = dir.File("t.gguf");
         Assert.Equal(0, MerliniteBinary.Run("synth", "--preset", "tiny", "--seed", "1", "--out", model).ExitCode);
 
-        var first = MerliniteBinary.Run("chat", model, "-p", "hi", "--seed", "7", "--max-tokens", "20", "--reproducible");
-        var second = MerliniteBinary.Run("chat", model, "-p", "hi", "--seed", "7", "--max-tokens", "20", "--threads", "1", "--reproducible");
+        string[] chat = ["chat", model, "-p", "hi", "--seed", "7", "--max-tokens", "20", "--reproducible"];
+        var first = MerliniteBinary.Run(chat);
+        var second = MerliniteBinary.Run([.. chat, "--threads", "1"]);
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(first.Stdout, second.Stdout);
 

@@ -19,26 +19,31 @@ public sealed class ReproducibleModeTests : IDisposable
         _model = _dir.File("tiny.gguf");
         Assert.Equal(0, MerliniteBinary.Run("synth", "--preset", "tiny", "--seed", "5", "--out", _model).ExitCode);
         _prompts = _dir.File("prompts.jsonl");
-        File.WriteAllLines(_prompts, Enumerable.Range(0, 6).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"Add {i} and {i + 2}\"}}"));
+        File.WriteAllLines(_prompts, Enumerable.Range(0, 6).Select(i =>
+            $"{{\"id\":\"p{i}\",\"prompt\":\"Add {i} and {i + 2}\"}}"));
         _pairs = _dir.File("pairs.jsonl");
         File.WriteAllLines(_pairs, Enumerable.Range(0, 8).Select(i =>
-            $"{{\"id\":\"q{i}\",\"prompt\":\"Reverse the list: {i} {i + 1} {i + 2}\",\"response\":\"{i + 2} {i + 1} {i}\"}}"));
+            $"{{\"id\":\"q{i}\",\"prompt\":\"Reverse the list: {i} {i + 1} {i + 2}\"," +
+            $"\"response\":\"{i + 2} {i + 1} {i}\"}}"));
     }
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>Sample, score (with top log-probs) and a few training steps in bf16 (oneDNN's matmuls) and f32 (MKL's),
-    /// all with --reproducible, into <paramref name="folder"/>; the files whose bytes must not depend on the CPU.</summary>
+    /// <summary>Sample, score (with top log-probs) and a few training steps in bf16 (oneDNN's matmuls) and f32
+    /// (MKL's), all with --reproducible, into <paramref name="folder"/>; the files whose bytes must not depend on the
+    /// CPU.</summary>
     private string[] Work(string folder, string threads, Func<string[], RunResult> run)
     {
         Directory.CreateDirectory(folder);
         string F(string name) => Path.Combine(folder, name);
         string[] common = ["--reproducible", "-t", threads];
-        Check(run(["sample", "-m", _model, "-i", _prompts, "--n", "4", "--max-tokens", "12", "--temp", "1", "-np", "8", "-o", F("samples.jsonl"), .. common]));
-        Check(run(["score", "-m", _model, "-i", F("samples.jsonl"), "--top-logprobs", "3", "-o", F("scores.jsonl"), .. common]));
+        Check(run(["sample", "-m", _model, "-i", _prompts, "--n", "4", "--max-tokens", "12", "--temp", "1", "-np", "8",
+            "-o", F("samples.jsonl"), .. common]));
+        Check(run(["score", "-m", _model, "-i", F("samples.jsonl"), "--top-logprobs", "3", "-o", F("scores.jsonl"),
+            .. common]));
         foreach (var dtype in new[] { "bf16", "f32" })
-            Check(run(["train", "-m", _model, "-i", _pairs, "-o", F($"{dtype}.gguf"), "--max-steps", "3", "--batch-size", "4",
-                "--lora-rank", "4", "--lr", "1e-2", "--dtype", dtype, .. common]));
+            Check(run(["train", "-m", _model, "-i", _pairs, "-o", F($"{dtype}.gguf"), "--max-steps", "3",
+                "--batch-size", "4", "--lora-rank", "4", "--lr", "1e-2", "--dtype", dtype, .. common]));
         return [F("samples.jsonl"), F("scores.jsonl"), F("bf16.gguf"), F("f32.gguf")];
     }
 
@@ -47,12 +52,13 @@ public sealed class ReproducibleModeTests : IDisposable
     [Theory]
     [InlineData("EPYC-Milan")] // AMD Zen 3: AVX2, no AVX-512 (the CPU the issue's snapshots broke on)
     [InlineData("Haswell")]    // Intel: MKL's dispatch takes other branches on Intel CPUs than on AMD ones
-    public void Sampling_scoring_and_training_give_the_same_bytes_on_an_emulated_cpu_without_AVX512_and_one_thread(string cpu)
+    public void Sampling_scoring_and_training_give_the_same_bytes_on_an_emulated_cpu_and_one_thread(string cpu)
     {
         var here = Work(_dir.File("here"), "2", MerliniteBinary.Run);
         var emulated = Work(_dir.File(cpu), "1", args => Qemu.Run(cpu, _dir.File($"{cpu}-trainer.sh"), args));
         foreach (var (a, b) in here.Zip(emulated))
-            Assert.True(File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b)), $"{Path.GetFileName(a)} differs on {cpu}");
+            Assert.True(File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b)),
+                $"{Path.GetFileName(a)} differs on {cpu}");
     }
 
     [Fact]
@@ -63,7 +69,8 @@ public sealed class ReproducibleModeTests : IDisposable
         var again = MerliniteBinary.Run("score", "-m", _model, "-i", _pairs, "-o", scores, "-t", "1", "--reproducible");
         Assert.Equal(2, again.ExitCode);
         Assert.Contains("was made with --reproducible false, not true", again.Stderr);
-        Check(MerliniteBinary.Run("score", "-m", _model, "-i", _pairs, "-o", scores, "-t", "1", "--reproducible", "--restart"));
+        Check(MerliniteBinary.Run("score", "-m", _model, "-i", _pairs, "-o", scores, "-t", "1", "--reproducible",
+            "--restart"));
         using var meta = JsonDocument.Parse(File.ReadAllText(scores + ".meta.json"));
         Assert.Contains(meta.RootElement.GetProperty("settings").EnumerateArray(),
             s => s.GetProperty("key").GetString() == "reproducible" && s.GetProperty("value").GetString() == "true");
@@ -72,8 +79,8 @@ public sealed class ReproducibleModeTests : IDisposable
     [Fact]
     public void What_the_mode_cannot_do_is_refused_in_one_line()
     {
-        var cuda = MerliniteBinary.Run("train", "-m", _model, "-i", _pairs, "-o", _dir.File("a.gguf"), "--max-steps", "1",
-            "--device", "cuda", "--reproducible");
+        var cuda = MerliniteBinary.Run("train", "-m", _model, "-i", _pairs, "-o", _dir.File("a.gguf"),
+            "--max-steps", "1", "--device", "cuda", "--reproducible");
         Assert.Equal(2, cuda.ExitCode);
         Assert.Contains("the reproducible mode trains on the CPU", cuda.Stderr);
         Assert.False(File.Exists(_dir.File("a.gguf")));
@@ -83,11 +90,11 @@ public sealed class ReproducibleModeTests : IDisposable
         Directory.CreateDirectory(libs);
         foreach (var so in Directory.GetFiles(Path.Combine(MerliniteBinary.RepoRoot, "bin"), "*.so*"))
             File.Copy(so, Path.Combine(libs, Path.GetFileName(so)));
-        var missing = MerliniteBinary.RunWithEnvironment(null, new Dictionary<string, string> { ["MERLINITE_LIB_DIR"] = libs },
-            "chat", _model, "-p", "hi", "--reproducible");
+        var fastOnly = new Dictionary<string, string> { ["MERLINITE_LIB_DIR"] = libs };
+        var missing = MerliniteBinary.RunWithEnvironment(null, fastOnly, "chat", _model, "-p", "hi", "--reproducible");
         Assert.Equal(2, missing.ExitCode);
-        Assert.Equal($"error: the reproducible mode's llama.cpp build is missing ({libs}/portable); ./build.sh compiles it (it needs cmake and g++)",
-            missing.Stderr.Trim());
+        Assert.Equal($"error: the reproducible mode's llama.cpp build is missing ({libs}/portable); ./build.sh " +
+                     "compiles it (it needs cmake and g++)", missing.Stderr.Trim());
 
         var info = MerliniteBinary.Run("info");
         Assert.Contains("reproducible   x86-64-v3 build in ", info.Stdout);
@@ -98,23 +105,30 @@ public sealed class ReproducibleModeTests : IDisposable
 /// otherwise run on the real CPU). Debian's qemu-user; ./build.sh test installs it.</summary>
 internal static class Qemu
 {
-    private static string Emulator => new[] { "/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64" }.FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException("no qemu-x86_64 for the emulated-CPU tests: `apt-get install qemu-user` (./build.sh test does)");
+    private static string Emulator =>
+        new[] { "/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64" }.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException(
+            "no qemu-x86_64 for the emulated-CPU tests: `apt-get install qemu-user` (./build.sh test does)");
 
     public static RunResult Run(string cpu, string trainerScript, string[] args)
     {
         string trainer = Path.Combine(MerliniteBinary.RepoRoot, "bin", "trainer", "Merlinite.Trainer");
         // .NET's background GC thread crashed now and then under QEMU (an emulation limit, not a result): the emulated
         // trainer runs without it, which changes nothing it computes.
-        File.WriteAllText(trainerScript, $"#!/bin/sh\nDOTNET_gcConcurrent=0 exec {Emulator} -cpu {cpu} '{trainer}' \"$@\"\n");
+        File.WriteAllText(trainerScript,
+            $"#!/bin/sh\nDOTNET_gcConcurrent=0 exec {Emulator} -cpu {cpu} '{trainer}' \"$@\"\n");
         File.SetUnixFileMode(trainerScript, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var psi = new ProcessStartInfo(Emulator) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(Emulator)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
         foreach (var a in new[] { "-cpu", cpu, MerliniteBinary.Path }.Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment["MERLINITE_TRAINER"] = trainerScript;
         using var p = Process.Start(psi)!;
         var r = MerliniteBinary.Collect(p, null, $"qemu-x86_64 -cpu {cpu} merlinite {string.Join(' ', args)}");
         // QEMU warns once per CPUID feature it cannot emulate (virtualization and security bits, none that computes).
-        string errors = string.Join('\n', r.Stderr.Split('\n').Where(l => !l.StartsWith("qemu-x86_64: warning", StringComparison.Ordinal)));
+        string errors = string.Join('\n',
+            r.Stderr.Split('\n').Where(l => !l.StartsWith("qemu-x86_64: warning", StringComparison.Ordinal)));
         return r with { Stderr = errors };
     }
 }

@@ -87,8 +87,16 @@ public static class CommandExamples
             "merlinite taxonomy check taxonomy/ --documents docs/",
         ],
         ["taxonomy list"] = ["merlinite taxonomy list taxonomy/", "merlinite taxonomy list taxonomy/ --documents docs/ --json"],
-        ["bench score"] = ["merlinite bench score -m small-f16.gguf --n 8 --prompts 4", "merlinite bench score -m small-f16.gguf --reproducible"],
-        ["bench sample"] = ["merlinite bench sample -m small-f16.gguf --n 8,16 --gen-tokens 64", "merlinite bench sample -m small-f16.gguf --reproducible"],
+        ["bench score"] =
+        [
+            "merlinite bench score -m small-f16.gguf --n 8 --prompts 4",
+            "merlinite bench score -m small-f16.gguf --reproducible",
+        ],
+        ["bench sample"] =
+        [
+            "merlinite bench sample -m small-f16.gguf --n 8,16 --gen-tokens 64",
+            "merlinite bench sample -m small-f16.gguf --reproducible",
+        ],
         ["bench workload"] = ["merlinite bench workload -m small-f16.gguf --prompts 32 --parallel 16"],
         ["bench eval"] = ["merlinite bench eval -m small-f16.gguf --questions 32 --context-tokens 512"],
         ["info"] = ["merlinite info"],

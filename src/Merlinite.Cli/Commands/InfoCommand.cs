@@ -40,7 +40,9 @@ public static class InfoCommand
     {
         string dir = ReproducibleMode.LibraryDirectory;
         string[] missing = CpuLevel.MissingForX86_64_V3();
-        string build = Directory.Exists(dir) ? $"{ReproducibleMode.IsaLevel} build in {dir}" : $"no portable build ({dir} is missing)";
+        string build = Directory.Exists(dir)
+            ? $"{ReproducibleMode.IsaLevel} build in {dir}"
+            : $"no portable build ({dir} is missing)";
         return missing.Length == 0 ? $"{build}; this CPU runs it" : $"{build}; this CPU lacks {string.Join(", ", missing)}";
     }
 }

@@ -41,7 +41,8 @@ public static class RunCommand
                 return Task.FromResult(ExitCodes.UsageError);
             }
             catch (FileNotFoundException e) { throw new UsageException(e.Message); }
-            if (loaded.Recipe.Reproducible) Engine.Reproducibility.ReproducibleMode.TurnOn(); // --reproducible: CliApp did
+            // A recipe's `reproducible: true` (CliApp turned the mode on already for --reproducible).
+            if (loaded.Recipe.Reproducible) Engine.Reproducibility.ReproducibleMode.TurnOn();
             if (dry)
             {
                 Console.Write(RecipePlan.Describe(loaded));

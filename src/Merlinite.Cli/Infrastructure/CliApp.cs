@@ -60,8 +60,8 @@ public static class CliApp
     /// (a recipe's `reproducible: true` is read by the run command, before it loads anything).</summary>
     private static void TurnOnReproducibleMode(ParseResult parse)
     {
-        if (parse.CommandResult.Command.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--reproducible") is { } option
-            && parse.GetValue(option))
+        var options = parse.CommandResult.Command.Options.OfType<Option<bool>>();
+        if (options.FirstOrDefault(o => o.Name == "--reproducible") is { } option && parse.GetValue(option))
             Engine.Reproducibility.ReproducibleMode.TurnOn();
     }
 

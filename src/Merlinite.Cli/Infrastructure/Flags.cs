@@ -17,7 +17,8 @@ public static class Flags
         ["restart"] = ["--restart"],
         // how models run
         ["context"] = ["--ctx", "-c"], ["gpu_layers"] = ["--gpu-layers", "-ngl"], ["threads"] = ["--threads", "-t"],
-        ["fast_attn"] = ["--fast-attn"], ["verbose"] = ["--verbose"], ["reproducible"] = ["--reproducible"],
+        ["fast_attn"] = ["--fast-attn"], ["verbose"] = ["--verbose"],
+        ["reproducible"] = ["--reproducible"],
         // sampling
         ["n"] = ["--n"], ["temperature"] = ["--temp"], ["top_k"] = ["--top-k"], ["top_p"] = ["--top-p"], ["min_p"] = ["--min-p"],
         ["repeat_penalty"] = ["--repeat-penalty"], ["seed"] = ["--seed", "-s"], ["max_tokens"] = ["--max-tokens"], ["stop"] = ["--stop"],
@@ -66,11 +67,14 @@ public static class Flags
 
     /// <summary>--reproducible: the process runs in the reproducible mode (CliApp turns it on before the command runs).
     /// The tiny world's command defaults it to on.</summary>
-    public static Option<bool> Reproducible(bool defaultValue = false) => Create("reproducible", defaultValue
-        ? "the same bytes on every x86-64-v3 CPU (AVX2, FMA, F16C) and thread count: llama.cpp's portable build, the trainer on " +
-          "one libtorch code path and one thread (on by default here; --reproducible false uses this machine's fastest kernels)"
-        : "the same bytes on every x86-64-v3 CPU (AVX2, FMA, F16C) and thread count: llama.cpp's portable build, the trainer on " +
-          "one libtorch code path and one thread; slower, CPU only (docs/reproducibility.md)", defaultValue);
+    public static Option<bool> Reproducible(bool defaultValue = false)
+    {
+        const string what = "the same bytes on every x86-64-v3 CPU (AVX2, FMA, F16C) and thread count: llama.cpp's " +
+                            "portable build, the trainer on one libtorch code path and one thread";
+        return Create("reproducible", defaultValue
+            ? what + " (on by default here; --reproducible false uses this machine's fastest kernels)"
+            : what + "; slower, CPU only (docs/reproducibility.md)", defaultValue);
+    }
 
     /// <summary>A flag without a default; null (or empty) means "not given".</summary>
     public static Option<T> Optional<T>(string key, string description, string? helpName = null) =>

@@ -32,15 +32,18 @@ public static class ReproducibleMode
     {
         if (IsOn) return;
         if (CpuLevel.MissingForX86_64_V3() is { Length: > 0 } missing)
-            throw new ReproducibleModeException($"the reproducible mode needs an {IsaLevel} CPU (AVX2, FMA, F16C, BMI2); " +
-                                                $"this one lacks {string.Join(", ", missing)}. Run without it to use this machine's own kernels");
+            throw new ReproducibleModeException(
+                $"the reproducible mode needs an {IsaLevel} CPU (AVX2, FMA, F16C, BMI2); this one lacks " +
+                $"{string.Join(", ", missing)}. Run without it to use this machine's own kernels");
         string dir = LibraryDirectory;
         if (!Directory.Exists(dir))
-            throw new ReproducibleModeException($"the reproducible mode's llama.cpp build is missing ({dir}); ./build.sh compiles it " +
-                                                "(it needs cmake and g++)");
+            throw new ReproducibleModeException(
+                $"the reproducible mode's llama.cpp build is missing ({dir}); ./build.sh compiles it " +
+                "(it needs cmake and g++)");
         if (LlamaRuntime.IsInitialized && LlamaRuntime.LibraryDirectory != Path.GetFullPath(dir))
-            throw new ReproducibleModeException($"llama.cpp is already loaded from {LlamaRuntime.LibraryDirectory}: the reproducible mode " +
-                                                "has to be turned on before any model loads");
+            throw new ReproducibleModeException(
+                $"llama.cpp is already loaded from {LlamaRuntime.LibraryDirectory}: the reproducible mode has to be " +
+                "turned on before any model loads");
         LlamaRuntime.EnsureInitialized(dir);
         IsOn = true;
     }

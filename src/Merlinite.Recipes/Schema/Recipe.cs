@@ -13,8 +13,8 @@ namespace Merlinite.Recipes.Schema;
 public sealed class Recipe
 {
     public string Name { get; set; } = "";
-    /// <summary>Run every phase in the reproducible mode (Engine.Reproducibility.ReproducibleMode): the same bytes on every
-    /// x86-64-v3 CPU, CPU only. The tiny recipes set it, so their figures are those README shows.</summary>
+    /// <summary>Run every phase in the reproducible mode (Engine.Reproducibility.ReproducibleMode): the same bytes on
+    /// every x86-64-v3 CPU, CPU only. The tiny recipes set it, so their figures are those README shows.</summary>
     public bool Reproducible { get; set; }
     /// <summary>The policy's base GGUF: every round's adapter applies to it.</summary>
     public ModelSpec Policy { get; set; } = new("");

@@ -3,12 +3,12 @@ using System.Runtime.InteropServices;
 namespace Merlinite.Trainer.Runtime;
 
 /// <summary>
-/// The trainer's part of merlinite's reproducible mode (--reproducible): the same adapter bytes on every x86-64 CPU with
-/// AVX2, FMA and F16C, whatever else it has. libtorch picks its kernels by the CPU it runs on; each of these settings
-/// pins one choice (measured with a CPU emulated without AVX-512, as Intel and as AMD: docs/reproducibility.md):
+/// The trainer's part of merlinite's reproducible mode (--reproducible): the same adapter bytes on every x86-64 CPU
+/// with AVX2, FMA and F16C, whatever else it has. libtorch picks its kernels by the CPU it runs on; each of these
+/// settings pins one choice (measured with CPUs emulated without AVX-512, Intel and AMD: docs/reproducibility.md):
 /// <list type="bullet">
-/// <item>ATEN_CPU_CAPABILITY=avx2: ATen's vectorized kernels (softmax, log-softmax, reductions) would take their AVX-512
-/// versions where the CPU has it.</item>
+/// <item>ATEN_CPU_CAPABILITY=avx2: ATen's vectorized kernels (softmax, log-softmax, reductions) would take their
+/// AVX-512 versions where the CPU has it.</item>
 /// <item>MKL_CBWR=COMPATIBLE: MKL's sgemm dispatches by CPU model and vendor (its AVX2 branch is reserved to Intel
 /// CPUs, and gave other bytes on AMD); its one branch that is the same everywhere is SSE2 without approximate
 /// reciprocals.</item>
@@ -35,5 +35,6 @@ public static class ReproducibleNumerics
     }
 
     [DllImport("libc", SetLastError = true)]
-    private static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+    private static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
 }

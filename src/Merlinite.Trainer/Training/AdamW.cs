@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace Merlinite.Trainer.Training;
 
 /// <summary>
-/// AdamW as torch.optim.AdamW (amsgrad off): decoupled weight decay p ← p·(1 − lr·wd), then the bias-corrected Adam
-/// update. Written out here so that its whole state (the moments <see cref="M"/> and <see cref="V"/>) is ours to
+/// AdamW as torch.optim.AdamW (amsgrad off): decoupled weight decay p ← p·(1 − lr·wd), then the bias-corrected
+/// Adam update. Written out here so that its whole state (the moments <see cref="M"/> and <see cref="V"/>) is ours to
 /// checkpoint and restore bit for bit. One difference: √v is taken as 1/rsqrt(v). libtorch's CPU sqrt goes through
 /// MKL's vector math, which is not correctly rounded and rounds differently per CPU (measured: 18 % of values one ulp
 /// off here, other bytes again on an emulated AVX2-only CPU); rsqrt and reciprocal are IEEE square root and division,
