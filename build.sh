@@ -113,7 +113,7 @@ native_cpu_libs() {
     command -v g++ >/dev/null 2>&1 || apt_install g++:g++ || true
     command -v cmake >/dev/null 2>&1 || { NATIVE_FAILURE="no cmake"; return 1; }
     command -v g++ >/dev/null 2>&1 || { NATIVE_FAILURE="no g++"; return 1; }
-    say "compiling llama.cpp's CPU backend (v0.5.0 source) for this CPU into $NATIVE_BUILD: a minute or two, once"
+    say "compiling llama.cpp's CPU backend (v0.5.0 source) for this CPU into $NATIVE_BUILD: once"
     local log; log=$(mktemp)
     rm -f "$NATIVE_BUILD/.merlinite-stamp"
     # shellcheck disable=SC2086
