@@ -85,6 +85,20 @@ public sealed class ReproducibleModeTests : IDisposable
         Assert.Contains("the reproducible mode trains on the CPU", cuda.Stderr);
         Assert.False(File.Exists(_dir.File("a.gguf")));
 
+        // A recipe that asks for both is refused before round 0 samples anything.
+        string recipe = _dir.File("cuda.yaml");
+        File.WriteAllText(recipe, $$$"""
+            reproducible: true
+            models: {policy: {base: {{{_model}}}}, instruct: {path: {{{_model}}}}, reference: {path: {{{_model}}}}}
+            prompts: {files: [{{{_prompts}}}], per_round: 2, held_out: 2}
+            sft: {device: cuda}
+            output: {dir: {{{_dir.File("cuda-run")}}}}
+            """);
+        var run = MerliniteBinary.Run("run", recipe, "-t", "1");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("error: sft.device 'cuda': the reproducible mode trains on the CPU", run.Stderr.Trim());
+        Assert.False(File.Exists(_dir.File("cuda-run/round-0/samples.jsonl")));
+
         // Libraries without the portable build beside them (a copy of bin/'s fast ones only).
         string libs = _dir.File("fast-only");
         Directory.CreateDirectory(libs);
