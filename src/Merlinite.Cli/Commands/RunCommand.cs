@@ -44,8 +44,8 @@ public static class RunCommand
             // A recipe's `reproducible: true` (CliApp turned the mode on already for --reproducible).
             if (loaded.Recipe.Reproducible) Engine.Reproducibility.ReproducibleMode.TurnOn();
             // Refused before round 0 samples anything, not when its training starts.
-            if (Engine.Reproducibility.ReproducibleMode.IsOn && loaded.Recipe.Sft.Train.Device is not ("cpu" or "auto"))
-                throw new UsageException($"sft.device '{loaded.Recipe.Sft.Train.Device}': the reproducible mode trains on the CPU");
+            if (Engine.Reproducibility.ReproducibleMode.DeviceProblem(loaded.Recipe.Sft.Train.Device) is { } device)
+                throw new UsageException($"sft.device {device}");
             if (dry)
             {
                 Console.Write(RecipePlan.Describe(loaded));

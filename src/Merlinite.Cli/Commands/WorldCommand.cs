@@ -15,7 +15,7 @@ public static class WorldCommand
         var threads = Flags.Threads();
         var seed = new Option<ulong>("--seed") { Description = "seed of the random model and the data", DefaultValueFactory = _ => new TinyWorldOptions().Seed };
         var reproducible = Flags.Reproducible(defaultValue: true);
-        var noLab = new Option<bool>("--no-lab") { Description = "skip the LAB part (taxonomy, prompts and the teacher, about 2.5 min of training on 2 cores); recipes/lab-tiny.yaml needs it, recipes/tiny.yaml does not" };
+        var noLab = new Option<bool>("--no-lab") { Description = "skip the LAB part (taxonomy, prompts and the teacher, about 2 min of training on 2 cores); recipes/lab-tiny.yaml needs it, recipes/tiny.yaml does not" };
         var cmd = new Command("tiny",
             "Synthesize a small random model, pre-train it (LoRA, merged) on digit instructions answered right about half of the time " +
             "(the base = reference = starting policy), then tune it on right answers only (the instruct reward model); also the world's " +

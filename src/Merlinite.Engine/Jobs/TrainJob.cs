@@ -130,8 +130,7 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         .Concat(Inputs.Select(i => JobSupport.InputProblem("input", i))).Append(JobSupport.InputProblem("model", Model))
         .Append(JobSupport.InputProblem("init_adapter", InitAdapter))
         .Append(JobSupport.OutputIsAnInput(Out, [Model, InitAdapter, .. Inputs]))
-        .Append(ReproducibleMode.IsOn && Settings.Device is not ("cpu" or "auto")
-            ? new SettingProblem("device", $"'{Settings.Device}': the reproducible mode trains on the CPU") : null));
+        .Append(ReproducibleMode.DeviceProblem(Settings.Device) is { } device ? new SettingProblem("device", device) : null));
 
     public Fingerprint Fingerprint()
     {

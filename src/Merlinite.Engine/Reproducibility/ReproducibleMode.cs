@@ -21,6 +21,10 @@ public static class ReproducibleMode
 
     public static bool IsOn { get; private set; }
 
+    /// <summary>Why a training device cannot be used while the mode is on (it trains on the CPU), or null.</summary>
+    public static string? DeviceProblem(string device) =>
+        IsOn && device is not ("cpu" or "auto") ? $"'{device}': the reproducible mode trains on the CPU" : null;
+
     /// <summary>Where the portable libraries are: <c>portable/</c> inside the folder the fast ones load from
     /// (<c>$MERLINITE_LIB_DIR</c> or the binary's own).</summary>
     public static string LibraryDirectory => Path.Combine(LlamaRuntime.ResolveLibraryDirectory(), LibraryFolder);
