@@ -112,6 +112,12 @@ public sealed class ReproducibleModeTests : IDisposable
 
         var info = MerliniteBinary.Run("info");
         Assert.Contains("reproducible   x86-64-v3 build in ", info.Stdout);
+
+        // A CPU below x86-64-v3 (an emulated Nehalem: SSE4.2, no AVX) is told what it lacks before anything loads.
+        var old = Qemu.Run("Nehalem", _dir.File("nehalem-trainer.sh"), ["chat", _model, "-p", "hi", "--reproducible"]);
+        Assert.Equal(2, old.ExitCode);
+        Assert.StartsWith("error: the reproducible mode needs an x86-64-v3 CPU (AVX2, FMA, F16C, BMI2); " +
+                          "this one lacks AVX, FMA, F16C", old.Stderr.Trim());
     }
 }
 

@@ -38,7 +38,8 @@ public static class ReproducibleMode
         if (CpuLevel.MissingForX86_64_V3() is { Length: > 0 } missing)
             throw new ReproducibleModeException(
                 $"the reproducible mode needs an {IsaLevel} CPU (AVX2, FMA, F16C, BMI2); this one lacks " +
-                $"{string.Join(", ", missing)}. Run without it to use this machine's own kernels");
+                $"{string.Join(", ", missing)}; turn it off (--reproducible false, or reproducible: false in a recipe) to " +
+                "use this machine's own kernels");
         string dir = LibraryDirectory;
         if (!Directory.Exists(dir))
             throw new ReproducibleModeException(
