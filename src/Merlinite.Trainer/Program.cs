@@ -7,6 +7,8 @@ using Merlinite.Trainer.Training;
 // merlinite-trainer: LoRA supervised fine-tuning of a llama-architecture GGUF model, writing a llama.cpp LoRA adapter.
 // Progress goes to stdout as JSON Lines; a failure prints an "error" event there, the message on stderr, and exits 1.
 
+ParentWatch.Start(); // first: even `--info`, run by `merlinite info`, is a child that must not outlive it
+
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(OptionsParser.Usage);

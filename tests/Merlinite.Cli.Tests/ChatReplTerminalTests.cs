@@ -11,6 +11,22 @@ public sealed class ChatReplTerminalTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public void A_context_beyond_the_trained_one_is_noted_and_other_templates_chat_too()
+    {
+        string model = _dir.File("plain.gguf");
+        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "11", "--out", model).ExitCode);
+        foreach (var template in new[] { "merlinite", "raw", "model" })
+        {
+            var r = MerliniteBinary.Run("chat", model, "-p", "hi", "--max-tokens", "4", "-t", "1", "--template", template);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.DoesNotContain("above the", r.Stderr);
+        }
+        var wide = MerliniteBinary.Run("chat", model, "-p", "hi", "--max-tokens", "4", "-t", "1", "--ctx", "65536");
+        Assert.True(wide.ExitCode == 0, wide.Stderr);
+        Assert.Matches(@"note: --ctx 65536 is above the \d+ tokens the model was trained with", wide.Stderr);
+    }
+
+    [Fact]
     public void Editing_history_ctrl_c_save_load_and_ctrl_d_work_in_a_terminal()
     {
         string model = _dir.File("chat.gguf"), saved = _dir.File("conversation.jsonl"), history = _dir.File("history");
@@ -18,6 +34,7 @@ public sealed class ChatReplTerminalTests : IDisposable
         // Replies that never end by themselves (no end token, 16,000 tokens): each one is stopped with Ctrl+C.
         using var term = new TmuxTerminal($"env MERLINITE_HISTORY='{history}' '{MerliniteBinary.Path}' chat '{model}' -t 1 --ctx 16384 --max-tokens 16000 --ignore-eos");
         term.WaitFor("/help for commands");
+        Assert.Contains("chat.gguf: 16384-token context (trained with ", term.Screen());
 
         // Editing: "abc", two steps left, "X" → "aXbc".
         term.Type("abc");
@@ -62,6 +79,17 @@ public sealed class ChatReplTerminalTests : IDisposable
         term.Type("/stats");
         term.Keys("Enter");
         term.WaitFor("7 messages, ");
+
+        // A model's control characters (here in a loaded reply) are shown escaped, not sent to the terminal: ESC [31m
+        // would turn the rest red, and a form feed would clear the screen.
+        string odd = _dir.File("odd.jsonl");
+        File.WriteAllText(odd, JsonSerializer.Serialize(new
+        {
+            messages = new[] { new { role = "user", content = "hi" }, new { role = "assistant", content = "\u001b[31mred\f done" } },
+        }));
+        term.Type($"/load {odd}");
+        term.Keys("Enter");
+        term.WaitFor("\\x1b[31mred\\x0c done");
 
         // Ctrl+C at an empty prompt only says how to quit; Ctrl+D quits, and the shell's next line starts clean.
         term.Keys("C-c");

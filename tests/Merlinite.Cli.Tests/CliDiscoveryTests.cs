@@ -51,8 +51,17 @@ public class CliDiscoveryTests
     [InlineData(new[] { "chat", "--threds", "2" }, "unknown option '--threds' for 'merlinite chat'; did you mean --threads?")]
     [InlineData(new[] { "run", "--dryrun", "recipes/tiny.yaml" }, "did you mean --dry-run?")]
     [InlineData(new[] { "chta" }, "unknown command 'chta' for 'merlinite'; did you mean chat?")]
+    [InlineData(new[] { "help", "chta" }, "unknown command 'chta' for 'merlinite'; did you mean chat?")]
+    [InlineData(new[] { "reward", "evl", "--help" }, "unknown command 'evl' for 'merlinite reward'; did you mean eval?")]
     [InlineData(new[] { "bench", "smaple", "-m", "x.gguf" }, "did you mean sample?")]
     [InlineData(new[] { "sample", "--nn", "4" }, "did you mean --n?")]
+    // Spellings of other tools (llama.cpp, vLLM, Hugging Face), snake_case, and a short name of the wrong kind.
+    [InlineData(new[] { "chat", "m.gguf", "--temperature", "0.7" }, "did you mean --temp?")]
+    [InlineData(new[] { "generate", "-m", "m.gguf", "--n-predict", "64" }, "did you mean --max-tokens?")]
+    [InlineData(new[] { "sample", "--model-path", "m.gguf" }, "did you mean --model?")]
+    [InlineData(new[] { "train", "--learning-rate", "1e-4" }, "did you mean --lr?")]
+    [InlineData(new[] { "sample", "-m", "m.gguf", "-n", "8" }, "did you mean --n?")]
+    [InlineData(new[] { "sample", "-m", "m.gguf", "--top_p", "0.9" }, "did you mean --top-p?")]
     public void A_typo_gets_the_nearest_name(string[] args, string expected)
     {
         var r = MerliniteBinary.Run(args);

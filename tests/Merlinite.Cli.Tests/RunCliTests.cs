@@ -146,6 +146,31 @@ public sealed class RunCliTests : IDisposable
     }
 
     [Theory]
+    [InlineData("TERM", 1)]
+    [InlineData("HUP", 2)]
+    public void A_signal_stops_the_run_and_its_children_and_a_rerun_equals_an_uninterrupted_run(string signal, int shards)
+    {
+        string whole = _dir.File("whole/out"), stopped = _dir.File($"stopped-{signal}/out");
+        Assert.Equal(0, MerliniteBinary.Run("run", Recipe("whole"), "-t", "1").ExitCode);
+
+        // Any moment of the run's first few seconds after its first round began: sampling, scoring, or training with
+        // its sidecar (the whole run takes about 15 s here).
+        int seed = SignalledRun.NewSeed();
+        string[] args = ["run", Recipe($"stopped-{signal}"), "--shards", $"{shards}", "-t", "2"];
+        var r = SignalledRun.Stop(signal, args, () => Directory.Exists(Path.Combine(stopped, "round-0")),
+            TimeSpan.FromSeconds(4), _dir.Path, seed);
+        Assert.True(r.ExitCode == SignalledRun.ExitStatus(signal), $"exit {r.ExitCode} (seed {seed}): {r.Stderr}");
+        Assert.Contains("interrupted: the finished phases are kept; run the same command again to continue", r.Stderr);
+        Assert.True(r.Survivors.Length == 0, $"left running (seed {seed}): {string.Join("; ", r.Survivors)}");
+
+        var rerun = MerliniteBinary.Run(args);
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+        foreach (var f in Outputs)
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(stopped, f))),
+                $"{f} differs after SIG{signal} and a rerun (seed {seed})");
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]

@@ -48,6 +48,77 @@ public sealed class TrainCliTests : IDisposable
     }
 
     [Fact]
+    public void Sigterm_stops_the_trainer_too_and_the_rerun_writes_the_adapter_of_an_uninterrupted_run()
+    {
+        string[] Args(string adapter) =>
+            ["train", "-m", _model, "-i", _data, "-o", adapter, "--epochs", "150", "-t", "1", "--checkpoint-every", "1"];
+        string whole = _dir.File("whole.gguf"), stopped = _dir.File("stopped.gguf");
+        Assert.Equal(0, MerliniteBinary.Run(Args(whole)).ExitCode);
+
+        // A moment within the first second and a half after the first checkpoint: 300 steps take about 8 s here.
+        int seed = SignalledRun.NewSeed();
+        var r = SignalledRun.Stop("TERM", Args(stopped),
+            () => Directory.Exists(stopped + ".checkpoints") && Directory.EnumerateFiles(stopped + ".checkpoints").Any(),
+            TimeSpan.FromSeconds(1.5), _dir.Path, seed);
+        Assert.True(r.ExitCode == 143, $"exit {r.ExitCode} (seed {seed}): {r.Stderr}");
+        Assert.Contains("interrupted: run the same command again to continue", r.Stderr);
+        Assert.True(r.Survivors.Length == 0, $"left running (seed {seed}): {string.Join("; ", r.Survivors)}");
+        Assert.False(File.Exists(stopped), $"the adapter was written although the run was stopped (seed {seed})");
+
+        var rerun = MerliniteBinary.Run(Args(stopped));
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+        Assert.Contains("(resumed)", rerun.Stderr);
+        Assert.Equal(File.ReadAllBytes(whole), File.ReadAllBytes(stopped));
+    }
+
+    [Fact]
+    public void When_merlinite_is_killed_its_trainer_does_not_go_on()
+    {
+        string adapter = _dir.File("orphan.gguf");
+        var psi = new System.Diagnostics.ProcessStartInfo(MerliniteBinary.Path) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "train", "-m", _model, "-i", _data, "-o", adapter, "--epochs", "1000", "-t", "1" })
+            psi.ArgumentList.Add(a);
+        using var child = System.Diagnostics.Process.Start(psi)!;
+        _ = child.StandardOutput.ReadToEndAsync();
+        _ = child.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (SignalledRun.Running("--base " + _model).Length == 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        Assert.NotEmpty(SignalledRun.Running("--base " + _model));
+        child.Kill(); // SIGKILL: merlinite cannot stop anything itself
+        child.WaitForExit();
+        // The trainer watches its parent twice a second (and fails its next progress write to the closed pipe): a
+        // second and a half allows for a loaded machine's scheduling.
+        var gone = DateTime.UtcNow.AddSeconds(1.5);
+        while (SignalledRun.Running(_dir.Path).Length > 0 && DateTime.UtcNow < gone) Thread.Sleep(20);
+        Assert.Empty(SignalledRun.Running(_dir.Path));
+    }
+
+    [Fact]
+    public void A_trainer_told_that_its_parent_is_gone_stops_at_once()
+    {
+        // The watch itself, apart from the broken pipe (a 7B step or checkpoint can take minutes without a write):
+        // a trainer whose MERLINITE_PARENT_PID is not its parent's pid is an orphan from the start.
+        string trainer = Path.Combine(MerliniteBinary.RepoRoot, "bin", "trainer", "Merlinite.Trainer");
+        var orphan = new System.Diagnostics.ProcessStartInfo(trainer, ["--help"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        orphan.Environment["MERLINITE_PARENT_PID"] = "1";
+        var r = MerliniteBinary.Collect(System.Diagnostics.Process.Start(orphan)!, null, "trainer --help");
+        Assert.Equal(143, r.ExitCode);
+        Assert.Contains("the process that started it (1) is gone; stopping", r.Stderr);
+
+        var adopted = new System.Diagnostics.ProcessStartInfo(trainer, ["--help"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        adopted.Environment["MERLINITE_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, MerliniteBinary.Collect(System.Diagnostics.Process.Start(adopted)!, null, "trainer --help").ExitCode);
+
+        // merlinite itself, as a local shard is started: it stops as if interrupted, and writes nothing.
+        string adapter = _dir.File("orphaned-shard.gguf");
+        var shard = MerliniteBinary.RunWithEnvironment(null, new Dictionary<string, string> { ["MERLINITE_PARENT_PID"] = "1" },
+            "train", "-m", _model, "-i", _data, "-o", adapter, "--epochs", "1000", "-t", "1");
+        Assert.Equal(130, shard.ExitCode);
+        Assert.Contains("interrupted:", shard.Stderr);
+        Assert.False(File.Exists(adapter));
+    }
+
+    [Fact]
     public void A_run_that_does_not_fit_exits_2_before_loading_and_says_what_to_change()
     {
         string model = SeventyBillion(), adapter = _dir.File("seventy-lora.gguf");

@@ -69,6 +69,7 @@ public sealed class BadRecipeTests : IDisposable
 
     [Fact] public void Not_yaml() => Has(Fails(Good.Replace("  policy:\n", "  policy:\n\t")), 4, 1, "not valid YAML");
     [Fact] public void Unknown_top_level_key() => Has(Fails(Good + "\nroundz: 3"), 20, 1, "unknown key 'roundz'");
+    [Fact] public void A_mistyped_key_gets_the_nearest_name() => Has(Fails(Good + "\nrondus: 3"), 20, 1, "unknown key 'rondus'; did you mean 'rounds'?");
     [Fact] public void Unknown_nested_key_lists_the_allowed_ones() => Has(Fails(Good.Replace("  temperature: 1.0", "  temprature: 1.0")), 15, 3, "allowed here: n, temperature");
     [Fact] public void Wrong_type() => Has(Fails(Good.Replace("  n: 4", "  n: eight")), 14, 6, "'sampling.n': 'eight' is not an integer");
     [Fact] public void N_below_one() => Has(Fails(Good.Replace("  n: 4", "  n: 0")), 14, 6, "'sampling.n': must be between 1 and 255 (got 0)");

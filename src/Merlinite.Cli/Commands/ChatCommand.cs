@@ -21,16 +21,18 @@ public static class ChatCommand
         var system = Flags.Optional<string?>("system", "system prompt (default: the Merlinite model card's; \"\" for none)");
         var json = new Option<bool>("--json") { Description = "one-shot output as a JSON object (text, token counts, finish reason, speed)" };
         var ignoreEos = new Option<bool>("--ignore-eos") { Description = "never stop at an end-of-generation token: every reply runs to --max-tokens (benchmarks)" };
+        var template = ScoringFlags.Template(ChatTemplate.Merlinite,
+            "merlinite: Merlinite's chat template; model: the GGUF's own (tokenizer.chat_template); raw: the texts as they are");
 
         var cmd = new Command("chat", """
-            Chat with a model in Merlinite's template (<|system|>/<|user|>/<|assistant|>, stops at <|endoftext|>). On a terminal: a line editor (arrows, ↑/↓ history kept in ~/.config/merlinite/chat_history, Alt+Enter or a trailing \ for a new line), streamed replies, Ctrl+C stops a reply, Ctrl+D quits, /help lists /system /save /load /reset /stats. One-shot with -p or piped stdin.
+            Chat with a model, in Merlinite's template by default (<|system|>/<|user|>/<|assistant|>, stops at <|endoftext|>). On a terminal: a line editor (arrows, ↑/↓ history kept in ~/.config/merlinite/chat_history, Alt+Enter or a trailing \ for a new line), streamed replies, Ctrl+C stops a reply, Ctrl+D quits, /help lists /system /save /load /reset /stats. One-shot with -p or piped stdin.
             """)
         {
             modelArg, modelOpt, lora,
         };
         runtime.AddTo(cmd);
         sampling.AddTo(cmd);
-        cmd.Add(prompt); cmd.Add(system); cmd.Add(json); cmd.Add(ignoreEos);
+        cmd.Add(prompt); cmd.Add(system); cmd.Add(json); cmd.Add(ignoreEos); cmd.Add(template);
 
         cmd.SetAction((parse, ct) =>
         {
@@ -42,11 +44,18 @@ public static class ChatCommand
             string? oneShot = parse.GetValue(prompt);
             if (oneShot is null && Console.IsInputRedirected) oneShot = Console.In.ReadToEnd().TrimEnd('\n', '\r');
             if (oneShot is not null && oneShot.Length == 0) throw new UsageException("the prompt is empty");
-            string? systemPrompt = ChatTemplate.Merlinite.SystemPrompt(parse.GetValue(system));
+            var chatTemplate = ChatTemplates.Parse(parse.GetValue(template)!);
+            string? systemPrompt = chatTemplate.SystemPrompt(parse.GetValue(system));
 
             using var loaded = LoadedModel.Load(load);
-            var session = new ChatSession(loaded, systemPrompt, samplingOptions, parse.GetValue(ignoreEos));
+            var session = new ChatSession(loaded, systemPrompt, samplingOptions, parse.GetValue(ignoreEos), chatTemplate);
             session.Notice += message => Console.Error.WriteLine($"note: {message}");
+            if (runtime.ContextGiven(parse) && loaded.ContextSize > loaded.TrainedContext)
+                Console.Error.WriteLine($"note: {Flags.Of("context")} {loaded.ContextSize} is above the {loaded.TrainedContext} tokens " +
+                                        "the model was trained with; its answers degrade past them");
+            if (oneShot is null)
+                Console.Error.WriteLine($"{file.Name}: {loaded.ContextSize}-token context (trained with {loaded.TrainedContext}), " +
+                                        $"template {chatTemplate.Name()}, {samplingOptions.MaxTokens} tokens a reply at most");
 
             int code = oneShot is not null
                 ? OneShot(session, oneShot, parse.GetValue(json), ct)

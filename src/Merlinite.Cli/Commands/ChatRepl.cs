@@ -106,7 +106,7 @@ public sealed class ChatRepl(ChatSession session)
                     session.Load(ConversationFile.Read(arg));
                     _ui.WriteLine($"(loaded {Engine.Plural.Of(session.History.Count, "message")} from {Path.GetFullPath(arg)})");
                     foreach (var m in session.History.Where(m => m.Role != ChatRole.System))
-                        _ui.WriteLine($"{(m.Role == ChatRole.User ? "> " : "")}{m.Content}");
+                        _ui.WriteLine($"{(m.Role == ChatRole.User ? "> " : "")}{TerminalText.Escape(m.Content)}");
                     break;
                 case "/save" or "/load":
                     _ui.WriteLine($"{name} needs a file name: {name} FILE.jsonl");
@@ -129,9 +129,12 @@ public sealed class ChatRepl(ChatSession session)
         return true;
     }
 
-    // Raw UTF-8 writes so streamed pieces appear immediately and byte-exact.
+    // Raw UTF-8 writes so streamed pieces appear immediately and byte-exact; on a terminal, control characters a model
+    // writes (form feed, carriage return, ESC sequences) would move the cursor or recolour the screen, so they are
+    // shown escaped (\x0c); newlines and tabs are kept.
     public static void Write(Stream stdout, string text)
     {
+        if (!Console.IsOutputRedirected) text = TerminalText.Escape(text);
         stdout.Write(Encoding.UTF8.GetBytes(text));
         stdout.Flush();
     }

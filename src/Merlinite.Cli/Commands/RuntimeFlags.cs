@@ -31,6 +31,9 @@ public sealed class RuntimeFlags(bool withFastAttention = true)
         FastAttention = withFastAttention ? parse.GetValue(FastAttention) : D.FastAttention, Verbose = parse.GetValue(Verbose),
     };
 
+    /// <summary>True when the user gave --ctx (not its default).</summary>
+    public bool ContextGiven(ParseResult parse) => parse.GetResult(Ctx) is { Implicit: false };
+
     /// <summary>The model file a flag or argument names, with the GPU layers and adapters given.</summary>
     public ModelSpec Model(ParseResult parse, FileInfo file, IEnumerable<string>? loras = null) => new(file.FullName)
     {

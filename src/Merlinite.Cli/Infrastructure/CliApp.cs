@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using Merlinite.Engine.Processes;
 using Merlinite.Engine.Outputs;
 using Merlinite.Engine.Settings;
 
@@ -13,7 +15,9 @@ public static class CliApp
         if (args.Length == 0) args = ["--help"];
         else if (args[0] == "help") args = [.. args[1..], "--help"];
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0 || MistypedOption(parse) is not null)
+        // --help clears the parse errors (System.CommandLine), so `help chta` would print the root help and exit 0:
+        // a word nothing matched is an error with or without it.
+        if (parse.Errors.Count > 0 || parse.UnmatchedTokens.Count > 0 || MistypedOption(parse) is not null)
         {
             Console.Error.WriteLine($"error: {ParseError(parse)}");
             Console.Error.WriteLine($"See '{CommandPath(parse)} --help'.");
@@ -35,6 +39,22 @@ public static class CliApp
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (timeout, systemd, scancel, container stops) and SIGHUP (a closed terminal) stop the command as the
+        // first Ctrl+C does: children stopped, finished work kept, the same message. A second one is not caught.
+        int signal = 0;
+        Action<PosixSignalContext> onSignal = context =>
+        {
+            if (cts.IsCancellationRequested) return;
+            context.Cancel = true;
+            signal = context.Signal == PosixSignal.SIGTERM ? 15 : 1;
+            cts.Cancel();
+        };
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, onSignal);
+        ParentProcess.WatchIfAdopted(() =>
+        {
+            try { cts.Cancel(); } catch (ObjectDisposedException) { } // the command had ended already
+        });
         try
         {
             TurnOnReproducibleMode(parse);
@@ -44,7 +64,8 @@ public static class CliApp
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             Console.Error.WriteLine($"interrupted: {KeptAfterInterrupt(parse)}");
-            return ExitCodes.Interrupted;
+            // The shell's convention, 128 + the signal, so scripts and supervisors see which one stopped it.
+            return signal == 0 ? ExitCodes.Interrupted : 128 + signal;
         }
         catch (Exception ex)
         {
@@ -109,7 +130,11 @@ public static class CliApp
             if (near is null && !token.StartsWith('-') && !command.Subcommands.Any()) continue; // a stray value: the other errors say more
             return $"unknown {what} '{token}' for '{CommandPath(parse)}'" + (near is null ? "" : $"; did you mean {near}?");
         }
-        return parse.Errors[0].Message;
+        // An option given without its value first: it is what the user typed last, and it explains a "required"
+        // complaint that follows ("sample --out" takes the next flag for its value).
+        var errors = parse.Errors.Select(e => e.Message).OrderBy(m => m.Contains(" is required", StringComparison.Ordinal)).ToList();
+        return errors.Count > 0 ? Messages.Parse(errors[0])
+            : $"unknown {(command.Subcommands.Any() ? "command" : "argument")} '{parse.UnmatchedTokens[0]}' for '{CommandPath(parse)}'";
     }
 
     /// <summary>A "--name" that no option has, taken as a positional value (chat's MODEL, run's RECIPE): System.CommandLine

@@ -107,7 +107,7 @@ public static class KubernetesShards
     }
 
     // A YAML double-quoted scalar (the JSON string escapes are valid YAML).
-    private static string Q(string s) => JsonValue.Create(s).ToJsonString();
+    private static string Q(string s) => JsonValue.Create(s).ToJsonString(Merlinite.Engine.Data.JsonStyle.Compact);
 
     private static int Int(JsonNode? n) => n is JsonValue v && v.TryGetValue(out int i) ? i : 0;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Merlinite.Engine.Processes;
 using Merlinite.Recipes.Running;
 
 namespace Merlinite.Cli.Infrastructure;
@@ -30,6 +31,7 @@ public static class LocalShards
                 if (gpusPerTask > 0)
                     psi.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', Enumerable.Range(k * gpusPerTask, gpusPerTask)
                         .Select(i => gpus is null ? i.ToString(CultureInfo.InvariantCulture) : gpus[i]));
+                ParentProcess.Adopt(psi);
                 var p = Process.Start(psi)!;
                 _ = p.StandardOutput.ReadToEndAsync(ct);
                 children.Add((k, p, p.StandardError.ReadToEndAsync(CancellationToken.None)));

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Merlinite.Engine.Outputs;
 using Merlinite.Engine.Settings;
 
@@ -24,6 +25,8 @@ public static class Messages
             "job" => $"was written by merlinite {d.Then}, not {d.Now}",
             Fingerprint.ToolKey => $"was made by merlinite {d.Then}; this is merlinite {d.Now}",
             Fingerprint.LlamaKey => $"was made with llama.cpp {d.Then}; this is llama.cpp {d.Now}",
+            _ when d.Now == Fingerprint.NoSuchSetting => $"was made with a setting this version no longer has ({d.Key} {d.Then})",
+            _ when d.Then == Fingerprint.NotRecorded => $"was made before {Flags.Of(d.Key)} was recorded (now {d.Now})",
             _ => $"was made with {Flags.Of(d.Key)} {d.Then}, not {d.Now}",
         };
         return e.Check.PartialOnly
@@ -32,4 +35,24 @@ public static class Messages
     }
 
     public static string OutputPath(OutputPathException e) => $"{Flags.Of(e.Output.SettingKey)} {e.Output.Path}: {e.Problem}";
+
+    /// <summary>System.CommandLine's parse errors in the user's words: a value that does not convert names the kind of
+    /// value wanted, not a .NET type ("'abc' is not a whole number (--seed)").</summary>
+    public static string Parse(string message)
+    {
+        var missing = Regex.Match(message, "^Required argument missing for option: '(?<name>[^']*)'");
+        if (missing.Success) return $"{missing.Groups["name"].Value} needs a value";
+        var m = Regex.Match(message, "^Cannot parse argument '(?<value>.*)' for (option|command) '(?<name>[^']*)' as expected type '(?<type>[^']*)'");
+        if (!m.Success) return message;
+        string type = m.Groups["type"].Value.TrimEnd('?').Replace("System.Nullable`1[", "").TrimEnd(']');
+        string wanted = type switch
+        {
+            "System.Byte" or "System.UInt16" or "System.UInt32" or "System.UInt64" => "a whole number of 0 or more",
+            "System.Int16" or "System.Int32" or "System.Int64" => "a whole number",
+            "System.Single" or "System.Double" or "System.Decimal" => "a number",
+            "System.Boolean" => "true or false",
+            _ => "a valid value",
+        };
+        return $"'{m.Groups["value"].Value}' is not {wanted} ({m.Groups["name"].Value})";
+    }
 }

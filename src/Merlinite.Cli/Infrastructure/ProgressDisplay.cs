@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Merlinite.Engine.Jobs;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -33,13 +34,14 @@ public static class ProgressDisplay
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var pace = new Pace();
         return console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TimesColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TimesColumn(pace))
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: 1.0);
-                var result = work(new SpectreSink(task, title));
+                var result = work(new SpectreSink(task, title, pace));
                 task.Value = 1.0;
                 return result;
             });
@@ -53,26 +55,24 @@ public static class ProgressDisplay
     public static string Duration(TimeSpan t) =>
         t.TotalSeconds < 60 ? $"{t.TotalSeconds:F1} s" : t.TotalHours < 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:D2}s" : $"{(int)t.TotalHours}h{t.Minutes:D2}m";
 
-    /// <summary>Time left, from the pace so far; null until there is enough to go on.</summary>
-    private static TimeSpan? Remaining(TimeSpan elapsed, double fraction) =>
-        fraction is > 0.01 and < 1 && elapsed > TimeSpan.FromSeconds(1) ? elapsed * ((1 - fraction) / fraction) : null;
-
-    private sealed class SpectreSink(ProgressTask task, string title) : IProgressSink
+    private sealed class SpectreSink(ProgressTask task, string title, Pace pace) : IProgressSink
     {
         public void Report(double fraction, string? detail)
         {
+            pace.Observe(task.ElapsedTime ?? TimeSpan.Zero, Math.Clamp(fraction, 0, 1));
             task.Value = Math.Clamp(fraction, 0, 1);
             task.Description = Markup.Escape(detail is null ? title : $"{title} · {detail}");
         }
     }
 
     /// <summary>"12.3 s spent · about 40 s left", labelled (Spectre's own columns print two bare clocks).</summary>
-    private sealed class TimesColumn : ProgressColumn
+    private sealed class TimesColumn(Pace pace) : ProgressColumn
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
             var elapsed = task.ElapsedTime ?? TimeSpan.Zero;
-            string left = task.IsFinished ? "done" : Remaining(elapsed, task.Percentage / 100) is { } r ? $"about {Duration(r)} left" : "";
+            string left = task.IsFinished ? "done"
+                : pace.Remaining(elapsed, task.Percentage / 100) is { } r ? $"about {Duration(r)} left" : "";
             return new Text($"{Duration(elapsed)} spent{(left.Length > 0 ? " · " + left : "")}", new Style(Color.Grey));
         }
     }
@@ -80,6 +80,7 @@ public static class ProgressDisplay
     private sealed class PlainSink(string title) : IProgressSink
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly Pace _pace = new();
         private TimeSpan _lastLine = TimeSpan.Zero;
         private bool _announced;
         private double _fraction;
@@ -90,6 +91,7 @@ public static class ProgressDisplay
             _fraction = Math.Clamp(fraction, 0, 1);
             if (detail is not null) _detail = detail;
             var now = _clock.Elapsed;
+            _pace.Observe(now, _fraction);
             if (!_announced && now > StartLineAfter)
             {
                 _announced = true;
@@ -99,7 +101,7 @@ public static class ProgressDisplay
             else if (_announced && now - _lastLine > Heartbeat)
             {
                 _lastLine = now;
-                string left = Remaining(now, _fraction) is { } r ? $", about {Duration(r)} left" : "";
+                string left = _pace.Remaining(now, _fraction) is { } r ? $", about {Duration(r)} left" : "";
                 Console.Error.WriteLine($"{title}: {_fraction * 100:F0}% after {Duration(now)}{left}{Figures()}");
             }
         }

@@ -4,12 +4,14 @@ using Merlinite.Engine.Models;
 namespace Merlinite.Engine.Chat;
 
 /// <summary>
-/// A multi-turn conversation in Merlinite's template. Replies stream through a callback; when the history outgrows
-/// the context, the oldest turns are dropped and <see cref="Notice"/> says so.
+/// A multi-turn conversation in a chat template (Merlinite's by default). Replies stream through a callback; when the
+/// history outgrows the context, the oldest turns are dropped and <see cref="Notice"/> says so.
 /// </summary>
-public sealed class ChatSession(LoadedModel model, string? systemPrompt, SamplingOptions sampling, bool ignoreEos = false)
+public sealed class ChatSession(LoadedModel model, string? systemPrompt, SamplingOptions sampling, bool ignoreEos = false,
+    ChatTemplate template = ChatTemplate.Merlinite)
 {
     private readonly Generator _generator = new(model);
+    private readonly PromptRenderer _renderer = new(model, template);
     private ChatHistory _history = new(systemPrompt);
     private int _turn;
 
@@ -57,11 +59,11 @@ public sealed class ChatSession(LoadedModel model, string? systemPrompt, Samplin
     {
         _history.Add(ChatMessage.User(userMessage));
         int budget = model.ContextSize - Math.Min(sampling.MaxTokens, model.ContextSize / 2);
-        int dropped = _history.FitTo(budget, m => model.TokenizePrompt(MerliniteTemplate.Render(m)).Length);
+        int dropped = _history.FitTo(budget, m => model.TokenizePrompt(_renderer.Render(m)).Length);
         if (dropped > 0)
             Notice?.Invoke($"dropped the {(dropped == 1 ? "oldest message" : $"{dropped} oldest messages")} to fit the {model.ContextSize}-token context (the system prompt is kept)");
 
-        var prompt = model.TokenizePrompt(MerliniteTemplate.Render(_history.Messages));
+        var prompt = model.TokenizePrompt(_renderer.Render(_history.Messages));
         // Each turn gets its own seed so a replayed conversation is reproducible turn by turn.
         var options = sampling with { Seed = unchecked(sampling.Seed + (uint)_turn++) };
         LastResult = _generator.Generate(prompt, options, onText, ct, ignoreEos);

@@ -74,7 +74,7 @@ public static class FewShot
         var picked = pool.Where(s => id(s) != id(question) && (want is null || subject(s) == want)).Take(k).ToList();
         if (picked.Count < k)
             throw new InputFormatException($"{Path.GetFullPath(poolFile)}: {k}-shot needs {k} examples{(want is null ? "" : $" of subject '{want}'")} but the shots file has {picked.Count}" +
-                " (give a --shots file with more, or fewer shots)");
+                " (give a shots file with more, or ask for fewer shots)");
         return picked;
     }
 }

@@ -23,6 +23,8 @@ public sealed class LoadedModel : IDisposable
     public LlamaContext Context => _context ?? throw new InvalidOperationException($"{Options.Path} was loaded for its vocabulary only");
     public LlamaVocab Vocab => Model.Vocab;
     public int ContextSize => Context.ContextSize;
+    /// <summary>The context the model was trained with (llama.context_length): past it, answers degrade.</summary>
+    public int TrainedContext => Model.ContextLengthTrain;
 
     /// <summary>The adapters applied to the context at load, with their scales.</summary>
     public IReadOnlyList<(LlamaLoraAdapter Adapter, float Scale)> Adapters => _adapters.Select((a, i) => (a, Options.Model.Loras[i].Scale)).ToList();

@@ -84,12 +84,16 @@ public sealed class Fingerprint
         var old = made._entries.ToDictionary(e => e.Key);
         foreach (var e in _entries)
         {
-            if (!old.TryGetValue(e.Key, out var before)) return new FingerprintDifference(e.Key, "(not recorded)", e.Shown);
+            if (!old.TryGetValue(e.Key, out var before)) return new FingerprintDifference(e.Key, NotRecorded, e.Shown);
             if (before.Value != e.Value) return new FingerprintDifference(e.Key, before.Shown, e.Shown);
         }
         var gone = made._entries.FirstOrDefault(e => _entries.All(n => n.Key != e.Key));
-        return gone is null ? null : new FingerprintDifference(gone.Key, gone.Shown, "(not a setting any more)");
+        return gone is null ? null : new FingerprintDifference(gone.Key, gone.Shown, NoSuchSetting);
     }
+
+    /// <summary>What a difference shows for a setting that the older output did not record, or that this version of
+    /// merlinite no longer has (Then and Now of <see cref="FingerprintDifference"/>).</summary>
+    public const string NotRecorded = "(not recorded)", NoSuchSetting = "(not a setting any more)";
 
     public JsonObject ToJson() => new()
     {

@@ -74,6 +74,7 @@ public static class TrainerSidecar
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.RedirectStandardOutput = psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
+        Processes.ParentProcess.Adopt(psi); // it stops when this process is gone, even by SIGKILL
         return psi; // how the trainer's freed memory goes back to the system is its own choice (its Runtime/HostHeap)
     }
 

@@ -70,7 +70,9 @@ public sealed record MapNode(params Field[] Fields) : SchemaNode
             var field = Fields.FirstOrDefault(f => f.Key == key);
             if (field is null)
             {
-                context.Add(keyNode, $"unknown key '{Join(path, key)}' (allowed here: {string.Join(", ", Fields.Select(f => f.Key))})");
+                string? near = Engine.Settings.NearestName.Find(key, Fields.Select(f => f.Key));
+                context.Add(keyNode, $"unknown key '{Join(path, key)}'" + (near is null ? "" : $"; did you mean '{near}'?") +
+                                     $" (allowed here: {string.Join(", ", Fields.Select(f => f.Key))})");
                 continue;
             }
             if (!seen.Add(key)) { context.Add(keyNode, $"'{Join(path, key)}' is given twice"); continue; }

@@ -105,7 +105,7 @@ public static class TinyWorldBuilder
         Enumerable.Range(0, count).Select(i =>
         {
             var task = TinyTasks.Make(TinyTasks.Sources[i % TinyTasks.Sources.Length], rng);
-            return new JsonObject { ["id"] = $"t{i}", ["source"] = task.Source, ["prompt"] = task.Prompt, ["answer"] = task.Right }.ToJsonString();
+            return new JsonObject { ["id"] = $"t{i}", ["source"] = task.Source, ["prompt"] = task.Prompt, ["answer"] = task.Right }.ToJsonString(Merlinite.Engine.Data.JsonStyle.Compact);
         }).ToList();
 
     private static void WriteIfChanged(OutputFile output, Fingerprint made, IEnumerable<string> lines)
