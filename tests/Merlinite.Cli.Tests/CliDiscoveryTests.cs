@@ -69,6 +69,18 @@ public class CliDiscoveryTests
         Assert.Contains(expected, r.Stderr);
     }
 
+    [Theory]
+    [InlineData(new[] { "sample", "-m", "m.gguf", "--seed", "abc" }, "'abc' is not a whole number of 0 or more (--seed)")]
+    [InlineData(new[] { "chat", "m.gguf", "--temp", "warm" }, "'warm' is not a number (--temp)")]
+    [InlineData(new[] { "sample", "-m", "m.gguf", "-i", "p.jsonl", "--out" }, "--out needs a value")]
+    public void Parse_errors_speak_of_values_not_dotnet_types(string[] args, string expected)
+    {
+        var r = MerliniteBinary.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(expected, r.Stderr);
+        Assert.DoesNotContain("System.", r.Stderr);
+    }
+
     [Fact]
     public void A_far_off_option_gets_no_guess()
     {

@@ -52,6 +52,22 @@ public sealed class StaleOutputCliTests : IDisposable
         foreach (var f in files) Assert.Equal(File.ReadAllBytes(fresh + f), File.ReadAllBytes(out_ + f));
     }
 
+    [Fact]
+    public void An_output_made_with_a_setting_that_is_gone_says_so_in_words()
+    {
+        string out_ = _dir.File("gone.jsonl");
+        string[] sample = ["sample", "-m", _a, "-i", _prompts, "-o", out_, "--n", "1", "--max-tokens", "2", "-t", "1"];
+        Ok(MerliniteBinary.Run(sample));
+        // As if an older merlinite had recorded a setting this one does not have.
+        var meta = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(out_ + ".meta.json"))!;
+        meta["settings"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["key"] = "mirostat", ["value"] = "2" });
+        File.WriteAllText(out_ + ".meta.json", meta.ToJsonString());
+        var r = MerliniteBinary.Run(sample);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("was made with a setting this version no longer has (mirostat 2)", r.Stderr);
+        Assert.DoesNotContain("(not a setting any more)", r.Stderr);
+    }
+
     private static string[] Replace(string[] args, string flag, string value)
     {
         var list = args.ToList();
