@@ -26,6 +26,10 @@ public sealed record ApiRequest
     public bool Logprobs { get; init; }
     public int TopLogprobs { get; init; }
     public bool Echo { get; init; }
+    /// <summary>Chat, "truncation": "auto" (the name OpenAI's Responses API gives it): drop the oldest turns until
+    /// the conversation fits, as `merlinite chat` does; "disabled" (the default): refuse a conversation that does
+    /// not.</summary>
+    public bool DropOldest { get; init; }
     /// <summary>llama-server's extension: never end at an end-of-generation token (fixed-length answers, benchmarks).</summary>
     public bool? IgnoreEos { get; init; }
 
@@ -38,6 +42,7 @@ public sealed record ApiRequest
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw ApiError.Invalid("the body must be a JSON object");
+            JsonText.Check(root);
             var r = new ApiRequest
             {
                 Model = OptionalString(root, "model"),
@@ -55,7 +60,11 @@ public sealed record ApiRequest
             };
             if (chat)
             {
-                r = r with { Messages = ReadMessages(root), Logprobs = OptionalBool(root, "logprobs") ?? false, TopLogprobs = OptionalInt(root, "top_logprobs") ?? 0 };
+                r = r with
+                {
+                    Messages = ReadMessages(root), Logprobs = OptionalBool(root, "logprobs") ?? false,
+                    TopLogprobs = OptionalInt(root, "top_logprobs") ?? 0, DropOldest = Truncation(root),
+                };
                 if (r.TopLogprobs is < 0 or > 20) throw ApiError.Invalid("top_logprobs must be between 0 and 20", "top_logprobs");
                 if (r.TopLogprobs > 0 && !r.Logprobs) throw ApiError.Invalid("top_logprobs needs logprobs: true", "top_logprobs");
             }
@@ -91,6 +100,13 @@ public sealed record ApiRequest
     private static int? OptionalInt(JsonElement root, string name) =>
         !root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
         : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw ApiError.Invalid($"{name} must be an integer", name);
+
+    private static bool Truncation(JsonElement root) => OptionalString(root, "truncation") switch
+    {
+        null or "disabled" => false,
+        "auto" => true,
+        _ => throw ApiError.Invalid("truncation must be \"auto\" or \"disabled\"", "truncation"),
+    };
 
     private static List<string> Stops(JsonElement root)
     {

@@ -66,6 +66,7 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
                         break;
                     }
                     case RequestFailed failed:
+                        ctx.Items["error"] = failed.Message;
                         if (!request.Stream) throw new ApiError(500, failed.Message, "server_error");
                         await Send(new ApiError(500, failed.Message, "server_error").Write, wrap: false);
                         break;

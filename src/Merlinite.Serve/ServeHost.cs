@@ -41,24 +41,28 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A host that fails to start (a busy port) throws to the command, which says why in one line; the host's own
+        // log of it is a 2 KB stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = settings.MaxBodyBytes;
             k.Listen(System.Net.IPAddress.Parse(settings.Host == "localhost" ? "127.0.0.1" : settings.Host), settings.Port);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.ShutdownSeconds));
-        var app = builder.Build();
+        // Disposed at the end: the console logger writes from its own thread, and disposing it flushes what is queued.
+        await using var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("merlinite.serve");
 
         app.Use(async (ctx, next) =>
         {
             var clock = Stopwatch.StartNew();
-            await next();
-            if (ctx.Request.Path.StartsWithSegments("/v1"))
-                // 499 (nginx's "client closed request") for a client that left before its answer was complete.
-                log.LogInformation("{Id} {Method} {Path} {Status} {Tokens} tokens {Ms} ms", ctx.Items["id"] ?? "-", ctx.Request.Method, ctx.Request.Path.Value,
-                    ctx.RequestAborted.IsCancellationRequested ? 499 : ctx.Response.StatusCode, ctx.Items["tokens"] ?? 0, clock.ElapsedMilliseconds);
+            Exception? failed = null;
+            try { await next(); }
+            catch (Exception e) { failed = e; throw; }
+            finally { LogRequest(log, ctx, failed, clock.ElapsedMilliseconds); }
         });
+        app.UseStatusCodePages(ErrorPages.Write);
         app.MapGet("/", ctx => ChatPage.Write(ctx));
         app.MapGet("/favicon.ico", ctx => { ctx.Response.StatusCode = 204; return Task.CompletedTask; });
         app.MapGet("/health", ctx => Health(ctx));
@@ -79,16 +83,39 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
         return _loadError is null ? 0 : 1;
     }
 
+    /// <summary>One line per API request: id, method, path, status, tokens generated, milliseconds, and why it
+    /// failed.</summary>
+    private static void LogRequest(ILogger log, HttpContext ctx, Exception? failed, long ms)
+    {
+        if (!ctx.Request.Path.StartsWithSegments("/v1")) return;
+        // 499 (nginx's "client closed request") for a client that left before its answer was complete; an exception
+        // that escaped becomes Kestrel's 500.
+        int status = ctx.RequestAborted.IsCancellationRequested ? 499
+            : failed is not null && !ctx.Response.HasStarted ? 500 : ctx.Response.StatusCode;
+        string? reason = failed?.Message ?? ctx.Items["error"] as string;
+        string why = reason is null ? "" : ": " + reason.ReplaceLineEndings(" ");
+        log.LogInformation("{Id} {Method} {Path} {Status} {Tokens} tokens {Ms} ms{Why}", ctx.Items["id"] ?? "-",
+            ctx.Request.Method, ctx.Request.Path.Value, status, ctx.Items["tokens"] ?? 0, ms, why);
+    }
+
     private void Load(Action<string> announce, IHostApplicationLifetime lifetime)
     {
         try
         {
+            ServeContextPlan? plan = null;
             var model = LoadedModel.Load(new ModelLoadOptions
             {
                 // A KV buffer per sequence: each choice attends over its own cells only (2.7x the tokens/s of one shared
                 // buffer under load, docs/benchmarks.md).
                 Model = modelSpec, Runtime = settings.Runtime, Sequences = settings.Parallel, BatchSize = Math.Max(512, settings.Parallel),
                 KvPerSequence = settings.Parallel > 1,
+                ChooseContext = m =>
+                {
+                    long perToken = KvMemory.BytesPerToken(m, settings.Runtime.FastAttention);
+                    plan = ServeContextPlan.Choose(m.ContextLengthTrain, perToken, settings.Parallel,
+                        KvMemory.Available(modelSpec.GpuLayers));
+                    return plan.PerSequence * plan.Sequences;
+                },
             });
             _renderer = new PromptRenderer(model, settings.Template);
             _text = new TokenText(model.Vocab);
@@ -101,7 +128,9 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
             }
             _scheduler = new ServeScheduler(model, settings.MaxQueued, named);
             _model = model;
-            announce($"model loaded: {settings.Parallel} sequences, {model.ContextSize} KV cells");
+            int perRequest = _scheduler.TokensPerSequence;
+            announce($"model loaded: a request may use {perRequest} tokens (prompt + max_tokens), " +
+                $"{settings.Parallel} sequences, {model.ContextSize} KV cells ({plan?.Reason() ?? "--ctx"})");
         }
         catch (Exception e)
         {
@@ -171,12 +200,14 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
         }
         catch (ApiError e) when (!ctx.Response.HasStarted)
         {
+            ctx.Items["error"] = e.Message;
             ctx.Response.StatusCode = e.Status;
             if (e.Status == 429) ctx.Response.Headers.RetryAfter = "1";
             await WriteJson(ctx, e.Write, wrap: false);
         }
         catch (BadHttpRequestException e) when (!ctx.Response.HasStarted)
         {
+            ctx.Items["error"] = e.Message;
             ctx.Response.StatusCode = e.StatusCode;
             await WriteJson(ctx, new ApiError(e.StatusCode, e.StatusCode == 413 ? $"the body is larger than {settings.MaxBodyBytes} bytes" : e.Message, "invalid_request_error").Write, wrap: false);
         }
@@ -196,12 +227,21 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
         string? adapterName = r.Model is { } named && _namedSpecs.ContainsKey(named) && named != ModelId ? named : null;
         var model = _model!;
 
+        int limit = _scheduler!.TokensPerSequence;
         // Prompts as token ids, and the text an echo repeats.
         var prompts = new List<(int[] Tokens, string Text)>();
         if (chat)
         {
             var messages = r.Messages!.ToList();
             if (messages.All(x => x.Role != ChatRole.System) && settings.Template.SystemPrompt(settings.System) is { Length: > 0 } sys) messages.Insert(0, ChatMessage.System(sys));
+            if (r.DropOldest)
+            {
+                (messages, int dropped) = ChatFit.DropOldest(messages, limit, r.MaxTokens ?? settings.DefaultMaxTokens,
+                    m => model.TokenizePrompt(_renderer!.Render(m)).Length);
+                // A header, so the JSON keeps OpenAI's shape: the chat page drops as many of its oldest messages.
+                ctx.Response.Headers["X-Merlinite-Dropped-Messages"] =
+                    dropped.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
             string text = _renderer!.Render(messages);
             prompts.Add((model.TokenizePrompt(text), text));
         }
@@ -215,11 +255,19 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
         }
         else foreach (var p in r.Prompts!) prompts.Add((model.TokenizePrompt(p), p));
 
-        int maxTokens = r.MaxTokens ?? settings.DefaultMaxTokens;
+        // Without max_tokens an answer may run to the end of its sequence (as OpenAI's API), up to --max-tokens.
+        int maxTokens = r.MaxTokens
+            ?? Math.Clamp(limit - prompts.Max(p => p.Tokens.Length), 1, settings.DefaultMaxTokens);
+        if (prompts.Count > _scheduler.MostQueuedAtOnce)
+            throw ApiError.Invalid($"{prompts.Count} prompts are more than this server ever takes at once " +
+                $"({_scheduler.Sequences} running and {_scheduler.MaxQueued} waiting: --parallel, --max-queued)",
+                "prompt");
         foreach (var (tokens, _) in prompts)
         {
             if (tokens.Length == 0) throw ApiError.Invalid("the prompt is empty", "prompt");
-            if (_scheduler!.CheckFits(tokens.Length, r.N, maxTokens) is { } problem) throw ApiError.Invalid(problem, chat ? "messages" : "prompt", "context_length_exceeded");
+            if (_scheduler.CheckFits(tokens.Length, r.N, maxTokens) is { } refusal)
+                throw refusal.Key == "n" ? ApiError.Invalid(refusal.Message, "n")
+                    : ApiError.Invalid(refusal.Message, chat ? "messages" : "prompt", "context_length_exceeded");
         }
 
         uint seed = r.Seed ?? (uint)Random.Shared.Next();

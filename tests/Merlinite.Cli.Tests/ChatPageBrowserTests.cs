@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -13,7 +14,7 @@ public sealed class ChatPageBrowserTests : IDisposable
 
     /// <summary>The browser to drive: MERLINITE_CHROMIUM, or the one Debian's `chromium` package installs (build.sh test
     /// installs it).</summary>
-    private static string Chromium()
+    internal static string Chromium()
     {
         string[] candidates = [Environment.GetEnvironmentVariable("MERLINITE_CHROMIUM") ?? "", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
         return candidates.FirstOrDefault(File.Exists)
@@ -70,5 +71,65 @@ public sealed class ChatPageBrowserTests : IDisposable
         await Task.Delay(300);
         Assert.Equal(generated, await server.Metric("merlinite_generated_tokens_total"));
         Assert.Contains(" 499 ", server.Log, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The chat page with `merlinite serve`'s defaults on the tiny world's instruct model: a long conversation
+/// keeps going (the oldest turns make room), and a turn too long for the model shows an error and stays out of the
+/// next.</summary>
+[Collection("tiny world")]
+public sealed partial class ChatPageConversationTests(TinyWorld world)
+{
+    [GeneratedRegex(@"a request may use (\d+) tokens")]
+    private static partial Regex PerRequest();
+
+    [Fact]
+    public async Task Ten_turns_with_the_default_settings_and_a_refused_turn_leaves_the_next_one_working()
+    {
+        using var server = new ServerProcess(world.Dir.File("runs/tiny/world/instruct.gguf"));
+        // What the start-up line says a request may use (the model's trained context).
+        int limit = int.Parse(PerRequest().Match(server.Log).Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(
+            new() { ExecutablePath = ChatPageBrowserTests.Chromium(), Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"http://127.0.0.1:{server.Port}/");
+
+        async Task<ILocator> Say(string text)
+        {
+            await page.FillAsync("#input", text);
+            await page.PressAsync("#input", "Enter");
+            var answer = page.Locator(".msg").Last;
+            await Expect(answer).ToHaveAttributeAsync("data-done", "true", new() { Timeout = 60_000 });
+            return answer;
+        }
+
+        // Messages of the world's tasks, long enough that a few turns outgrow what a request may hold: the page must
+        // leave out its oldest turns to go on.
+        string[] tasks = ["Reverse the list", "Sort the list", "Count the digits in", "Add up"];
+        for (int turn = 0; turn < 10; turn++)
+        {
+            string numbers = string.Join(" ", Enumerable.Range(turn, 60).Select(i => i * 7 % 10));
+            var answer = await Say($"{tasks[turn % tasks.Length]}: {numbers}");
+            await Expect(answer).ToHaveClassAsync("msg assistant");
+        }
+        Assert.Equal(20, await page.Locator(".msg").CountAsync());
+        Assert.True(await page.Locator(".note").CountAsync() > 0,
+            "ten long turns never outgrew the context:\n" + server.Log);
+        Assert.DoesNotContain("/v1/chat/completions 400 ", server.Log, StringComparison.Ordinal);
+
+        // Longer than a request may ever be: refused with the reason, and kept out of the conversation.
+        string tooLong = "Sort the list: " + string.Join(" ", Enumerable.Range(0, limit).Select(i => i % 10));
+        var refused = await Say(tooLong);
+        await Expect(refused).ToHaveClassAsync("msg error");
+        await Expect(refused).ToContainTextAsync($"{limit}");
+        await Expect(page.Locator(".msg.user").Last).ToHaveClassAsync("msg user refused");
+        Assert.False(await page.EvaluateAsync<bool>("text => history.some(m => m.content === text)", tooLong));
+
+        var next = await Say("Reverse the list: 1 2 3");
+        await Expect(next).ToHaveClassAsync("msg assistant");
+        Assert.Single(server.Log.Split('\n'), l => l.Contains("/v1/chat/completions 400 ", StringComparison.Ordinal));
     }
 }

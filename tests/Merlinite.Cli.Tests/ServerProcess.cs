@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace Merlinite.Cli.Tests;
 
@@ -46,6 +47,20 @@ public sealed class ServerProcess : IDisposable
     public Uri V1 => new($"http://127.0.0.1:{Port}/v1");
     public string Log { get { lock (_log) return _log.ToString(); } }
     public Process Process => _process;
+
+    /// <summary>POSTs a body (a JSON string, or raw bytes that need not be UTF-8) and reads the JSON answer.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Post(
+        string path, byte[] body, string? key = null)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        req.Content.Headers.ContentType = new("application/json");
+        // For a body the server refuses by its length: it answers before reading it (as curl sends bodies).
+        if (body.Length > 1 << 20) req.Headers.ExpectContinue = true;
+        if (key is not null) req.Headers.Authorization = new("Bearer", key);
+        var resp = await Http.SendAsync(req);
+        string text = await resp.Content.ReadAsStringAsync();
+        return (resp.StatusCode, JsonDocument.Parse(text).RootElement.Clone(), resp);
+    }
 
     /// <summary>One value from /metrics (Prometheus text).</summary>
     public async Task<long> Metric(string name)

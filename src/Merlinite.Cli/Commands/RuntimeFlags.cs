@@ -7,11 +7,16 @@ namespace Merlinite.Cli.Commands;
 
 /// <summary>How models run (context, GPU offload, threads, attention kernels, log): the flags every model-loading
 /// command shares. Defaults come from <see cref="RuntimeSettings"/> and <see cref="ModelSpec"/>.</summary>
-public sealed class RuntimeFlags(bool withFastAttention = true)
+/// <param name="defaults">A command's own defaults (serve sizes its context by the model and memory).</param>
+/// <param name="contextHelp">What --ctx means for that command.</param>
+public sealed class RuntimeFlags(
+    bool withFastAttention = true, RuntimeSettings? defaults = null, string? contextHelp = null)
 {
     private static readonly RuntimeSettings D = new();
 
-    public Option<int> Ctx { get; } = Flags.Create("context", "context (KV cache) size in tokens (0 = the model's training context)", D.Context, "N");
+    public Option<int> Ctx { get; } = Flags.Create("context",
+        contextHelp ?? "context (KV cache) size in tokens (0 = the model's training context)",
+        (defaults ?? D).Context, "N");
     public Option<int> GpuLayers { get; } = Flags.Create("gpu_layers", "layers to offload to the GPU (-1 = all; ignored without a GPU backend)", new ModelSpec("").GpuLayers, "N");
     public Option<int> Threads { get; } = Flags.Create("threads", "CPU threads (0 = one per core)", D.Threads, "N");
     public Option<bool> FastAttention { get; } = Flags.Create("fast_attn",

@@ -24,7 +24,8 @@ public static class ServeCommand
         var system = Flags.Optional<string?>("system", "system prompt for chats that send none (default: the template's; \"\" for none)");
         var maxTokens = Flags.Create("max_tokens", "max_tokens of a request that gives none", D.DefaultMaxTokens, "N");
         var ignoreEos = Flags.Create("ignore_eos", "never stop at an end-of-generation token unless a request's ignore_eos says otherwise (fixed-length answers, benchmarks)", D.IgnoreEos);
-        var runtime = new RuntimeFlags();
+        var runtime = new RuntimeFlags(defaults: D.Runtime, contextHelp: "KV cells of all sequences together " +
+            "(0 = each sequence gets the model's trained context, as far as half the free memory holds)");
         var cmd = new Command("serve",
             "An OpenAI-compatible server: POST /v1/chat/completions and /v1/completions (n > 1 on one prompt decode, stream, " +
             "logprobs, echo with prompt log-probs), GET /v1/models, /health, /metrics, and a chat page at /. All running " +

@@ -46,11 +46,12 @@ public sealed class LoadedModel : IDisposable
         try
         {
             // llama.cpp asserts (aborting the process) when a context cannot hold one output row per sequence.
-            int context = runtime.Context > 0 ? runtime.Context : model.ContextLengthTrain;
+            int context = runtime.Context > 0 ? runtime.Context
+                : options.ChooseContext?.Invoke(model) ?? model.ContextLengthTrain;
             if (options.Sequences > Math.Min(context, options.BatchSize))
                 throw new SettingException("context", $"the context ({context} tokens) is too small for the {options.Sequences} sequences it must hold");
             var ctxParams = LlamaContext.DefaultParams();
-            ctxParams.n_ctx = (uint)runtime.Context;
+            ctxParams.n_ctx = (uint)context;
             ctxParams.n_batch = (uint)options.BatchSize;
             ctxParams.n_ubatch = (uint)Math.Min(options.BatchSize, 512);
             ctxParams.n_seq_max = (uint)options.Sequences;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Merlinite.Engine.Settings;
+using Merlinite.Llama;
 
 namespace Merlinite.Engine.Models;
 
@@ -45,6 +46,10 @@ public sealed record ModelLoadOptions
     /// use (masked): scoring 4 x 8 responses ran 1.3x faster (docs/benchmarks.md). Sharing a prompt then copies its
     /// cells into each sequence's buffer. Sampling keeps the shared buffer: there it was faster.</summary>
     public bool KvPerSequence { get; init; }
+    /// <summary>The context's size (all sequences together) when <see cref="RuntimeSettings.Context"/> is 0, chosen
+    /// once the weights are loaded (a server sizes it by the model and the memory left); null: the model's training
+    /// context.</summary>
+    public Func<LlamaModel, int>? ChooseContext { get; init; }
     /// <summary>Load only the tokenizer (llama.cpp's vocab_only): no weights, no context. For commands that only tokenize.</summary>
     public bool VocabularyOnly { get; init; }
 

@@ -59,17 +59,32 @@ public sealed class ServeScheduler : IDisposable
     public ServeMetrics Metrics => new(Interlocked.Read(ref _requests), Interlocked.Read(ref _promptTokens), Interlocked.Read(ref _generatedTokens),
         Volatile.Read(ref _queued), Volatile.Read(ref _live), Volatile.Read(ref _reserved), _cells);
 
-    /// <summary>Why a request can never run here (too long, too many choices), or null.</summary>
-    public string? CheckFits(int promptTokens, int n, int maxTokens)
+    /// <summary>Tokens one choice may use, prompt and answer together: its sequence's own buffer, or the shared
+    /// one.</summary>
+    public int TokensPerSequence => _perSequence > 0 ? _perSequence : _cells;
+
+    /// <summary>Requests (prompts of one HTTP request) the server takes at once when idle: more are never
+    /// admitted.</summary>
+    public int MostQueuedAtOnce => MaxQueued + Sequences;
+
+    /// <summary>Why a request can never run here (too many choices, too long), or null.</summary>
+    public ServeRefusal? CheckFits(int promptTokens, int n, int maxTokens)
     {
-        if (n > Sequences) return $"n = {n} is more than the {Sequences} sequences this server runs (--parallel)";
+        if (n > Sequences)
+            return new("n", $"n = {n} is more than the {Sequences} sequences this server runs (--parallel)");
+        if (promptTokens >= TokensPerSequence)
+            return new("context", $"the prompt ({promptTokens} tokens) leaves no room for an answer: a request may " +
+                $"use {TokensPerSequence} tokens, prompt and answer together (--ctx / --parallel)");
         if (_perSequence > 0)
             return promptTokens + (long)Math.Max(1, maxTokens) > _perSequence
-                ? $"the prompt ({promptTokens} tokens) and max_tokens ({maxTokens}) need {promptTokens + (long)maxTokens} positions but each sequence holds {_perSequence} (--ctx / --parallel)"
+                ? new("context", $"the prompt ({promptTokens} tokens) and max_tokens ({maxTokens}) need " +
+                    $"{promptTokens + (long)maxTokens} positions but each sequence holds {_perSequence} " +
+                    "(--ctx / --parallel)")
                 : null;
         long need = promptTokens + (long)n * Math.Max(1, maxTokens);
         return need > _cells
-            ? $"the prompt ({promptTokens} tokens) and {n} × max_tokens ({maxTokens}) need {need} KV cells but the context holds {_cells}"
+            ? new("context", $"the prompt ({promptTokens} tokens) and {n} × max_tokens ({maxTokens}) need {need} " +
+                $"KV cells but the context holds {_cells}")
             : null;
     }
 

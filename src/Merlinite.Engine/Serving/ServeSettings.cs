@@ -28,7 +28,9 @@ public sealed record ServeSettings
     public long MaxBodyBytes { get; init; } = 4 << 20;
     /// <summary>How long a shutdown waits for requests in flight.</summary>
     public int ShutdownSeconds { get; init; } = 10;
-    public RuntimeSettings Runtime { get; init; } = new();
+    /// <summary>Context 0: each sequence gets the model's trained context, as far as memory allows
+    /// (<see cref="ServeContextPlan"/>); a number is the KV cells of all sequences together.</summary>
+    public RuntimeSettings Runtime { get; init; } = new() { Context = 0 };
 
     public IEnumerable<SettingProblem?> Problems()
     {

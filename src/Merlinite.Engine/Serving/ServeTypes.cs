@@ -48,3 +48,7 @@ public sealed record RequestFailed(string Message) : ServeEvent;
 
 /// <summary>What <see cref="ServeScheduler.Metrics"/> reports.</summary>
 public sealed record ServeMetrics(long Requests, long PromptTokens, long GeneratedTokens, int Queued, int LiveSequences, int CellsReserved, int Cells);
+
+/// <summary>Why a request can never run on this server: <see cref="Key"/> is the setting it exceeds ("n", or
+/// "context" for prompt + max_tokens), so the API can name the field.</summary>
+public sealed record ServeRefusal(string Key, string Message);
