@@ -95,7 +95,7 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
     private async Task Send(Action<Utf8JsonWriter> write, bool wrap = true)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        using (var w = new Utf8JsonWriter(ms, Merlinite.Engine.Data.JsonStyle.Line))
         {
             if (wrap) w.WriteStartObject();
             write(w);

@@ -314,7 +314,7 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
     {
         ctx.Response.ContentType = "application/json";
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        using (var w = new Utf8JsonWriter(ms, Merlinite.Engine.Data.JsonStyle.Line))
         {
             if (wrap) w.WriteStartObject();
             write(w);

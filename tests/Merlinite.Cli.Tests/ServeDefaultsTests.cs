@@ -55,6 +55,19 @@ public sealed partial class ServeDefaultsTests : IDisposable
     }
 
     [Fact]
+    public async Task Response_text_is_written_as_it_is()
+    {
+        // JSON needs no escape for ' + < > &; the default encoder would write \u0027 \u002B \u003C (README: text is
+        // written as it is, in files and responses).
+        using var s = new ServerProcess(Model(1024));
+        var http = await s.Http.PostAsync("v1/completions", new StringContent(
+            """{"prompt":"it's 2+2 <b> & é","max_tokens":1,"echo":true}""", Encoding.UTF8, "application/json"));
+        string raw = await http.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, http.StatusCode);
+        Assert.Contains("it's 2+2 <b> & é", raw);
+    }
+
+    [Fact]
     public async Task An_answer_without_max_tokens_runs_to_the_end_of_its_sequence()
     {
         using var s = new ServerProcess(Model(1024));
