@@ -135,6 +135,7 @@ public sealed class BadInputCorpusTests(BadInputWorld w)
         ["eval-more-shots-than-examples"] = new(w => ["eval", "multiple_choice", "-m", w.Model, "-d", w.Input("e4.jsonl", Utf8("{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":0}\n")), "-k", "5", "-o", w.File("e.jsonl"), "-t", "1"], w => w.File("e4.jsonl") + ": 5-shot needs 5 examples", w => w.File("e.jsonl")),
         ["eval-mt-bench-without-judge"] = new(w => ["eval", "mt_bench", "-m", w.Model, "--template", "merlinite", "-d", w.Input("e5.jsonl", Utf8("{\"question_id\":1,\"turns\":[\"hi\"]}\n")), "-o", w.File("e.jsonl")], _ => "--judge", w => w.File("e.jsonl")),
         ["eval-judge-prompt-unknown-slot"] = new(w => ["eval", "mt_bench", "-m", w.Model, "--template", "merlinite", "--judge", w.Model, "--judge-prompt", w.Input("e6.txt", Utf8("rate {answr}\n")), "-d", w.Input("e7.jsonl", Utf8("{\"question_id\":1,\"turns\":[\"hi\"]}\n")), "-o", w.File("e.jsonl"), "-t", "1"], w => w.File("e6.txt") + ": unknown slot {answr}", w => w.File("e.jsonl")),
+        ["eval-gsm8k-empty-final-answer"] = new(w => ["eval", "gsm8k", "-m", w.Model, "-d", w.Input("e8.jsonl", Utf8(Lines("{\"question\":\"q\",\"answer\":\"#### 4\"}", "{\"question\":\"q\",\"answer\":\"so #### \"}"))), "-o", w.File("e.jsonl"), "-t", "1"], w => w.File("e8.jsonl") + ":2: \"answer\" has nothing after its final \"#### \"", w => w.File("e.jsonl")),
         ["eval-metric-of-another-kind"] = new(w => ["eval", "mmlu", "-m", w.Model, "-d", w.Prompts, "--metric", "strict", "-o", w.File("e.jsonl")], _ => "--metric", w => w.File("e.jsonl")),
 
         // ---- output paths
@@ -144,8 +145,27 @@ public sealed class BadInputCorpusTests(BadInputWorld w)
         ["train-out-is-a-folder"] = new(w => ["train", "-m", w.Model, "-i", w.Pairs, "-o", w.Folder], w => $"--out {w.Folder}"),
         ["generate-out-under-proc"] = new(w => ["generate", "-m", w.Model, "-i", w.Prompts, "-o", "/proc/g.jsonl"], _ => "--out /proc/g.jsonl"),
         ["quantize-out-under-proc"] = new(w => ["quantize", "-m", w.Model, "-o", "/proc/q.gguf"], _ => "--out /proc/q.gguf"),
-        ["out-is-the-input"] = new(w => ["sample", "-m", w.Model, "-i", w.Prompts, "-o", w.Prompts, "--restart"], w => $"--out: {w.Prompts} is also an input", w => w.Prompts),
-        ["train-out-is-the-init-adapter"] = new(w => ["train", "-m", w.Model, "-i", w.Pairs, "-o", w.Adapter, "--init-adapter", w.Adapter, "--restart"], w => $"--out: {w.Adapter} is also an input", w => w.Adapter),
+        ["out-is-the-input"] = new(w => ["sample", "-m", w.Model, "-i", w.Prompts, "-o", w.Prompts, "--restart"], w => $"--out {w.Prompts}: is also the --input file", w => w.Prompts),
+        ["train-out-is-the-init-adapter"] = new(w => ["train", "-m", w.Model, "-i", w.Pairs, "-o", w.Adapter, "--init-adapter", w.Adapter, "--restart"], w => $"--out {w.Adapter}: is also the --init-adapter file", w => w.Adapter),
+        ["out-through-a-linked-folder-is-the-input"] = new(w => ["sample", "-m", w.Model, "-i", w.Prompts, "-o", Path.Combine(w.LinkedFolder, "prompts.jsonl"), "--restart"], w => $"is also the --input file {w.Prompts} (the same file through a link)", w => w.Prompts),
+        ["train-working-file-is-the-input"] = new(w => ["train", "-m", w.Model, "-i", w.File("tw.gguf.tokens.jsonl"), "-o", w.File("tw.gguf"), "-t", "1"], w => $"(merlinite writes {w.File("tw.gguf.tokens.jsonl")} while working)", w => w.Input("tw.gguf.tokens.jsonl", File.ReadAllBytes(w.Pairs))),
+        ["generate-out-is-the-input"] = new(w => ["generate", "-m", w.Model, "-i", w.Prompts, "-o", w.Prompts], w => $"--out {w.Prompts}: is also the --input file", w => w.Prompts),
+        ["generate-out-is-the-model"] = new(w => ["generate", "-m", w.Victim, "-i", w.Prompts, "-o", w.VictimLink], w => $"--out {w.VictimLink}: is also the --model file {w.Victim}", w => w.Victim),
+        ["lora-import-onto-the-model"] = new(w => ["lora", "import", "-m", w.Victim, "-i", w.GoodPeft, "-o", w.Victim], w => $"--out {w.Victim}: is also the --model file", w => w.Victim),
+        ["lora-import-onto-a-link-to-the-model"] = new(w => ["lora", "import", "-m", w.Victim, "-i", w.GoodPeft, "-o", w.VictimLink], w => $"--out {w.VictimLink}: is also the --model file {w.Victim} (the same file through a link)", w => w.Victim),
+        ["lora-import-onto-a-hard-link-of-the-model"] = new(w => ["lora", "import", "-m", w.Victim, "-i", w.GoodPeft, "-o", w.VictimHardLink], w => $"--out {w.VictimHardLink}: is also the --model file {w.Victim}", w => w.Victim),
+        ["lora-merge-onto-a-link-to-the-model"] = new(w => ["lora", "merge", "-m", w.Victim, "--lora", w.Adapter, "-o", w.VictimLink], w => $"--out {w.VictimLink}: is also the --model file", w => w.Victim),
+        ["quantize-onto-a-hard-link-of-the-model"] = new(w => ["quantize", "-m", w.Victim, "-o", w.VictimHardLink, "--type", "q8_0"], w => $"--out {w.VictimHardLink}: is also the --model file", w => w.Victim),
+        ["lora-export-over-someone-elses-config"] = new(w => ["lora", "export", "-m", w.Model, "-i", w.Adapter, "-o", w.ForeignPeft], w => $"{Path.Combine(w.ForeignPeft, "adapter_config.json")} exists but nothing records that merlinite lora export made it", w => Path.Combine(w.ForeignPeft, "adapter_config.json")),
+
+        // ---- LoRA adapters that do not fit their base model
+        ["lora-import-only-lora-a"] = new(w => ["lora", "import", "-m", w.Model, "-i", w.Peft("pa1", "8", ("0.self_attn.q_proj.lora_A", [4, 64])), "-o", w.File("i.gguf")], w => $"{w.File("pa1")}/adapter_model.safetensors: tensor base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight has no lora_B", w => w.File("i.gguf")),
+        ["lora-import-ranks-differ"] = new(w => ["lora", "import", "-m", w.Model, "-i", w.Peft("pa2", "8", ("0.self_attn.q_proj.lora_A", [4, 64]), ("0.self_attn.q_proj.lora_B", [64, 8])), "-o", w.File("i.gguf")], _ => "q_proj.lora_A.weight has rank 4, but its lora_B", w => w.File("i.gguf")),
+        ["lora-import-layer-beyond-the-model"] = new(w => ["lora", "import", "-m", w.Model, "-i", w.Peft("pa3", "8", ("99.self_attn.q_proj.lora_A", [4, 64]), ("99.self_attn.q_proj.lora_B", [64, 4])), "-o", w.File("i.gguf")], _ => "layers.99.self_attn.q_proj.lora_A.weight adapts layer 99, but the base model (2 layers, 64 wide) has layers 0..1", w => w.File("i.gguf")),
+        ["lora-import-wider-than-the-model"] = new(w => ["lora", "import", "-m", w.Model, "-i", w.Peft("pa4", "8", ("0.self_attn.q_proj.lora_A", [4, 96]), ("0.self_attn.q_proj.lora_B", [96, 4])), "-o", w.File("i.gguf")], _ => "q_proj.lora_A.weight is [4, 96], but blk.0.attn_q.weight [64, 64] of the base model (2 layers, 64 wide) needs [4, 64]", w => w.File("i.gguf")),
+        ["lora-import-alpha-a-string"] = new(w => ["lora", "import", "-m", w.Model, "-i", w.Peft("pa5", "\"8\"", ("0.self_attn.q_proj.lora_A", [4, 64]), ("0.self_attn.q_proj.lora_B", [64, 4])), "-o", w.File("i.gguf")], w => $"{w.File("pa5")}/adapter_config.json: lora_alpha must be a number, got \"8\"", w => w.File("i.gguf")),
+        ["lora-import-alpha-missing"] = new(w => ["lora", "import", "-m", w.Model, "-i", w.Peft("pa6", "null", ("0.self_attn.q_proj.lora_A", [4, 64]), ("0.self_attn.q_proj.lora_B", [64, 4])), "-o", w.File("i.gguf")], w => $"{w.File("pa6")}/adapter_config.json: lora_alpha is missing", w => w.File("i.gguf")),
+        ["lora-export-to-a-wider-model"] = new(w => ["lora", "export", "-m", w.Wide, "-i", w.Adapter, "-o", w.File("ex1")], w => $"{w.Adapter}: tensor blk.0.attn_q.weight.lora_a is [64, 4], but blk.0.attn_q.weight [96, 96] of the base model (2 layers, 96 wide) needs [96, 4]", w => w.File("ex1/adapter_model.safetensors")),
         ["out-is-someone-elses-file"] = new(w => ["sample", "-m", w.Model, "-i", w.Prompts, "-o", w.Unrelated, "-t", "1"], w => $"{w.Unrelated} exists but nothing records that merlinite sample made it", w => w.Unrelated),
 
         // ---- recipes
@@ -173,6 +193,13 @@ public sealed class BadInputCorpusTests(BadInputWorld w)
         ["recipe-targets-unknown"] = new(w => Run(w, "r20", w.GoodRecipe("sft: {targets: [attn_z]}")), _ => "'attn_z' is not one of"),
         ["recipe-template-unknown"] = new(w => Run(w, "r21", w.GoodRecipe().Replace("reward: {template: merlinite}", "reward: {template: chatml}")), _ => "'chatml' is not one of"),
         ["recipe-empty"] = new(w => Run(w, "r22", ""), _ => "recipe.yaml:1:1"),
+        ["recipe-slurm-keys-without-slurm"] = new(w => Run(w, "r23", w.GoodRecipe("cluster: {executor: local, slurm: {partition: gpu}}"), "--dry-run"), _ => "'cluster.slurm.partition': is for the slurm executor"),
+        ["run-partition-without-slurm"] = new(w => Run(w, "r24", w.GoodRecipe(), "--partition", "gpu"), _ => "--partition: is for the slurm executor"),
+        ["recipe-nested-100000-deep"] = new(w => Run(w, "r25", "name: x\nmodels: " + new string('[', 100_000) + new string(']', 100_000) + "\n"), _ => "recipe.yaml:2:72: nested more than 64 levels deep"),
+
+        // ---- taxonomies
+        ["taxonomy-documents-missing"] = new(w => ["taxonomy", "check", w.Taxonomy, "--documents", w.File("no-docs")], w => $"--documents: documents folder not found: {w.File("no-docs")}"),
+        ["generate-data-documents-missing"] = new(w => ["generate-data", "--taxonomy", w.Taxonomy, "--documents", w.File("no-docs"), "--teacher", w.Model, "-o", w.File("gd")], w => $"--documents: documents folder not found: {w.File("no-docs")}", w => w.File("gd/report.json")),
     };
 
     public static TheoryData<string> Names() => new(Cases.Keys);

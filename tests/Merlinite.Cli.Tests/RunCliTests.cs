@@ -324,7 +324,11 @@ public sealed class RunCliTests : IDisposable
 
         r = MerliniteBinary.Run("run", Recipe("flags"), "--shards", "2", "--partition", "gpu");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--partition is for --executor slurm (the executor here is local)", r.Stderr);
+        Assert.Contains("--partition: is for the slurm executor; the executor here is local", r.Stderr);
+        // The same in the recipe is refused by the same check, at its line.
+        r = MerliniteBinary.Run("run", Recipe("slurm-keys", "cluster: {executor: local, slurm: {partition: gpu}}"), "--dry-run");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Matches(@"recipe\.yaml:\d+:\d+: 'cluster\.slurm\.partition': is for the slurm executor; the executor here is local", r.Stderr);
         r = MerliniteBinary.Run("run", Recipe("flags"), "--shards", "0");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--shards: must be between 1 and 10000", r.Stderr);
@@ -339,7 +343,7 @@ public sealed class RunCliTests : IDisposable
     {
         string whole = _dir.File("one/out"), sharded = _dir.File("from-recipe/out");
         Assert.Equal(0, MerliniteBinary.Run("run", Recipe("one"), "-t", "1").ExitCode);
-        var r = MerliniteBinary.Run("run", Recipe("from-recipe", "cluster: {shards: 2, slurm: {partition: gpu}}"), "-t", "2");
+        var r = MerliniteBinary.Run("run", Recipe("from-recipe", "cluster: {shards: 2}"), "-t", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("sample, reward and held-out eval run as 2 shards each (processes on this machine)", r.Stdout);
         // The recipe differs (its cluster section), so the reports name another recipe hash; every data file is the same.

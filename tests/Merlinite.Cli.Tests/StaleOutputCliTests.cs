@@ -142,6 +142,49 @@ public sealed class StaleOutputCliTests : IDisposable
     }
 
     [Fact]
+    public void An_up_to_date_output_removes_the_working_files_a_kill_left_behind()
+    {
+        string out_ = _dir.File("kept.gguf");
+        string[] args = ["train", "-m", _a, "-i", _pairs, "-o", out_, "--max-steps", "1", "--lora-rank", "4", "-t", "1"];
+        Ok(MerliniteBinary.Run(args));
+        var adapter = File.ReadAllBytes(out_);
+        // What a SIGKILL between the trainer writing the adapter and the cleanup leaves.
+        File.WriteAllText(out_ + ".tokens.jsonl", "{\"ids\":[1,2,3]}\n");
+        Directory.CreateDirectory(out_ + ".checkpoints");
+        File.WriteAllText(Path.Combine(out_ + ".checkpoints", "step-1.pt"), "checkpoint");
+
+        var again = MerliniteBinary.Run(args);
+        Ok(again);
+        Assert.Contains("is up to date", again.Stderr);
+        Assert.Equal(adapter, File.ReadAllBytes(out_));
+        Assert.False(File.Exists(out_ + ".tokens.jsonl"), "the tokenized data outlived the run");
+        Assert.False(Directory.Exists(out_ + ".checkpoints"), "the checkpoints outlived the run");
+    }
+
+    [Fact]
+    public void Lora_export_keeps_its_own_folder_and_replaces_another_only_with_restart()
+    {
+        string adapter = _dir.File("export-adapter.gguf"), folder = _dir.File("export");
+        AdapterFixture.Write(adapter, width: 64, rank: 4);
+        Ok(MerliniteBinary.Run("lora", "export", "-m", _a, "-i", adapter, "-o", folder));
+        var again = MerliniteBinary.Run("lora", "export", "-m", _a, "-i", adapter, "-o", folder);
+        Ok(again);
+        Assert.Contains("is up to date", again.Stderr);
+
+        // Another adapter into the same folder is refused (the folder holds what another export made)…
+        string other = _dir.File("export-other.gguf");
+        AdapterFixture.Write(other, width: 64, rank: 4, alpha: 16);
+        var config = File.ReadAllBytes(Path.Combine(folder, "adapter_config.json"));
+        var refused = MerliniteBinary.Run("lora", "export", "-m", _a, "-i", other, "-o", folder);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("was made with --input", refused.Stderr);
+        Assert.Equal(config, File.ReadAllBytes(Path.Combine(folder, "adapter_config.json")));
+        // …and replaced with --restart.
+        Ok(MerliniteBinary.Run("lora", "export", "-m", _a, "-i", other, "-o", folder, "--restart"));
+        Assert.Contains("\"lora_alpha\": 16", File.ReadAllText(Path.Combine(folder, "adapter_config.json")));
+    }
+
+    [Fact]
     public void An_unfinished_run_resumes_with_the_same_settings_and_is_refused_with_others()
     {
         string out_ = _dir.File("unfinished.jsonl"), whole = _dir.File("whole.jsonl");

@@ -46,6 +46,7 @@ public class TaxonomyCliTests
         Assert.Contains("--documents", r.Stderr);
 
         // With a documents folder, the clone is required, and read once there.
+        Directory.CreateDirectory(dir.File("clones"));
         var missing = MerliniteBinary.Run("taxonomy", "check", dir.File("tax"), "--documents", dir.File("clones"));
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains($"qna.yaml:6:9: 'document.repo' https://github.com/example/phobos-docs.git has no local clone in {dir.File("clones/phobos-docs")}", missing.Stderr);
@@ -102,6 +103,46 @@ public class TaxonomyCliTests
         Assert.Equal(dir.File("tax/knowledge/science/mars/qna.yaml"), mars.GetProperty("file").GetString());
         Assert.Equal("grounded skill", leaves[0].GetProperty("kind").GetString());
         Assert.Equal(JsonValueKind.Null, leaves[4].GetProperty("documents").ValueKind);
+    }
+
+    [Fact]
+    public void Symbolic_link_loops_in_the_taxonomy_and_its_documents_list_each_leaf_and_document_once()
+    {
+        using var dir = Taxonomy();
+        // Two loops each: one alone repeats every leaf below it; two made the walk (and the globbing) run forever.
+        Directory.CreateSymbolicLink(dir.File("tax/loop"), ".");
+        Directory.CreateSymbolicLink(dir.File("tax/compositional_skills/up"), "..");
+        Write(dir, "docs/more/moons.md", "# Moons\n");
+        Directory.CreateSymbolicLink(dir.File("docs/loop"), ".");
+        Directory.CreateSymbolicLink(dir.File("docs/more/up"), "..");
+        Write(dir, "tax/knowledge/science/mars/qna.yaml", Knowledge(dir.File("docs")).Replace("\"*.md\"", "\"**/*.md\""));
+
+        var r = MerliniteBinary.Run("taxonomy", "list", dir.File("tax"), "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var leaves = JsonDocument.Parse(r.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["compositional_skills/grounded/math/increment", "compositional_skills/math/increment", "foundational_skills/count",
+            "knowledge/science/mars", "knowledge/science/phobos"], leaves.Select(l => l.GetProperty("path").GetString()));
+        Assert.Equal(2, leaves[3].GetProperty("documents").GetInt32());
+    }
+
+    [Fact]
+    public void A_qna_yaml_nested_100000_levels_deep_is_a_problem_at_its_line_not_a_crash()
+    {
+        using var dir = Taxonomy();
+        Write(dir, "tax/compositional_skills/deep/qna.yaml", "version: 2\ncreated_by: " + new string('[', 100_000) + new string(']', 100_000) + "\n");
+        var r = MerliniteBinary.Run("taxonomy", "check", dir.File("tax"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"{dir.File("tax/compositional_skills/deep/qna.yaml")}:2:", r.Stderr);
+        Assert.Contains("nested more than 64 levels deep", r.Stderr);
+    }
+
+    [Fact]
+    public void A_documents_folder_that_does_not_exist_is_refused()
+    {
+        using var dir = Taxonomy();
+        var r = MerliniteBinary.Run("taxonomy", "check", dir.File("tax"), "--documents", dir.File("no-such-folder"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"error: --documents: documents folder not found: {dir.File("no-such-folder")}\n", r.Stderr);
     }
 
     [Fact]

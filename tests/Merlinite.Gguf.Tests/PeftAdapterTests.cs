@@ -120,4 +120,70 @@ public class PeftAdapterTests
         Safetensors.Write(dir.File("odd/adapter_model.safetensors"), [new SafetensorsTensor("base_model.model.lm_head.lora_A.weight", [4, 64], new float[256])]);
         Assert.Contains("lm_head", Assert.Throws<GgufFormatException>(() => PeftAdapter.Import(model, dir.File("odd"), dir.File("x.gguf"))).Message);
     }
+
+    private const string QA = "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", QB = "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight";
+
+    /// <summary>Imports a PEFT folder of zero tensors with the given torch shapes; returns the error message.</summary>
+    private static string ImportFails(TempDirectory dir, bool moe, string config, params (string Name, long[] Shape)[] tensors)
+    {
+        string model = Base(dir, moe), folder = dir.File("peft-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "adapter_config.json"), config);
+        Safetensors.Write(Path.Combine(folder, "adapter_model.safetensors"),
+            tensors.Select(t => new SafetensorsTensor(t.Name, t.Shape, new float[t.Shape.Aggregate(1L, (a, b) => a * b)])).ToList());
+        var e = Assert.Throws<GgufFormatException>(() => PeftAdapter.Import(model, folder, dir.File("x.gguf")));
+        Assert.False(File.Exists(dir.File("x.gguf")));
+        return e.Message;
+    }
+
+    private const string Config = "{\"peft_type\":\"LORA\",\"r\":4,\"lora_alpha\":8}";
+
+    [Fact]
+    public void Import_refuses_each_tensor_that_does_not_fit_the_base_by_name()
+    {
+        using var dir = new TempDirectory();
+        Assert.Contains($"tensor {QA} has no lora_B", ImportFails(dir, false, Config, (QA, [Rank, Embd])));
+        Assert.Contains($"tensor {QA} has rank 4, but its lora_B {QB} has rank 8", ImportFails(dir, false, Config, (QA, [Rank, Embd]), (QB, [Heads * HeadDim, 8])));
+        Assert.Contains("adapts layer 99, but the base model (2 layers, 64 wide) has layers 0..1",
+            ImportFails(dir, false, Config, (QA.Replace("layers.0", "layers.99"), [Rank, Embd]), (QB.Replace("layers.0", "layers.99"), [Heads * HeadDim, Rank])));
+        Assert.Contains($"tensor {QA} is [4, 96], but blk.0.attn_q.weight [64, 64] of the base model (2 layers, 64 wide) needs [4, 64]",
+            ImportFails(dir, false, Config, (QA, [Rank, 96]), (QB, [96, Rank])));
+        // Experts: the stack must have the base's expert count, and every expert one shape.
+        string E(int e, string ab) => $"base_model.model.model.layers.0.block_sparse_moe.experts.{e}.w1.lora_{ab}.weight";
+        Assert.Contains("experts.0..1.w1.lora_A.weight is [2, 4, 64], but blk.0.ffn_gate_exps.weight [3, 96, 64]",
+            ImportFails(dir, true, Config, (E(0, "A"), [Rank, Embd]), (E(0, "B"), [Ff, Rank]), (E(1, "A"), [Rank, Embd]), (E(1, "B"), [Ff, Rank])));
+        Assert.Contains($"tensor {E(1, "A")} is [8, 64], but expert 0's is [4, 64]",
+            ImportFails(dir, true, Config, (E(0, "A"), [Rank, Embd]), (E(1, "A"), [8, Embd])));
+    }
+
+    [Theory]
+    [InlineData("{\"peft_type\":\"LORA\",\"lora_alpha\":\"8\"}", "lora_alpha must be a number, got \"8\"")]
+    [InlineData("{\"peft_type\":\"LORA\",\"lora_alpha\":[8]}", "lora_alpha must be a number, got [8]")]
+    [InlineData("{\"peft_type\":\"LORA\"}", "lora_alpha is missing")]
+    [InlineData("{\"peft_type\":7,\"lora_alpha\":8}", "peft_type must be a string, got 7")]
+    [InlineData("{\"peft_type\":\"IA3\",\"lora_alpha\":8}", "peft_type is \"IA3\", not \"LORA\"")]
+    public void Import_names_the_config_file_and_the_field_of_a_wrong_value(string config, string message)
+    {
+        using var dir = new TempDirectory();
+        string error = ImportFails(dir, false, config, (QA, [Rank, Embd]), (QB, [Heads * HeadDim, Rank]));
+        Assert.Matches(@"/adapter_config\.json: ", error);
+        Assert.EndsWith(message, error);
+    }
+
+    [Fact]
+    public void Export_refuses_an_adapter_of_another_width_before_reordering_its_rows()
+    {
+        using var dir = new TempDirectory();
+        string adapter = Adapter(dir, false);
+        var w = new GgufWriter();
+        w.AddString("general.architecture", "llama");
+        foreach (var (key, value) in new[] { ("vocab_size", 100u), ("context_length", 128u), ("embedding_length", 96u), ("block_count", 2u),
+                     ("feed_forward_length", 96u), ("attention.head_count", 4u), ("attention.head_count_kv", 2u) })
+            w.AddUInt32("llama." + key, value);
+        w.AddFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+        w.Write(dir.File("wide.gguf"));
+        var e = Assert.Throws<GgufFormatException>(() => PeftAdapter.Export(dir.File("wide.gguf"), adapter, dir.File("out")));
+        Assert.Equal($"{adapter}: tensor blk.0.attn_q.weight.lora_a is [64, 4], but blk.0.attn_q.weight [96, 96] of the base model (2 layers, 96 wide) needs [96, 4]", e.Message);
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
 }

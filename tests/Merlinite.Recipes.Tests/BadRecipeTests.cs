@@ -87,6 +87,8 @@ public sealed class BadRecipeTests : IDisposable
     [Fact] public void Rounds_negative() => Has(Fails(Good + "\nrounds:\n  max: -1"), 21, 8, "'rounds.max': must be between 0 and 100 (got -1)");
     [Fact] public void Unknown_executor() => Has(Fails(Good + "\ncluster:\n  executor: pbs"), 21, 13, "'pbs' is not one of local, slurm, kubernetes");
     [Fact] public void Shards_zero() => Has(Fails(Good + "\ncluster:\n  shards: 0"), 21, 11, "'cluster.shards': must be between 1 and 10000 (got 0)");
+    [Fact] public void Slurm_keys_with_another_executor() => Has(Fails(Good + "\ncluster:\n  executor: local\n  slurm: {partition: gpu}"), 22, 22, "'cluster.slurm.partition': is for the slurm executor; the executor here is local");
+    [Fact] public void Nested_100000_levels_deep() => Has(Fails("name: x\nmodels: " + new string('{', 100_000)), 2, 72, "nested more than 64 levels deep");
     [Fact] public void Kubernetes_without_its_image() => Has(Fails(Good + "\ncluster:\n  executor: kubernetes\n  kubernetes: {volume_claim: c, mount_path: /m}"), 21, 3, "'cluster.kubernetes.image': is required");
     [Fact] public void Kubernetes_mount_path_relative() => Has(Fails(Good + "\ncluster:\n  executor: kubernetes\n  kubernetes: {image: i, volume_claim: c, mount_path: shared}"), 22, 55, "must be an absolute path (got 'shared')");
 

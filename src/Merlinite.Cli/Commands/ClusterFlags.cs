@@ -27,9 +27,6 @@ public sealed class ClusterFlags
         if (parse.GetValue(_gpus) is int g) c = c with { GpusPerTask = g };
         if (parse.GetValue(_executor) is { } e)
             c = c with { Executor = e switch { "slurm" => ShardExecutor.Slurm, "kubernetes" => ShardExecutor.Kubernetes, _ => ShardExecutor.Local } };
-        foreach (var (option, value) in new[] { (_partition, parse.GetValue(_partition)), (_account, parse.GetValue(_account)), (_time, parse.GetValue(_time)) })
-            if (value is not null && c.Executor != ShardExecutor.Slurm)
-                throw new UsageException($"{option.Name} is for --executor slurm (the executor here is {c.Executor.ToString().ToLowerInvariant()})");
         c = c with
         {
             Slurm = c.Slurm with
@@ -40,10 +37,19 @@ public sealed class ClusterFlags
             },
         };
         if (c.Problems().OfType<Engine.Settings.SettingProblem>().FirstOrDefault() is { } p)
-        {
-            string flag = p.Key switch { "shards" => "--shards", "gpus_per_task" => "--gpus-per-task", _ => $"cluster.{p.Key} in the recipe" };
-            throw new UsageException($"{flag}: {p.Render(k => $"cluster.{k}")}");
-        }
+            throw new UsageException($"{Name(parse, p.Key)}: {p.Render(k => Name(parse, k))}");
         return c;
+    }
+
+    /// <summary>A cluster key as the user gave it: its flag when the flag was given, else the recipe's key.</summary>
+    private string Name(ParseResult parse, string key)
+    {
+        Option? flag = key switch
+        {
+            "shards" => _shards, "gpus_per_task" => _gpus, "executor" => _executor,
+            "slurm.partition" => _partition, "slurm.account" => _account, "slurm.time" => _time, _ => null,
+        };
+        bool given = flag is not null && parse.GetResult(flag) is { Implicit: false };
+        return given ? flag!.Name : $"cluster.{key} in the recipe";
     }
 }

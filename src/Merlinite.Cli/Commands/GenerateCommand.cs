@@ -36,7 +36,8 @@ public static class GenerateCommand
             var load = new ModelLoadOptions { Model = runtime.Model(parse, parse.GetValue(model)!, parse.GetValue(lora)), Runtime = runtime.Read(parse) };
             Engine.Settings.SettingException.ThrowIfAny(load.Runtime.Problems());
             var outFile = new OutputFile(parse.GetValue(output)!.FullName);
-            outFile.EnsureWritable();
+            outFile.EnsureWritable([("input", parse.GetValue(input)!.FullName), ("model", load.Model.Path),
+                .. load.Model.Loras.Select(l => ("lora", l.Path))]);
             var chat = ChatTemplates.Parse(parse.GetValue(template)!);
             var items = PromptFile.Read(parse.GetValue(input)!.FullName, chat.SystemPrompt(parse.GetValue(system)));
 

@@ -69,6 +69,7 @@ public static class GenerateDataCommand
             if (!Directory.Exists(root)) throw new UsageException($"--taxonomy: folder not found: {root}");
             IReadOnlyList<TaxonomyLeaf> leaves;
             try { leaves = TaxonomyReader.Load(root, parse.GetValue(documents)?.FullName); }
+            catch (DirectoryNotFoundException e) { throw new UsageException($"--documents: {e.Message}"); }
             catch (RecipeException e)
             {
                 foreach (var p in e.Problems) Console.Error.WriteLine(p);

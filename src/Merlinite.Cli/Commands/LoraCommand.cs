@@ -15,22 +15,51 @@ public static class LoraCommand
         var baseModel = Flags.Required<FileInfo>("model", "the base GGUF model the adapter belongs to (its head counts undo llama.cpp's q/k row order)", "M.gguf");
         var input = Flags.Required<FileInfo>("input", "the GGUF LoRA adapter (llama.cpp's format, as merlinite train writes it)", "A.gguf");
         var output = Flags.Required<DirectoryInfo>("out", "the folder to write adapter_model.safetensors and adapter_config.json into", "DIR");
+        var restart = Restart.Create("replace adapter files in the folder that this export did not make (another " +
+            "adapter, another merlinite lora export, files with no .meta.json record). Without it such files are refused");
         var cmd = new Command("export", "Write a GGUF LoRA adapter in Hugging Face PEFT's layout (adapter_model.safetensors + adapter_config.json), for Mistral and Mixtral.")
         {
-            baseModel, input, output,
+            baseModel, input, output, restart,
         };
         cmd.SetAction(parse =>
         {
             var model = parse.GetValue(baseModel)!.FullName;
+            string adapter = parse.GetValue(input)!.FullName;
             ModelFiles.CheckModel(model, "model");
-            ModelFiles.CheckAdapter(parse.GetValue(input)!.FullName, "input");
+            ModelFiles.CheckAdapter(adapter, "input");
             string folder = parse.GetValue(output)!.FullName;
             if (File.Exists(folder)) throw new UsageException($"--out {folder}: is a file; give a folder");
-            PeftAdapter.Export(model, parse.GetValue(input)!.FullName, folder);
+            var outputs = PeftAdapter.Files(folder).Select(f => new Engine.Outputs.OutputFile(f)).ToList();
+            var made = new Engine.Outputs.Fingerprint("lora export").AddFile("model", model).AddFile("input", adapter);
+            if (PrepareAll(outputs, made, Restart.Policy(parse, restart)))
+            {
+                Console.Error.WriteLine(Restart.UpToDate(folder));
+                return ExitCodes.Ok;
+            }
+            try { PeftAdapter.Export(model, adapter, folder); }
+            catch { foreach (var o in outputs) o.ForgetIfUnstarted(); throw; }
             Console.WriteLine($"wrote {Path.Combine(folder, PeftAdapter.ModelFile)} and {PeftAdapter.ConfigFile}");
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Prepares every file of a multi-file output; true when all are complete. When one is refused, the
+    /// records already written for the others go too, so a refused run leaves nothing behind.</summary>
+    private static bool PrepareAll(IReadOnlyList<Engine.Outputs.OutputFile> outputs, Engine.Outputs.Fingerprint made,
+        Engine.Outputs.ReusePolicy reuse)
+    {
+        bool complete = true;
+        try
+        {
+            foreach (var o in outputs) complete &= o.Prepare(made, reuse);
+        }
+        catch
+        {
+            foreach (var o in outputs) o.ForgetIfUnstarted();
+            throw;
+        }
+        return complete;
     }
 
     private static Command CreateImport()
@@ -49,7 +78,7 @@ public static class LoraCommand
             var folder = parse.GetValue(input)!;
             if (!folder.Exists) throw new UsageException($"--input {folder.FullName}: no such folder");
             var outFile = new Engine.Outputs.OutputFile(parse.GetValue(output)!.FullName);
-            outFile.EnsureWritable();
+            outFile.EnsureWritable([("model", model), .. PeftAdapter.Files(folder.FullName).Select(f => ("input", f))]);
             PeftAdapter.Import(model, folder.FullName, outFile.Path);
             Console.WriteLine($"wrote {outFile.Path}");
             return ExitCodes.Ok;
@@ -76,8 +105,7 @@ public static class LoraCommand
             foreach (var a in adapters) ModelFiles.CheckAdapter(a.Path);
             var outFile = new Engine.Outputs.OutputFile(parse.GetValue(output)!.FullName);
             string outPath = outFile.Path;
-            if (outPath == basePath.FullName) throw new UsageException("--out must differ from --model");
-            outFile.EnsureWritable();
+            outFile.EnsureWritable([("model", basePath.FullName), .. adapters.Select(a => ("lora", a.Path))]);
             string? typeName = parse.GetValue(type);
             if (typeName is not null && !QuantizeCommand.Types.ContainsKey(typeName))
                 throw new UsageException($"--type '{typeName}' is not one of {string.Join(", ", QuantizeCommand.Types.Keys)}");

@@ -36,8 +36,7 @@ public static partial class QuantizeCommand
             Engine.Models.ModelFiles.CheckModel(inFile.FullName, "model");
             var outFile = new Engine.Outputs.OutputFile(parse.GetValue(output)!.FullName);
             var outPath = outFile.Path;
-            if (Path.GetFullPath(inFile.FullName) == outPath) throw new UsageException("--model and --out must be different files");
-            outFile.EnsureWritable();
+            outFile.EnsureWritable([("model", inFile.FullName)]);
             var ftype = Types[parse.GetValue(type)!];
 
             QuantizeFile(inFile.FullName, outPath, ftype, parse.GetValue(threads));

@@ -29,7 +29,9 @@ public static class SynthCommand
                 Seed = parse.GetValue(seed),
                 StoredType = parse.GetValue(type) is { } t ? Parse(() => SynthParsing.ParseStoredType(t)) : null,
             };
-            var path = parse.GetValue(output)!.FullName;
+            var outFile = new Engine.Outputs.OutputFile(parse.GetValue(output)!.FullName);
+            outFile.EnsureWritable();
+            var path = outFile.Path;
             var result = ProgressDisplay.Run($"synth {Path.GetFileName(path)}", sink =>
                 ModelSynthesizer.Synthesize(options with { Progress = p => sink.Report(p.Fraction, p.TensorName) }, path));
             var hp = result.HyperParameters;

@@ -77,8 +77,10 @@ public static class TaxonomyCommand
     private static TaxonomyCheck? Read(DirectoryInfo root, DirectoryInfo? documents)
     {
         TaxonomyCheck check;
+        if (!root.Exists) throw new UsageException(File.Exists(root.FullName)
+            ? $"{root.FullName} is a file, not a taxonomy folder" : $"taxonomy folder not found: {root.FullName}");
         try { check = TaxonomyReader.Check(root.FullName, documents?.FullName, readRemoteDocuments: false); }
-        catch (DirectoryNotFoundException e) { throw new UsageException(e.Message); }
+        catch (DirectoryNotFoundException e) { throw new UsageException($"--documents: {e.Message}"); }
         foreach (var note in check.Notes) Console.Error.WriteLine($"note: {note}");
         if (check.Ok) return check;
         foreach (var p in check.Problems) Console.Error.WriteLine(p);

@@ -34,7 +34,16 @@ public static class Messages
             : $"{o.Path} {made}; {restart}, or use another {outFlag}";
     }
 
-    public static string OutputPath(OutputPathException e) => $"{Flags.Of(e.Output.SettingKey)} {e.Output.Path}: {e.Problem}";
+    public static string OutputPath(OutputPathException e)
+    {
+        string place = $"{Flags.Of(e.Output.SettingKey)} {e.Output.Path}";
+        if (e.InputKey is not { } key) return $"{place}: {e.Problem}";
+        string how = e.Written == e.Output.Path && e.InputPath == e.Output.Path ? ""
+            : e.Written == e.Output.Path ? $" {e.InputPath} (the same file through a link)"
+            : $" {e.InputPath} (merlinite writes {e.Written} while working)";
+        return $"{place}: is also the {Flags.Of(key)} file{how}; writing it would destroy that input: " +
+               $"give {Flags.Of(e.Output.SettingKey)} another path";
+    }
 
     /// <summary>System.CommandLine's parse errors in the user's words: a value that does not convert names the kind of
     /// value wanted, not a .NET type ("'abc' is not a whole number (--seed)").</summary>

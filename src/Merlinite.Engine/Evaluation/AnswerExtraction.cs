@@ -25,9 +25,11 @@ public static partial class AnswerExtraction
         return last.Groups[1].Success && last.Groups[1].Length > 0 ? last.Groups[1].Value : last.Groups[2].Value;
     }
 
-    /// <summary>The reference number of a GSM8K solution ("... #### 42"), normalised; null when there is none.</summary>
+    /// <summary>The reference number of a GSM8K solution ("... #### 42"), normalised; null when there is none (no
+    /// marker, or nothing after it: no answer could ever match an empty reference).</summary>
     public static string? Reference(string solution) =>
-        solution.Contains("#### ", StringComparison.Ordinal) ? Normalize(solution) : null;
+        solution.Contains("#### ", StringComparison.Ordinal) && Normalize(solution) is { Length: > 0 } reference
+            ? reference : null;
 
     public static string Normalize(string text)
     {

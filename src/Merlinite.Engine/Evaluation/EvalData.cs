@@ -45,7 +45,9 @@ public static partial class EvalData
     {
         var p = new MathProblem(JsonLines.Id(row, where, lineNo), JsonLines.String(row, "question", where), JsonLines.String(row, "answer", where));
         if (AnswerExtraction.Reference(p.Answer) is null)
-            throw new InputFormatException($"{where}: \"answer\" has no final \"#### number\" line (GSM8K's layout)");
+            throw new InputFormatException(p.Answer.Contains("#### ", StringComparison.Ordinal)
+                ? $"{where}: \"answer\" has nothing after its final \"#### \" (GSM8K's layout: \"#### number\")"
+                : $"{where}: \"answer\" has no final \"#### number\" line (GSM8K's layout)");
         return p;
     });
 

@@ -89,8 +89,7 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
     {
         var problems = Settings.Problems().Concat(JobSupport.ModelProblems("model", Model))
             .Append(JobSupport.InputProblem("data", Data)).Append(JobSupport.InputProblem("shots_file", Settings.ShotsFile))
-            .Append(JobSupport.InputProblem("judge_prompt", Settings.JudgePrompt))
-            .Append(JobSupport.OutputIsAnInput(Out, [Data, Settings.ShotsFile, Model.Path, Judge?.Path, .. Model.Loras.Select(l => l.Path)]));
+            .Append(JobSupport.InputProblem("judge_prompt", Settings.JudgePrompt));
         if (Settings.Kind == EvalKind.MtBench)
             problems = Judge is null ? problems.Append(new SettingProblem("judge", "MT-Bench needs a judge model (a GGUF that rates answers)"))
                 : problems.Concat(JobSupport.ModelProblems("judge", Judge));

@@ -8,12 +8,6 @@ namespace Merlinite.Engine.Jobs;
 /// <summary>Fingerprint entries every model-running job records the same way.</summary>
 internal static class JobSupport
 {
-    /// <summary>An output path that is also one of the job's inputs would be overwritten by its own results.</summary>
-    public static SettingProblem? OutputIsAnInput(string output, params string?[] inputs) =>
-        inputs.OfType<string>().Any(i => string.Equals(Path.GetFullPath(i), Path.GetFullPath(output), StringComparison.Ordinal))
-            ? new SettingProblem("out", $"{Path.GetFullPath(output)} is also an input of the job; give the output another path")
-            : null;
-
     /// <summary>An input file that must exist: a missing one is a problem with the setting that named it.</summary>
     public static SettingProblem? InputProblem(string key, string? path) =>
         path is null ? null
@@ -26,8 +20,10 @@ internal static class JobSupport
     public static Fingerprint AddModel(this Fingerprint f, string key, ModelSpec model)
     {
         f.AddFile(key, model.Path);
+        string loraKey = key == "model" ? "lora" : key + "_lora";
+        foreach (var lora in model.Loras) f.Reads(loraKey, lora.Path);
         if (model.Loras.Count > 0)
-            f.Add(new Fingerprint.Entry(key == "model" ? "lora" : key + "_lora",
+            f.Add(new Fingerprint.Entry(loraKey,
                 string.Join(",", model.Loras.Select(l => $"{FileHashes.Sha256(l.Path)}:{l.Scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")),
                 string.Join(", ", model.Loras.Select(l => l.ToString()))));
         return f.Add(key == "model" ? "gpu_layers" : key + "_gpu_layers", LlamaRuntime.SupportsGpuOffload ? model.GpuLayers : 0);

@@ -43,10 +43,7 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
 
     public void Validate() => SettingException.ThrowIfAny(Settings.Problems()
         .Concat(JobSupport.ModelProblems("instruct_model", Instruct)).Concat(JobSupport.ModelProblems("reference_model", Reference))
-        .Append(JobSupport.InputProblem("input", Input))
-        .Append(JobSupport.OutputIsAnInput(Out, Input, Instruct.Path, Reference.Path))
-        .Append(JobSupport.OutputIsAnInput(SidePath("instruct-scores"), Input, Instruct.Path, Reference.Path))
-        .Append(JobSupport.OutputIsAnInput(SidePath("reference-scores"), Input, Instruct.Path, Reference.Path)));
+        .Append(JobSupport.InputProblem("input", Input)));
 
     public Fingerprint Fingerprint()
     {
@@ -87,7 +84,10 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
         ModelFiles.CheckModel(Instruct.Path, "instruct_model");
         ModelFiles.CheckModel(Reference.Path, "reference_model");
         VocabularyFingerprint.EnsureSame(Instruct.Path, Reference.Path);
-        if (output.Prepare(Fingerprint(), reuse)) return (RewardFile.Read(Out), new JobResult(UpToDate: true));
+        var fingerprint = Fingerprint();
+        // The score files are prepared later, inside the work: an input among them is refused before anything starts.
+        foreach (var o in new[] { instructOut, referenceOut }) o.EnsureWritable(fingerprint.InputFiles);
+        if (output.Prepare(fingerprint, reuse)) return (RewardFile.Read(Out), new JobResult(UpToDate: true));
         return output.Guard(() => Work(reuse, instructOut, referenceOut, pairs, progress, ct));
     }
 

@@ -67,7 +67,7 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
     public OutputFile Output => new(Out);
 
     public void Validate() => SettingException.ThrowIfAny(Settings.Problems().Concat(JobSupport.ModelProblems("model", Model))
-        .Append(JobSupport.InputProblem("input", Input)).Append(JobSupport.OutputIsAnInput(Out, [Input, Model.Path, .. Model.Loras.Select(l => l.Path)])));
+        .Append(JobSupport.InputProblem("input", Input)));
 
     public Fingerprint Fingerprint()
     {

@@ -16,7 +16,7 @@ public sealed record ScoreJob(ModelSpec Model, string Input, string Out, ScoreSe
     public OutputFile Output => new(Out);
 
     public void Validate() => SettingException.ThrowIfAny(Settings.Problems().Concat(JobSupport.ModelProblems("model", Model))
-        .Append(JobSupport.InputProblem("input", Input)).Append(JobSupport.OutputIsAnInput(Out, [Input, Model.Path, .. Model.Loras.Select(l => l.Path)])));
+        .Append(JobSupport.InputProblem("input", Input)));
 
     public Fingerprint Fingerprint()
     {

@@ -129,7 +129,6 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         .Append(Inputs.Count == 0 ? new SettingProblem("input", "no training data given") : null)
         .Concat(Inputs.Select(i => JobSupport.InputProblem("input", i))).Append(JobSupport.InputProblem("model", Model))
         .Append(JobSupport.InputProblem("init_adapter", InitAdapter))
-        .Append(JobSupport.OutputIsAnInput(Out, [Model, InitAdapter, .. Inputs]))
         .Append(ReproducibleMode.DeviceProblem(Settings.Device) is { } device ? new SettingProblem("device", device) : null));
 
     public Fingerprint Fingerprint()

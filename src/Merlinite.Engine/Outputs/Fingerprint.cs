@@ -23,6 +23,7 @@ public sealed class Fingerprint
     }
 
     private readonly List<Entry> _entries = [];
+    private readonly List<(string Key, string Path)> _inputs = [];
 
     public Fingerprint(string job)
     {
@@ -42,6 +43,13 @@ public sealed class Fingerprint
     public string Job { get; }
     public IReadOnlyList<Entry> Entries => _entries;
 
+    /// <summary>Every file the job reads, under the key of the setting that names it: an output may be none of them
+    /// (<see cref="OutputFile.Prepare"/> checks).</summary>
+    public IReadOnlyList<(string Key, string Path)> InputFiles => _inputs;
+
+    /// <summary>Records a file the job reads whose content is already part of an entry (a model's adapters).</summary>
+    public Fingerprint Reads(string key, string path) { _inputs.Add((key, Path.GetFullPath(path))); return this; }
+
     public Fingerprint Add(string key, string? value) { _entries.Add(new Entry(key, value ?? "none")); return this; }
     public Fingerprint Add(string key, long value) => Add(key, value.ToString(CultureInfo.InvariantCulture));
     public Fingerprint Add(string key, double value) => Add(key, value.ToString("R", CultureInfo.InvariantCulture));
@@ -57,7 +65,7 @@ public sealed class Fingerprint
         if (path is null) return Add(key, (string?)null);
         string full = Path.GetFullPath(path);
         _entries.Add(new Entry(key, FileHashes.Sha256(full), full));
-        return this;
+        return Reads(key, full);
     }
 
     /// <summary>Several files in order (their order matters: it is the order items are read).</summary>
@@ -66,6 +74,7 @@ public sealed class Fingerprint
         if (paths.Count == 1) return AddFile(key, paths[0]);
         var full = paths.Select(Path.GetFullPath).ToList();
         _entries.Add(new Entry(key, string.Join(",", full.Select(FileHashes.Sha256)), string.Join(", ", full)));
+        foreach (var f in full) Reads(key, f);
         return this;
     }
 

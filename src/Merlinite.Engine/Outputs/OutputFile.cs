@@ -72,16 +72,19 @@ public sealed class OutputFile
     }
 
     /// <summary>
-    /// Gets the output ready for a job: checks the path can be written, applies <paramref name="reuse"/> to what is
-    /// there, and records the fingerprint. Returns true when the output is already complete (nothing to do).
+    /// Gets the output ready for a job: checks the path can be written and is none of the files the fingerprint reads,
+    /// applies <paramref name="reuse"/> to what is there, and records the fingerprint. Returns true when the output is
+    /// already complete (nothing to do).
     /// </summary>
     public bool Prepare(Fingerprint fingerprint, ReusePolicy reuse)
     {
-        EnsureWritable();
+        EnsureWritable(fingerprint.InputFiles);
         var check = Check(fingerprint);
         switch (check.Status)
         {
-            case OutputStatus.Complete when reuse != ReusePolicy.Recompute: return true;
+            case OutputStatus.Complete when reuse != ReusePolicy.Recompute:
+                KeepComplete();
+                return true;
             case OutputStatus.Partial when reuse != ReusePolicy.Recompute: return false;
             case OutputStatus.Stale or OutputStatus.Unrecorded when reuse == ReusePolicy.ResumeOrRefuse:
                 throw new StaleOutputException(this, fingerprint.Job, check);
@@ -116,6 +119,13 @@ public sealed class OutputFile
         catch { ForgetIfUnstarted(); throw; }
     }
 
+    /// <summary>Keeps a complete output: working files a kill left between the final rename and the cleanup (the
+    /// trainer's tokens and checkpoints) are removed now, or nothing would ever remove them.</summary>
+    public void KeepComplete()
+    {
+        if (IsComplete) RemoveWorkingFiles();
+    }
+
     /// <summary>Removes the working files of a finished output (they must not outlive a successful run).</summary>
     public void RemoveWorkingFiles()
     {
@@ -126,9 +136,15 @@ public sealed class OutputFile
         }
     }
 
-    /// <summary>Fails at once, naming the user's path, when the output cannot be written there.</summary>
-    public void EnsureWritable()
+    /// <summary>Fails at once, naming the user's path, when the output cannot be written there (its folder is made
+    /// when missing) or when it is one of <paramref name="inputs"/>.</summary>
+    public void EnsureWritable(params IEnumerable<string?> inputs) =>
+        EnsureWritable(inputs.OfType<string>().Select(i => (Key: "input", Path: i)));
+
+    /// <summary>As <see cref="EnsureWritable(IEnumerable{string?})"/>, each input named by its setting key.</summary>
+    public void EnsureWritable(IEnumerable<(string Key, string Path)> inputs)
     {
+        EnsureNotAnInput(inputs);
         if (Directory.Exists(Path)) throw new OutputPathException(this, "is a folder; give a file path");
         string folder = System.IO.Path.GetDirectoryName(Path)!;
         try { Directory.CreateDirectory(folder); }
@@ -145,6 +161,20 @@ public sealed class OutputFile
         {
             throw new OutputPathException(this, $"cannot be written: the folder {folder} does not accept new files ({e.Message})");
         }
+    }
+
+    /// <summary>Writing (or clearing) the output would destroy an input that is the same file: the output path, its
+    /// partial, record or working files, compared after resolving links (<see cref="FileIdentity"/>).</summary>
+    private void EnsureNotAnInput(IEnumerable<(string Key, string Path)> inputs)
+    {
+        var written = new[] { Path, PartialPath, MetaPath }.Concat(_working).ToList();
+        foreach (var (key, input) in inputs)
+            if (written.FirstOrDefault(w => FileIdentity.Same(w, input)) is { } same)
+                throw new OutputPathException(this,
+                    $"is also an input ({input}); writing it would destroy that input: give the output another path")
+                {
+                    InputKey = key, InputPath = System.IO.Path.GetFullPath(input), Written = same,
+                };
     }
 
     /// <summary>The fingerprint recorded for what is at the path, or null when there is none (or it is unreadable).</summary>
@@ -169,9 +199,14 @@ public sealed class StaleOutputException(OutputFile output, string job, OutputCh
         : $"{o.Path} exists but nothing records that merlinite {job} made it ({o.MetaPath} is missing)";
 }
 
-/// <summary>An output path that cannot be used (a folder, an unwritable place).</summary>
+/// <summary>An output path that cannot be used (a folder, an unwritable place, one of the job's inputs).</summary>
 public sealed class OutputPathException(OutputFile output, string problem) : Exception($"{output.Path} {problem}")
 {
     public OutputFile Output { get; } = output;
     public string Problem { get; } = problem;
+    /// <summary>When the output is an input: the setting that names that input, its path, and which file of the output
+    /// (OUT, OUT.partial, ...) is the same file.</summary>
+    public string? InputKey { get; init; }
+    public string? InputPath { get; init; }
+    public string? Written { get; init; }
 }

@@ -26,12 +26,19 @@ public static class PeftAdapter
 
     private static readonly (string Gguf, string Peft)[] Experts = [("ffn_gate_exps", "w1"), ("ffn_up_exps", "w3"), ("ffn_down_exps", "w2")];
 
+    /// <summary>The two files of a PEFT adapter folder: its config and its weights.</summary>
+    public static IReadOnlyList<string> Files(string folder) =>
+        [Path.Combine(folder, ConfigFile), Path.Combine(folder, ModelFile)];
+
     /// <summary>Writes the GGUF adapter <paramref name="adapterPath"/> (for <paramref name="basePath"/>) as a PEFT folder.</summary>
     public static void Export(string basePath, string adapterPath, string folder)
     {
         var hp = HyperParameters(basePath);
         using var adapter = GgufFile.Open(adapterPath);
         CheckAdapter(adapter);
+        foreach (var t in adapter.Tensors) ParseGguf(t.Name, adapter.Path);
+        // q/k rows are reordered by the base's head counts: an adapter of another model would come out scrambled.
+        LoraFit.Check(hp, adapter.Tensors.Select(t => new LoraTensor(t.Name, t.Shape, t.Name)).ToList(), adapter.Path);
         float alpha = adapter.Metadata.TryGetValue("adapter.lora.alpha", out var a) ? a.AsFloat32() : 0;
         var tensors = new List<SafetensorsTensor>();
         int rank = 0;
@@ -74,7 +81,10 @@ public static class PeftAdapter
             ["target_modules"] = new JsonArray(modules.Select(m => (JsonNode)m).ToArray()),
             ["base_model_name_or_path"] = Path.GetFileName(basePath),
         };
-        File.WriteAllText(Path.Combine(folder, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        string configPath = Path.Combine(folder, ConfigFile);
+        string json = config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        File.WriteAllText(configPath + ".partial", json);
+        File.Move(configPath + ".partial", configPath, overwrite: true);
     }
 
     /// <summary>Reads a PEFT folder (for <paramref name="basePath"/>) and writes it as a llama.cpp GGUF adapter.</summary>
@@ -84,18 +94,15 @@ public static class PeftAdapter
         string configPath = Path.Combine(folder, ConfigFile), modelPath = Path.Combine(folder, ModelFile);
         if (!File.Exists(configPath) || !File.Exists(modelPath))
             throw new GgufFormatException($"{folder}: a PEFT adapter folder holds {ConfigFile} and {ModelFile}");
-        JsonObject config;
-        try { config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject ?? throw new JsonException("not an object"); }
-        catch (JsonException e) { throw new GgufFormatException($"{configPath}: not valid JSON ({e.Message})"); }
-        if (config["peft_type"]?.GetValue<string>() is { } type && type != "LORA") throw new GgufFormatException($"{configPath}: peft_type is {type}, not LORA");
-        float alpha = config["lora_alpha"]?.GetValue<float>() ?? throw new GgufFormatException($"{configPath}: lora_alpha is missing");
+        var config = PeftConfig.Read(configPath);
 
         var writer = new GgufWriter();
         writer.AddString("general.architecture", "llama");
         writer.AddString("general.type", "adapter");
         writer.AddString("adapter.type", "lora");
-        writer.AddFloat32("adapter.lora.alpha", alpha);
+        writer.AddFloat32("adapter.lora.alpha", config.Alpha);
         var tensors = Safetensors.Read(modelPath);
+        var dense = new List<(string Name, SafetensorsTensor Tensor)>(); // in PEFT name order, as written
         var experts = new Dictionary<string, SortedDictionary<int, SafetensorsTensor>>(StringComparer.Ordinal);
         foreach (var t in tensors.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
@@ -106,18 +113,35 @@ public static class PeftAdapter
                 (experts.TryGetValue(key, out var list) ? list : experts[key] = [])[e] = t;
                 continue;
             }
-            var dense = Dense.FirstOrDefault(d => d.Peft == module);
-            if (dense.Gguf is null) throw new GgufFormatException($"{modelPath}: tensor '{t.Name}' is not a module llama.cpp's Mistral layout has");
-            var values = part == "lora_b" && dense.Gguf is "attn_q" or "attn_k" ? Permute(t.Values, t.Shape, dense.Gguf == "attn_q" ? hp.HeadCount : hp.HeadCountKv) : t.Values;
-            writer.AddTensor($"blk.{layer}.{dense.Gguf}.weight.{part}", t.Shape.Reverse().ToArray(), GgmlType.F32, values);
+            var weight = Dense.FirstOrDefault(d => d.Peft == module);
+            if (weight.Gguf is null)
+                throw new GgufFormatException($"{modelPath}: tensor '{t.Name}' is not a module llama.cpp's Mistral layout has");
+            dense.Add(($"blk.{layer}.{weight.Gguf}.weight.{part}", t));
         }
         foreach (var (name, byExpert) in experts)
         {
             if (byExpert.Keys.First() != 0 || byExpert.Keys.Last() != byExpert.Count - 1)
                 throw new GgufFormatException($"{modelPath}: the experts of {name} are not numbered 0..{byExpert.Count - 1}");
-            var first = byExpert[0];
-            writer.AddTensor(name, [.. first.Shape.Reverse(), byExpert.Count], GgmlType.F32, byExpert.Values.SelectMany(t => t.Values).ToArray());
+            if (byExpert.Values.FirstOrDefault(t => !t.Shape.AsSpan().SequenceEqual(byExpert[0].Shape)) is { } odd)
+                throw new GgufFormatException($"{modelPath}: tensor {odd.Name} is [{string.Join(", ", odd.Shape)}], " +
+                    $"but expert 0's is [{string.Join(", ", byExpert[0].Shape)}]");
         }
+        // Every tensor is checked against the base before any values are reordered or written.
+        LoraFit.Check(hp, [
+            .. dense.Select(d => new LoraTensor(d.Name, d.Tensor.Shape.Reverse().ToArray(), d.Tensor.Name)),
+            .. experts.Select(kv => new LoraTensor(kv.Key, [.. kv.Value[0].Shape.Reverse(), kv.Value.Count], kv.Value[0].Name
+                .Replace(".experts.0.", $".experts.0..{kv.Value.Count - 1}.", StringComparison.Ordinal))),
+        ], modelPath, torchOrder: true);
+        foreach (var (name, t) in dense)
+        {
+            string weight = name.Split('.')[2];
+            var values = name.EndsWith(".lora_b", StringComparison.Ordinal) && weight is "attn_q" or "attn_k"
+                ? Permute(t.Values, t.Shape, weight == "attn_q" ? hp.HeadCount : hp.HeadCountKv) : t.Values;
+            writer.AddTensor(name, t.Shape.Reverse().ToArray(), GgmlType.F32, values);
+        }
+        foreach (var (name, byExpert) in experts)
+            writer.AddTensor(name, [.. byExpert[0].Shape.Reverse(), byExpert.Count], GgmlType.F32,
+                byExpert.Values.SelectMany(t => t.Values).ToArray());
         writer.Write(adapterPath);
     }
 

@@ -123,7 +123,9 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             if (check.Status is OutputStatus.Stale or OutputStatus.Unrecorded)
                 log.WriteLine($"{layout.Relative(step.Output.Path)}: recomputing, {RunStatus.Reason(check)}");
             digests.Add(fingerprint.Digest());
-            return check.Status == OutputStatus.Complete;
+            if (check.Status != OutputStatus.Complete) return false;
+            step.Output.KeepComplete();
+            return true;
         }
         while (next < phase.Steps.Count && Kept(phase.Steps[next])) next++;
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -36,6 +36,13 @@ public sealed record ClusterSettings
         yield return Require.Between("shards", Shards, 1, 10_000);
         yield return Require.AtLeast("gpus_per_task", GpusPerTask, 0);
         yield return Require.AtLeast("cpus_per_task", CpusPerTask, 0);
+        // sbatch options that would silently do nothing: the recipe and the flags refuse them alike.
+        if (Executor != ShardExecutor.Slurm)
+            foreach (var (key, value) in new[]
+                     { ("partition", Slurm.Partition), ("account", Slurm.Account), ("time", Slurm.Time) })
+                if (value is not null)
+                    yield return new SettingProblem("slurm." + key,
+                        $"is for the slurm executor; the executor here is {Executor.ToString().ToLowerInvariant()}");
         if (Executor == ShardExecutor.Kubernetes)
             foreach (var p in Kubernetes.Problems()) yield return p is null ? null : p with { Key = "kubernetes." + p.Key };
     }

@@ -12,6 +12,10 @@ namespace Merlinite.Recipes.Schema;
 /// </summary>
 internal static class YamlDocumentReader
 {
+    /// <summary>Deeper nesting is refused: YamlDotNet builds the node tree by recursion, and a file nested 100,000
+    /// levels deep overflows the stack (SIGSEGV). Recipes and qna.yaml files nest a handful of levels.</summary>
+    public const int MaxDepth = 64;
+
     /// <summary>The file's text, or null when it is not valid UTF-8 (the caller says what to do about it).</summary>
     public static string? ReadUtf8(string file)
     {
@@ -28,6 +32,11 @@ internal static class YamlDocumentReader
         var parser = new TrackingParser(new Parser(new StringReader(text)));
         var stream = new YamlStream();
         try { stream.Load(parser); }
+        catch (TooDeepException e)
+        {
+            throw Problem(file, e.At,
+                $"nested more than {MaxDepth} levels deep (lists and mappings inside each other)");
+        }
         catch (YamlException e) { throw Problem(file, e.Start, $"not valid YAML: {e.InnerException?.Message ?? e.Message}"); }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
         {
@@ -41,18 +50,30 @@ internal static class YamlDocumentReader
     public static RecipeException Problem(string file, Mark at, string message) =>
         new([new RecipeProblem(file, Math.Max(1, at.Line), Math.Max(1, at.Column), message)]);
 
-    /// <summary>Remembers where the last successfully parsed event ended.</summary>
+    /// <summary>Remembers where the last successfully parsed event ended, and stops at <see cref="MaxDepth"/> levels of
+    /// nesting before the node tree is built deeper.</summary>
     private sealed class TrackingParser(IParser inner) : IParser
     {
+        private int _depth;
         public Mark LastGood { get; private set; } = Mark.Empty;
         public ParsingEvent? Current => inner.Current;
 
         public bool MoveNext()
         {
             bool more = inner.MoveNext();
-            if (inner.Current is { } e) LastGood = e.End;
+            if (inner.Current is { } e)
+            {
+                if (e is MappingStart or SequenceStart && ++_depth > MaxDepth) throw new TooDeepException(e.Start);
+                if (e is MappingEnd or SequenceEnd) _depth--;
+                LastGood = e.End;
+            }
             return more;
         }
+    }
+
+    private sealed class TooDeepException(Mark at) : Exception
+    {
+        public Mark At { get; } = at;
     }
 
     /// <summary>YamlDotNet reports this common mistake at 1:1, so find it first.</summary>

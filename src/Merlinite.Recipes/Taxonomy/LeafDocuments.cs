@@ -21,14 +21,16 @@ internal static class LeafDocuments
         }
         var byName = new SortedDictionary<string, LeafDocument>(StringComparer.Ordinal);
         bool ok = true;
+        // The files are listed once, each folder read once (the globber's own walk follows a `loop -> .` forever).
+        var files = FolderWalk.Files(folder).ToList();
         foreach (var (pattern, node) in spec.Patterns)
         {
             var matcher = new Matcher(StringComparison.Ordinal);
             matcher.AddInclude(pattern);
-            var names = matcher.GetResultsInFullPath(folder)
-                .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
+            var names = matcher.Match(folder, files).Files
+                .Select(f => f.Path.Replace('\\', '/'))
                 .Where(n => !n.Split('/').Any(part => part.StartsWith('.'))) // .git and other hidden folders hold no documents
-                .ToList();
+                .Order(StringComparer.Ordinal).ToList();
             if (names.Count == 0)
             {
                 shape.Add(node, $"'{pattern}' matches no file in {folder}");

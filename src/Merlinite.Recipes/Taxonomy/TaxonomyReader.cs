@@ -21,6 +21,9 @@ public static class TaxonomyReader
         if (!Directory.Exists(full))
             throw new DirectoryNotFoundException(File.Exists(full) ? $"{full} is a file, not a taxonomy folder" : $"taxonomy folder not found: {full}");
         string? docs = documentsDir is null ? null : Path.GetFullPath(documentsDir);
+        if (docs is not null && !Directory.Exists(docs))
+            throw new DirectoryNotFoundException(File.Exists(docs)
+                ? $"documents folder {docs} is a file" : $"documents folder not found: {docs}");
 
         var leaves = new List<TaxonomyLeaf>();
         var problems = new List<RecipeProblem>();
@@ -57,20 +60,12 @@ public static class TaxonomyReader
             ? inRoot : Path.Combine(full, leaf.Path.Replace('/', Path.DirectorySeparatorChar), QnaRules.FileName);
     }
 
-    /// <summary>Every qna.yaml under the root, hidden folders (.git, .github) skipped, in ordinal path order.</summary>
-    private static IEnumerable<string> QnaFiles(string root)
-    {
-        var found = new List<string>();
-        var pending = new Stack<string>([root]);
-        while (pending.TryPop(out var dir))
-        {
-            string qna = Path.Combine(dir, QnaRules.FileName);
-            if (File.Exists(qna)) found.Add(qna);
-            foreach (var sub in Directory.EnumerateDirectories(dir))
-                if (!Path.GetFileName(sub).StartsWith('.')) pending.Push(sub);
-        }
-        return found.Order(StringComparer.Ordinal);
-    }
+    /// <summary>Every qna.yaml under the root, hidden folders (.git, .github) skipped, in ordinal path order; a folder
+    /// linked twice into the tree is read once.</summary>
+    private static IEnumerable<string> QnaFiles(string root) =>
+        FolderWalk.Folders(root, sub => !Path.GetFileName(sub).StartsWith('.'))
+            .Select(dir => Path.Combine(dir, QnaRules.FileName)).Where(File.Exists)
+            .Order(StringComparer.Ordinal).ToList();
 
     private static TaxonomyLeaf? ReadLeaf(YamlShape shape, string root, string? docs, bool readRemote, List<string> notes)
     {

@@ -68,6 +68,13 @@ public sealed class EvalDataTests : IDisposable
         Assert.Equal("2", AnswerExtraction.Reference(p.Answer));
         var e = Assert.Throws<InputFormatException>(() => EvalData.ReadMath(File("""{"question":"1+1?","answer":"2"}""")));
         Assert.Contains(":1: \"answer\" has no final \"#### number\"", e.Message);
+        // An empty target could never be matched: the row would be scored wrong forever.
+        foreach (var empty in new[] { "#### ", "So #### .", "#### $,\\n" })
+        {
+            e = Assert.Throws<InputFormatException>(() => EvalData.ReadMath(File(
+                """{"question":"1+1?","answer":"#### 2"}""", $$"""{"question":"q","answer":"{{empty}}"}""")));
+            Assert.Contains(":2: \"answer\" has nothing after its final \"#### \"", e.Message);
+        }
     }
 
     [Fact]

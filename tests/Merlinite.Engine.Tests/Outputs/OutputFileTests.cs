@@ -95,6 +95,44 @@ public sealed class OutputFileTests : IDisposable
     }
 
     [Fact]
+    public void An_output_that_is_an_input_through_a_link_or_a_working_file_is_refused_before_anything_is_cleared()
+    {
+        System.IO.File.WriteAllText(File("in.jsonl"), "{}\n");
+        Directory.CreateDirectory(File("sub"));
+        System.IO.File.CreateSymbolicLink(File("link.jsonl"), File("in.jsonl"));
+        Directory.CreateSymbolicLink(File("sub/up"), _dir);
+        using (var ln = System.Diagnostics.Process.Start("ln", [File("in.jsonl"), File("hard.jsonl")])) ln.WaitForExit();
+        foreach (var path in new[] { "in.jsonl", "link.jsonl", "hard.jsonl", "sub/up/in.jsonl" })
+        {
+            var e = Assert.Throws<OutputPathException>(() => new OutputFile(File(path)).Prepare(Made(2, File("in.jsonl")), ReusePolicy.Recompute));
+            Assert.Equal(("input", File("in.jsonl")), (e.InputKey, e.InputPath));
+        }
+        // OUT.partial, OUT.meta.json and the working files are written (and cleared) too.
+        var working = new OutputFile(File("in"), "out", File("in.jsonl"));
+        Assert.Equal(File("in.jsonl"), Assert.Throws<OutputPathException>(() => working.Prepare(Made(2, File("in.jsonl")), ReusePolicy.Recompute)).Written);
+        var partial = Assert.Throws<OutputPathException>(() => new OutputFile(File("in")).EnsureWritable(File("in.partial")));
+        Assert.Equal(File("in.partial"), partial.Written);
+        Assert.Equal("{}\n", System.IO.File.ReadAllText(File("in.jsonl")));
+        new OutputFile(File("other.jsonl")).EnsureWritable(File("in.jsonl"), File("link.jsonl"));
+    }
+
+    [Fact]
+    public void A_complete_output_kept_as_up_to_date_loses_the_working_files_a_kill_left()
+    {
+        System.IO.File.WriteAllText(File("in.jsonl"), "{}\n");
+        var output = new OutputFile(File("out.gguf"), "out", File("out.gguf.tokens.jsonl"), File("out.gguf.checkpoints"));
+        Assert.False(output.Prepare(Made(2, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        System.IO.File.WriteAllText(output.Path, "adapter");
+        System.IO.File.WriteAllText(File("out.gguf.tokens.jsonl"), "tokens");
+        Directory.CreateDirectory(File("out.gguf.checkpoints"));
+
+        Assert.True(output.Prepare(Made(2, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        Assert.False(System.IO.File.Exists(File("out.gguf.tokens.jsonl")));
+        Assert.False(Directory.Exists(File("out.gguf.checkpoints")));
+        Assert.Equal("adapter", System.IO.File.ReadAllText(output.Path));
+    }
+
+    [Fact]
     public void Unusable_output_paths_fail_at_once_naming_the_path()
     {
         Assert.Contains("is a folder", Assert.Throws<OutputPathException>(() => new OutputFile(_dir).EnsureWritable()).Message);
