@@ -48,7 +48,7 @@ public class ParityTests(TinyModels models, ITestOutputHelper output)
         var rng = new Random(3);
         foreach (var adapter in trained.Adapters)
             TensorData.CopyInto(adapter.B, Enumerable.Range(0, (int)adapter.B.numel()).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.2f).ToArray());
-        AdapterFile.Write(adapterPath, trained.Adapters, config.Alpha, steps: 0, finalLoss: double.NaN);
+        AdapterFile.Write(adapterPath, trained.Adapters, config.Alpha, steps: 0, finalLoss: double.NaN, lastEpochLoss: double.NaN);
         Assert.Equal(trained.Hp.BlockCount * LoraTargets.All.Count, trained.Adapters.Count);
 
         // The file read back (as --init-adapter does) into a fresh model, against llama.cpp reading the same file.

@@ -26,7 +26,8 @@ public class ResumeTests(TinyModels models, ITestOutputHelper output)
     [Fact]
     public void A_killed_run_resumes_from_its_checkpoint_and_ends_with_the_uninterrupted_adapter()
     {
-        // 6 examples of uneven length: 3 optimizer steps per epoch (the last one short), padding in every batch.
+        // 6 examples of uneven length, 4 a step (batch 2 × accumulation 2): 2 optimizer steps per epoch (the last one
+        // short), padding in every batch.
         var examples = Enumerable.Range(0, 6)
             .Select(i => TrainingData.Random(1, vocab: 256, promptLength: 4 + i, responseLength: 6 + 2 * i, seed: 100 + i)[0]);
         string data = TrainingData.Write(models.NewFile("resume.jsonl"), examples);
@@ -59,6 +60,17 @@ public class ResumeTests(TinyModels models, ITestOutputHelper output)
         // MKL, outside its reproducible mode, take another kernel for buffers a new process aligns differently.
         Assert.True(maxDiff <= 1e-6, $"adapters differ by up to {maxDiff}");
         Assert.True(lossDiff <= 1e-6, $"final losses differ by {lossDiff}");
+
+        // The last epoch's mean loss (what reports show): 2 steps per epoch, so steps 29–30; the resumed run carried
+        // its epoch's sum through the checkpoint. Same 1e-6 as the final loss (a mean of two such losses).
+        double lastEpoch = full.Events.OfKind("step").Where(e => e.GetProperty("step").GetInt32() > Steps - 2)
+            .Average(e => e.GetProperty("loss").GetDouble());
+        double Reported(TrainerProcess.Result r) => r.Events.OfKind("done").Single().GetProperty("last_epoch_loss").GetDouble();
+        // The same two doubles, written round-trip exact, summed in the same order: equal to far more than 9 places.
+        Assert.Equal(lastEpoch, Reported(full), 9);
+        Assert.True(Math.Abs(Reported(full) - Reported(rerun)) <= 1e-6, $"{Reported(full)} vs {Reported(rerun)} after resuming");
+        using var adapter = GgufFile.Open(resumed);
+        Assert.Equal(Reported(rerun), adapter.Metadata.Get("merlinite.training.last_epoch_loss").AsFloat64(), 12); // one value
     }
 
     private static double MaxTensorDiff(string a, string b, out int tensors)

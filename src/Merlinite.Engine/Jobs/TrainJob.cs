@@ -103,6 +103,9 @@ public static class TrainDtypes
 /// <summary>What a finished training run reports (also stored in the adapter file itself).</summary>
 public sealed record TrainSummary(int Steps, double? FinalLoss, bool UpToDate = false)
 {
+    /// <summary>The mean loss of the last epoch's steps: what reports show (null for an adapter of an older merlinite).
+    /// </summary>
+    public double? EpochLoss { get; init; }
     /// <summary>The trainer's memory plan and its measured peak resident memory (when this run trained).</summary>
     public string? Plan { get; init; }
     public long PeakResidentBytes { get; init; }
@@ -119,7 +122,8 @@ public sealed record TrainSummary(int Steps, double? FinalLoss, bool UpToDate = 
 public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string Out, string? InitAdapter, TrainSettings Settings)
 {
     public const string Kind = "train";
-    public const string StepsKey = "merlinite.training.steps", LossKey = "merlinite.training.final_loss";
+    public const string StepsKey = "merlinite.training.steps", LossKey = "merlinite.training.final_loss",
+        EpochLossKey = "merlinite.training.last_epoch_loss";
 
     public OutputFile Output => new(Out, "out", TokensPath, CheckpointDir);
     private string TokensPath => Out + ".tokens.jsonl";
@@ -176,6 +180,7 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         output.RemoveWorkingFiles();
         return new TrainSummary(result.Steps, result.FinalLoss)
         {
+            EpochLoss = result.LastEpochLoss,
             PeakResidentBytes = result.PeakResidentBytes, Plan = result.Plan, LoadSeconds = result.LoadSeconds, SecondsPerStep = result.SecondsPerStep,
             Tokens = result.Tokens,
         };
@@ -199,13 +204,16 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         finally { File.Delete(tokens); }
     }
 
-    /// <summary>Steps and final loss as the trainer recorded them in the adapter.</summary>
+    /// <summary>Steps and losses as the trainer recorded them in the adapter.</summary>
     public static TrainSummary ReadSummary(string adapter)
     {
         using var gguf = GgufFile.Open(adapter);
         var m = gguf.Metadata;
         return new TrainSummary(m.TryGetValue(StepsKey, out var steps) ? steps.AsInt32() : 0,
-            m.TryGetValue(LossKey, out var loss) ? loss.AsFloat64() : null);
+            m.TryGetValue(LossKey, out var loss) ? loss.AsFloat64() : null)
+        {
+            EpochLoss = m.TryGetValue(EpochLossKey, out var epoch) && double.IsFinite(epoch.AsFloat64()) ? epoch.AsFloat64() : null,
+        };
     }
 
     private List<string> TrainerArguments(string tokens)

@@ -14,6 +14,8 @@ public sealed record TrainerResult(string? Adapter, int Steps, double? FinalLoss
     public double SecondsPerStep { get; init; }
     /// <summary>Tokens (prompt and response) the steps of this run processed.</summary>
     public long Tokens { get; init; }
+    /// <summary>The mean loss of the last epoch's steps (the final loss is one step's, and noisy).</summary>
+    public double? LastEpochLoss { get; init; }
 }
 
 /// <summary>The trainer process failed; the message is its own error text.</summary>
@@ -128,6 +130,7 @@ public static class TrainerSidecar
                             plan, e.TryGetProperty("peak_resident_bytes", out var peak) ? peak.GetInt64() : 0)
                         {
                             LoadSeconds = loadSeconds, SecondsPerStep = stepsRun == 0 ? 0 : stepSeconds / stepsRun, Tokens = (long)Math.Round(tokens),
+                            LastEpochLoss = Number(e, "last_epoch_loss"),
                         };
                         break;
                     case "error":

@@ -96,5 +96,5 @@ public sealed partial class RunPhases
     /// <summary>SFT phase <paramref name="index"/>'s own generated data (before any replay).</summary>
     public string LabOwnData(LabSettings lab, int index) => Generation(lab).DataPath(lab.Phases[index].Data);
 
-    public double? LabLoss(string phase) => TrainJob.ReadSummary(layout.LabAdapter(phase)).FinalLoss;
+    public double? LabLoss(string phase) => TrainJob.ReadSummary(layout.LabAdapter(phase)).EpochLoss;
 }

@@ -51,7 +51,7 @@ public sealed record LabStats(GenerationReport Generation, double? BaseAccuracy,
             sb.AppendLine(inv, $"| {l.Path} | {l.Kind.ToString().ToLowerInvariant()} | {l.Samples} | {kept} | {l.Examples}{(l.Examples == 0 ? " (empty)" : "")} |");
         }
         sb.AppendLine();
-        sb.AppendLine("| SFT phase | examples | of them replayed | SFT loss | held-out accuracy after |");
+        sb.AppendLine("| SFT phase | examples | of them replayed | SFT loss (last epoch) | held-out accuracy after |");
         sb.AppendLine("|---|---|---|---|---|");
         sb.AppendLine(inv, $"| (start) | – | – | – | {P(BaseAccuracy)} |");
         foreach (var p in Phases)

@@ -204,7 +204,7 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         RewardFile.Read(layout.Rewards(round)).Where(r => r.Ok && double.IsFinite(r.Reward)).Select(r => r.Reward).ToList(),
         Selection(round).Winners.Select(w => w.Reward).ToList());
 
-    public double? SftLoss(int round) => TrainJob.ReadSummary(layout.Adapter(round)).FinalLoss;
+    public double? SftLoss(int round) => TrainJob.ReadSummary(layout.Adapter(round)).EpochLoss;
 
     // ------------------------------------------------------------------ helpers
 

@@ -15,10 +15,14 @@ public static class AdapterFile
 
     /// <summary>Training's outcome, kept in the adapter so that whoever finds the file can tell how it was made
     /// (llama.cpp ignores the keys).</summary>
-    public const string StepsKey = "merlinite.training.steps", LossKey = "merlinite.training.final_loss";
+    public const string StepsKey = "merlinite.training.steps", LossKey = "merlinite.training.final_loss",
+        EpochLossKey = "merlinite.training.last_epoch_loss";
 
     /// <summary>Writes the model's adapters to <paramref name="path"/> atomically (temporary file, then rename).</summary>
-    public static void Write(string path, IReadOnlyList<LoraAdapter> adapters, float alpha, int steps, double finalLoss)
+    /// <param name="finalLoss">the last step's loss (one micro-batch's: noisy).</param>
+    /// <param name="lastEpochLoss">the mean loss of the last epoch's steps.</param>
+    public static void Write(string path, IReadOnlyList<LoraAdapter> adapters, float alpha, int steps, double finalLoss,
+        double lastEpochLoss)
     {
         var writer = new GgufWriter();
         writer.AddString("general.architecture", "llama");
@@ -27,6 +31,7 @@ public static class AdapterFile
         writer.AddFloat32(AlphaKey, alpha);
         writer.AddUInt32(StepsKey, (uint)steps);
         writer.AddFloat64(LossKey, finalLoss);
+        writer.AddFloat64(EpochLossKey, lastEpochLoss);
         foreach (var adapter in adapters)
         {
             writer.AddTensor(adapter.NameA, TensorData.GgmlShape(adapter.A), GgmlType.F32, TensorData.ToArray(adapter.A));

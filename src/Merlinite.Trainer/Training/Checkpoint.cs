@@ -15,10 +15,22 @@ public static class Checkpoint
     public const string FileName = "checkpoint.gguf";
     private const string StepKey = "merlinite.checkpoint.step";
     private const string LossKey = "merlinite.checkpoint.loss";
+    private const string EpochLossSumKey = "merlinite.checkpoint.epoch_loss_sum", EpochStepsKey = "merlinite.checkpoint.epoch_steps";
     private const string FingerprintKey = "merlinite.checkpoint.fingerprint";
 
-    /// <summary>What a checkpoint restores besides tensors: completed steps and the loss of the last of them.</summary>
-    public sealed record State(int CompletedSteps, double LastLoss);
+    /// <summary>What a checkpoint restores besides tensors: completed steps, the loss of the last of them, and the
+    /// losses of the current epoch's steps so far (summed), so a resumed run reports the same epoch mean.</summary>
+    public sealed record State(int CompletedSteps, double LastLoss, double EpochLossSum = 0, int EpochSteps = 0)
+    {
+        /// <summary>The mean loss of the current (at the end: the last) epoch's steps; NaN before any.</summary>
+        public double EpochLoss => EpochSteps == 0 ? double.NaN : EpochLossSum / EpochSteps;
+
+        /// <summary>After step <paramref name="step"/> (0-based) with <paramref name="loss"/>; an epoch's first step
+        /// starts a new sum.</summary>
+        public State After(int step, double loss, int stepsPerEpoch) => step % stepsPerEpoch == 0
+            ? new State(step + 1, loss, loss, 1)
+            : new State(step + 1, loss, EpochLossSum + loss, EpochSteps + 1);
+    }
 
     public static string PathIn(string folder) => Path.Combine(folder, FileName);
 
@@ -30,6 +42,8 @@ public static class Checkpoint
         writer.AddString(FingerprintKey, fingerprint);
         writer.AddUInt32(StepKey, (uint)state.CompletedSteps);
         writer.AddFloat64(LossKey, state.LastLoss);
+        writer.AddFloat64(EpochLossSumKey, state.EpochLossSum);
+        writer.AddUInt32(EpochStepsKey, (uint)state.EpochSteps);
         foreach (var (name, tensor, m, v) in Slots(adapters, optimizer))
         {
             var shape = TensorData.GgmlShape(tensor);
@@ -58,7 +72,11 @@ public static class Checkpoint
             TensorData.CopyInto(m, file.ReadTensorAsFloat32(name + ".adam_m"));
             TensorData.CopyInto(v, file.ReadTensorAsFloat32(name + ".adam_v"));
         }
-        return new State((int)file.Metadata.GetUInt32(StepKey), file.Metadata.Get(LossKey).AsFloat64());
+        // A checkpoint of an older trainer has no epoch sum: the epoch mean then counts the steps run since.
+        var meta = file.Metadata;
+        return new State((int)meta.GetUInt32(StepKey), meta.Get(LossKey).AsFloat64(),
+            meta.TryGetValue(EpochLossSumKey, out var sum) ? sum.AsFloat64() : 0,
+            meta.TryGetValue(EpochStepsKey, out var count) ? count.AsInt32() : 0);
     }
 
     /// <summary>Parameters in optimizer order (A then B of each adapter) with their names and moments.</summary>

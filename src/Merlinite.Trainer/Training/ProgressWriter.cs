@@ -60,13 +60,15 @@ public sealed class ProgressWriter(TextWriter output)
 
     /// <summary>The end of the run. <paramref name="gpuBytes"/>: on CUDA, how much more GPU memory is in use than before
     /// loading (nvidia-smi; the caching allocator keeps its peak reservation, so this is the run's GPU peak).</summary>
-    public void Done(string adapter, double finalLoss, int steps, long peakResidentBytes, long? gpuBytes = null) =>
+    public void Done(string adapter, double finalLoss, double lastEpochLoss, int steps, long peakResidentBytes,
+        long? gpuBytes = null) =>
         Emit("done", w =>
         {
             w.WriteNumber("peak_resident_bytes", peakResidentBytes);
             if (gpuBytes is long g) w.WriteNumber("peak_gpu_bytes", g);
             w.WriteString("adapter", adapter);
             Number(w, "final_loss", finalLoss);
+            Number(w, "last_epoch_loss", lastEpochLoss);
             w.WriteNumber("steps", steps);
         });
 

@@ -65,16 +65,17 @@ public static class TrainingRun
             optimizer.Step(lr, step + 1);
             optimizer.ZeroGrad();
             if (!double.IsFinite(loss)) throw new TrainerException($"the loss became {loss} at step {step + 1}; try a lower --lr");
-            state = new Checkpoint.State(step + 1, loss);
+            state = state.After(step, loss, plan.StepsPerEpoch);
             progress.Step(step + 1, plan.TotalSteps, loss, lr, gradNorm, tokens / stopwatch.Elapsed.TotalSeconds, stopwatch.Elapsed.TotalSeconds);
 
             if (o.CheckpointEvery > 0 && (step + 1) % o.CheckpointEvery == 0)
                 progress.Checkpoint(step + 1, Checkpoint.Save(o.ResolvedCheckpointDir, fingerprint, state, adapters, optimizer));
         }
 
-        AdapterFile.Write(o.OutPath, adapters, o.Alpha, plan.TotalSteps, state.LastLoss);
+        AdapterFile.Write(o.OutPath, adapters, o.Alpha, plan.TotalSteps, state.LastLoss, state.EpochLoss);
         long? gpuBytes = Devices.UsedBytes(device) - gpuUsedBefore;
-        progress.Done(Path.GetFullPath(o.OutPath), state.LastLoss, plan.TotalSteps, ProcessMemory.PeakResidentBytes(), gpuBytes);
+        progress.Done(Path.GetFullPath(o.OutPath), state.LastLoss, state.EpochLoss, plan.TotalSteps,
+            ProcessMemory.PeakResidentBytes(), gpuBytes);
         return state.LastLoss;
     }
 
