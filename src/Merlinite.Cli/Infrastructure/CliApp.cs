@@ -48,6 +48,13 @@ public static class CliApp
             context.Cancel = true;
             signal = context.Signal == PosixSignal.SIGTERM ? 15 : 1;
             cts.Cancel();
+            // A command that is not watching for cancellation (the chat REPL waiting for a key) still ends; the others
+            // are gone long before (a service manager's own stop timeout is 90 s by default).
+            _ = Task.Delay(SignalGrace).ContinueWith(_ =>
+            {
+                Console.Error.WriteLine($"stopped: the command did not end by itself within {SignalGrace.TotalSeconds:F0} s");
+                Environment.Exit(128 + signal);
+            }, TaskScheduler.Default);
         };
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, onSignal);
@@ -87,6 +94,7 @@ public static class CliApp
     }
 
     private static Action? _interruptHandler;
+    private static readonly TimeSpan SignalGrace = TimeSpan.FromSeconds(30);
 
     /// <summary>While the returned scope lives, Ctrl+C calls <paramref name="onInterrupt"/> instead of stopping the
     /// command (the chat REPL stops the running reply and goes on).</summary>
