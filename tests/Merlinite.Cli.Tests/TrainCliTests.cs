@@ -177,11 +177,13 @@ public sealed class TrainCliTests : IDisposable
             "--batch-size", "4", "--lora-rank", "4", "-t", "1");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("wrote", r.Stderr);
-        // The closing line: "wrote OUT (N steps, loss FIRST → LAST; …)".
-        var match = System.Text.RegularExpressions.Regex.Match(r.Stderr, @"steps, loss ([0-9.]+) → ([0-9.]+);");
+        // The closing line: "wrote OUT (N steps, loss FIRST → LAST, last epoch's mean MEAN; …)".
+        var match = System.Text.RegularExpressions.Regex.Match(r.Stderr, @"steps, loss ([0-9.]+) → ([0-9.]+), last epoch's mean ([0-9.]+);");
         Assert.True(match.Success, r.Stderr);
         var losses = new[] { match.Groups[1].Value, match.Groups[2].Value }.Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.True(losses[^1] < losses[0], $"loss did not fall: {string.Join(", ", losses)}");
+        double epochMean = double.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(epochMean < losses[0], $"the last epoch's mean {epochMean} is not below the first loss {losses[0]}");
 
         double before = SummedLogProb(null), after = SummedLogProb(adapter);
         Assert.True(after > before + 1, $"summed log-prob of the training responses: {before} without, {after} with the adapter");
