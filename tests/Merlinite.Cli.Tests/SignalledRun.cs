@@ -17,8 +17,8 @@ public sealed class SignalledRun
 
     /// <summary>The seed from MERLINITE_TEST_SIGNAL_SEED, else a fresh one.</summary>
     public static int NewSeed() =>
-        int.TryParse(Environment.GetEnvironmentVariable("MERLINITE_TEST_SIGNAL_SEED"), CultureInfo.InvariantCulture, out int s)
-            ? s : Random.Shared.Next();
+        int.TryParse(Environment.GetEnvironmentVariable("MERLINITE_TEST_SIGNAL_SEED"), CultureInfo.InvariantCulture,
+            out int s) ? s : Random.Shared.Next();
 
     /// <param name="busy">true once the command is inside its long work (a file it writes has appeared).</param>
     /// <param name="maxDelay">the random while after that, up to this long.</param>
@@ -27,7 +27,10 @@ public sealed class SignalledRun
     public static SignalledRun Stop(string signal, string[] args, Func<bool> busy, TimeSpan maxDelay, string marker,
         int seed)
     {
-        var psi = new ProcessStartInfo(MerliniteBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(MerliniteBinary.Path)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var child = Process.Start(psi)!;
         _ = child.StandardOutput.ReadToEndAsync();
@@ -44,7 +47,10 @@ public sealed class SignalledRun
             Assert.Fail($"merlinite {args[0]} did not stop within 60 s of SIG{signal} (seed {seed})");
         }
         // No grace period: the command stops its children before it exits.
-        return new SignalledRun { Seed = seed, ExitCode = child.ExitCode, Stderr = stderr.Result, Survivors = Running(marker) };
+        return new SignalledRun
+        {
+            Seed = seed, ExitCode = child.ExitCode, Stderr = stderr.Result, Survivors = Running(marker),
+        };
     }
 
     public static void Send(int pid, string signal)
@@ -57,7 +63,8 @@ public sealed class SignalledRun
     /// <summary>"PID COMMAND LINE" of every process whose command line mentions <paramref name="marker"/>.</summary>
     public static string[] Running(string marker) =>
         Directory.GetDirectories("/proc").Select(d => (Pid: System.IO.Path.GetFileName(d), Dir: d))
-            .Where(p => p.Pid.All(char.IsAsciiDigit) && p.Pid != Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
+            .Where(p => p.Pid.All(char.IsAsciiDigit)
+                        && p.Pid != Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
             .Select(p => (p.Pid, Line: CommandLine(p.Dir)))
             .Where(p => p.Line.Contains(marker, StringComparison.Ordinal))
             .Select(p => $"{p.Pid} {p.Line}").ToArray();

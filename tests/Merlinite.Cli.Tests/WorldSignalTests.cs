@@ -14,8 +14,9 @@ public sealed class WorldSignalTests(TinyWorld world)
         int seed = SignalledRun.NewSeed();
         string[] args = ["world", "tiny", "--no-lab", "--out", stopped, "-t", "2"];
         var r = SignalledRun.Stop("TERM", args,
-            () => Directory.Exists(stopped) && Directory.EnumerateDirectories(stopped, "*.checkpoints", SearchOption.AllDirectories)
-                .Any(d => Directory.EnumerateFiles(d).Any()),
+            () => Directory.Exists(stopped)
+                  && Directory.EnumerateDirectories(stopped, "*.checkpoints", SearchOption.AllDirectories)
+                      .Any(d => Directory.EnumerateFiles(d).Any()),
             TimeSpan.FromSeconds(3), stopped, seed);
         Assert.True(r.ExitCode == 143, $"exit {r.ExitCode} (seed {seed}): {r.Stderr}");
         Assert.Contains("interrupted: run the same command again to continue", r.Stderr);
@@ -23,7 +24,8 @@ public sealed class WorldSignalTests(TinyWorld world)
 
         var rerun = MerliniteBinary.Run(args);
         Assert.True(rerun.ExitCode == 0, rerun.Stderr);
-        var files = Directory.GetFiles(stopped, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(stopped, f)).ToList();
+        var files = Directory.GetFiles(stopped, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(stopped, f)).ToList();
         Assert.Contains("base.gguf", files);
         // Every output, byte for byte; the records beside them (*.meta.json) name their own folder, so they differ.
         foreach (var f in files.Where(f => !f.EndsWith(".meta.json", StringComparison.Ordinal)))

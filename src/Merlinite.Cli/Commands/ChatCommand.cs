@@ -22,7 +22,8 @@ public static class ChatCommand
         var json = new Option<bool>("--json") { Description = "one-shot output as a JSON object (text, token counts, finish reason, speed)" };
         var ignoreEos = new Option<bool>("--ignore-eos") { Description = "never stop at an end-of-generation token: every reply runs to --max-tokens (benchmarks)" };
         var template = ScoringFlags.Template(ChatTemplate.Merlinite,
-            "merlinite: Merlinite's chat template; model: the GGUF's own (tokenizer.chat_template); raw: the texts as they are");
+            "merlinite: Merlinite's chat template; model: the GGUF's own (tokenizer.chat_template); " +
+            "raw: the texts as they are");
 
         var cmd = new Command("chat", """
             Chat with a model, in Merlinite's template by default (<|system|>/<|user|>/<|assistant|>, stops at <|endoftext|>). On a terminal: a line editor (arrows, ↑/↓ history kept in ~/.config/merlinite/chat_history, Alt+Enter or a trailing \ for a new line), streamed replies, Ctrl+C stops a reply, Ctrl+D quits, /help lists /system /save /load /reset /stats. One-shot with -p or piped stdin.
@@ -48,14 +49,16 @@ public static class ChatCommand
             string? systemPrompt = chatTemplate.SystemPrompt(parse.GetValue(system));
 
             using var loaded = LoadedModel.Load(load);
-            var session = new ChatSession(loaded, systemPrompt, samplingOptions, parse.GetValue(ignoreEos), chatTemplate);
+            var session = new ChatSession(loaded, systemPrompt, samplingOptions, parse.GetValue(ignoreEos),
+                chatTemplate);
             session.Notice += message => Console.Error.WriteLine($"note: {message}");
-            if (runtime.ContextGiven(parse) && loaded.ContextSize > loaded.TrainedContext)
-                Console.Error.WriteLine($"note: {Flags.Of("context")} {loaded.ContextSize} is above the {loaded.TrainedContext} tokens " +
-                                        "the model was trained with; its answers degrade past them");
+            var (context, trained) = (loaded.ContextSize, loaded.TrainedContext);
+            if (runtime.ContextGiven(parse) && context > trained)
+                Console.Error.WriteLine($"note: {Flags.Of("context")} {context} is above the {trained} tokens the " +
+                                        "model was trained with; its answers degrade past them");
             if (oneShot is null)
-                Console.Error.WriteLine($"{file.Name}: {loaded.ContextSize}-token context (trained with {loaded.TrainedContext}), " +
-                                        $"template {chatTemplate.Name()}, {samplingOptions.MaxTokens} tokens a reply at most");
+                Console.Error.WriteLine($"{file.Name}: {context}-token context (trained with {trained}), template " +
+                                        $"{chatTemplate.Name()}, {samplingOptions.MaxTokens} tokens a reply at most");
 
             int code = oneShot is not null
                 ? OneShot(session, oneShot, parse.GetValue(json), ct)

@@ -16,7 +16,8 @@ public static class LoraCommand
         var input = Flags.Required<FileInfo>("input", "the GGUF LoRA adapter (llama.cpp's format, as merlinite train writes it)", "A.gguf");
         var output = Flags.Required<DirectoryInfo>("out", "the folder to write adapter_model.safetensors and adapter_config.json into", "DIR");
         var restart = Restart.Create("replace adapter files in the folder that this export did not make (another " +
-            "adapter, another merlinite lora export, files with no .meta.json record). Without it such files are refused");
+            "adapter, another merlinite lora export, files with no .meta.json record). Without it such files are " +
+            "refused");
         var cmd = new Command("export", "Write a GGUF LoRA adapter in Hugging Face PEFT's layout (adapter_model.safetensors + adapter_config.json), for Mistral and Mixtral.")
         {
             baseModel, input, output, restart,

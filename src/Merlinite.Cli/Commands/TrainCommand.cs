@@ -84,9 +84,11 @@ public static class TrainCommand
                 sink.Report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
                     $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}{(p.TokensPerSecond is double t ? $", {t:F0} tokens/s" : "")}{(p.Resumed ? " (resumed)" : "")}");
             }, ct));
+            static string F4(double? v) => v?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a";
             Console.Error.WriteLine(result.UpToDate ? Restart.UpToDate(job.Out)
-                : $"wrote {job.Out} ({result.Steps} steps, loss {(firstLoss is double f0 ? f0.ToString("F4", CultureInfo.InvariantCulture) + " → " : "")}{result.FinalLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}" +
-                  (result.EpochLoss is double epoch ? $", last epoch's mean {epoch.ToString("F4", CultureInfo.InvariantCulture)}; " : "; ") +
+                : $"wrote {job.Out} ({result.Steps} steps, loss {(firstLoss is null ? "" : F4(firstLoss) + " → ")}" +
+                  $"{F4(result.FinalLoss)}" +
+                  $"{(result.EpochLoss is null ? "" : $", last epoch's mean {F4(result.EpochLoss)}")}; " +
                   $"memory plan {result.Plan}, measured peak {Merlinite.Gguf.Architecture.TrainingMemory.Gib(result.PeakResidentBytes)}; " +
                   string.Create(CultureInfo.InvariantCulture, $"model load {result.LoadSeconds:F1} s, {result.SecondsPerStep:F2} s per step, {result.Tokens} tokens trained)"));
             return Task.FromResult(ExitCodes.Ok);

@@ -52,7 +52,8 @@ public static class CliApp
             // are gone long before (a service manager's own stop timeout is 90 s by default).
             _ = Task.Delay(SignalGrace).ContinueWith(_ =>
             {
-                Console.Error.WriteLine($"stopped: the command did not end by itself within {SignalGrace.TotalSeconds:F0} s");
+                Console.Error.WriteLine(
+                    $"stopped: the command did not end by itself within {SignalGrace.TotalSeconds:F0} s");
                 Environment.Exit(128 + signal);
             }, TaskScheduler.Default);
         };
@@ -140,9 +141,11 @@ public static class CliApp
         }
         // An option given without its value first: it is what the user typed last, and it explains a "required"
         // complaint that follows ("sample --out" takes the next flag for its value).
-        var errors = parse.Errors.Select(e => e.Message).OrderBy(m => m.Contains(" is required", StringComparison.Ordinal)).ToList();
+        var errors = parse.Errors.Select(e => e.Message)
+            .OrderBy(m => m.Contains(" is required", StringComparison.Ordinal)).ToList();
+        string kind = command.Subcommands.Any() ? "command" : "argument";
         return errors.Count > 0 ? Messages.Parse(errors[0])
-            : $"unknown {(command.Subcommands.Any() ? "command" : "argument")} '{parse.UnmatchedTokens[0]}' for '{CommandPath(parse)}'";
+            : $"unknown {kind} '{parse.UnmatchedTokens[0]}' for '{CommandPath(parse)}'";
     }
 
     /// <summary>A "--name" that no option has, taken as a positional value (chat's MODEL, run's RECIPE): System.CommandLine

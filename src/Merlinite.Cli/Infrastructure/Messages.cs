@@ -25,7 +25,8 @@ public static class Messages
             "job" => $"was written by merlinite {d.Then}, not {d.Now}",
             Fingerprint.ToolKey => $"was made by merlinite {d.Then}; this is merlinite {d.Now}",
             Fingerprint.LlamaKey => $"was made with llama.cpp {d.Then}; this is llama.cpp {d.Now}",
-            _ when d.Now == Fingerprint.NoSuchSetting => $"was made with a setting this version no longer has ({d.Key} {d.Then})",
+            _ when d.Now == Fingerprint.NoSuchSetting =>
+                $"was made with a setting this version no longer has ({d.Key} {d.Then})",
             _ when d.Then == Fingerprint.NotRecorded => $"was made before {Flags.Of(d.Key)} was recorded (now {d.Now})",
             _ => $"was made with {Flags.Of(d.Key)} {d.Then}, not {d.Now}",
         };
@@ -51,7 +52,8 @@ public static class Messages
     {
         var missing = Regex.Match(message, "^Required argument missing for option: '(?<name>[^']*)'");
         if (missing.Success) return $"{missing.Groups["name"].Value} needs a value";
-        var m = Regex.Match(message, "^Cannot parse argument '(?<value>.*)' for (option|command) '(?<name>[^']*)' as expected type '(?<type>[^']*)'");
+        var m = Regex.Match(message, "^Cannot parse argument '(?<value>.*)' for (option|command) '(?<name>[^']*)' " +
+                                     "as expected type '(?<type>[^']*)'");
         if (!m.Success) return message;
         string type = m.Groups["type"].Value.TrimEnd('?').Replace("System.Nullable`1[", "").TrimEnd(']');
         string wanted = type switch

@@ -37,7 +37,8 @@ public static class ProgressDisplay
         var pace = new Pace();
         return console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TimesColumn(pace))
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new TimesColumn(pace))
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: 1.0);

@@ -22,9 +22,10 @@ public static class Suggestions
         ["--lora-r"] = ["--lora-rank"], ["--rank"] = ["--lora-rank"], ["--alpha"] = ["--lora-alpha"],
         ["--per-device-train-batch-size"] = ["--batch-size"], ["--micro-batch-size"] = ["--batch-size"],
         ["--gradient-accumulation-steps"] = ["--grad-accum"], ["--max-seq-length"] = ["--max-seq-len"],
-        ["--ctx-size"] = ["--ctx"], ["--n-ctx"] = ["--ctx"], ["--context-size"] = ["--ctx"], ["--max-model-len"] = ["--ctx"],
-        ["--n-gpu-layers"] = ["--gpu-layers"], ["--threads-batch"] = ["--threads"], ["--n-threads"] = ["--threads"],
-        ["--chat-template"] = ["--template"], ["--system-prompt"] = ["--system"], ["--repetition-penalty"] = ["--repeat-penalty"],
+        ["--ctx-size"] = ["--ctx"], ["--n-ctx"] = ["--ctx"], ["--context-size"] = ["--ctx"],
+        ["--max-model-len"] = ["--ctx"], ["--n-gpu-layers"] = ["--gpu-layers"], ["--threads-batch"] = ["--threads"],
+        ["--n-threads"] = ["--threads"], ["--chat-template"] = ["--template"], ["--system-prompt"] = ["--system"],
+        ["--repetition-penalty"] = ["--repeat-penalty"],
         ["--flash-attn"] = ["--fast-attn"], ["-fa"] = ["--fast-attn"], ["--num-fewshot"] = ["--shots"],
     };
 
@@ -34,11 +35,13 @@ public static class Suggestions
     {
         string key = token.Split('=', 2)[0];
         if (!key.StartsWith('-'))
-            return NearestName.Find(key, command.Subcommands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name)));
+            return NearestName.Find(key,
+                command.Subcommands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name)));
         var flags = command.Options.Concat(Ancestors(command).SelectMany(p => p.Options.Where(o => o.Recursive)))
             .Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)).ToList();
         string kebab = key.Replace('_', '-');
-        if (ElsewhereCalled.TryGetValue(kebab, out var ours) && ours.FirstOrDefault(flags.Contains) is { } known) return known;
+        if (ElsewhereCalled.TryGetValue(kebab, out var ours) && ours.FirstOrDefault(flags.Contains) is { } known)
+            return known;
         if (kebab != key && flags.Contains(kebab)) return kebab;
         return NearestName.Find(key, flags);
     }

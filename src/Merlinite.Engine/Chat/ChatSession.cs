@@ -7,8 +7,8 @@ namespace Merlinite.Engine.Chat;
 /// A multi-turn conversation in a chat template (Merlinite's by default). Replies stream through a callback; when the
 /// history outgrows the context, the oldest turns are dropped and <see cref="Notice"/> says so.
 /// </summary>
-public sealed class ChatSession(LoadedModel model, string? systemPrompt, SamplingOptions sampling, bool ignoreEos = false,
-    ChatTemplate template = ChatTemplate.Merlinite)
+public sealed class ChatSession(LoadedModel model, string? systemPrompt, SamplingOptions sampling,
+    bool ignoreEos = false, ChatTemplate template = ChatTemplate.Merlinite)
 {
     private readonly Generator _generator = new(model);
     private readonly PromptRenderer _renderer = new(model, template);

@@ -14,10 +14,12 @@ public sealed class Pace
     /// <summary>Notes a report made <paramref name="elapsed"/> after the task began.</summary>
     public void Observe(TimeSpan elapsed, double fraction)
     {
-        if (Volatile.Read(ref _start) is null) Interlocked.CompareExchange(ref _start, new Start(fraction, elapsed), null);
+        if (Volatile.Read(ref _start) is null)
+            Interlocked.CompareExchange(ref _start, new Start(fraction, elapsed), null);
     }
 
-    /// <summary>Null until there is enough to go on: a second of work and a percent of progress in this process.</summary>
+    /// <summary>Null until there is enough to go on: a second of work and a percent of progress in this
+    /// process.</summary>
     public TimeSpan? Remaining(TimeSpan elapsed, double fraction)
     {
         if (Volatile.Read(ref _start) is not { } start || fraction >= 1) return null;

@@ -212,7 +212,8 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
         return new TrainSummary(m.TryGetValue(StepsKey, out var steps) ? steps.AsInt32() : 0,
             m.TryGetValue(LossKey, out var loss) ? loss.AsFloat64() : null)
         {
-            EpochLoss = m.TryGetValue(EpochLossKey, out var epoch) && double.IsFinite(epoch.AsFloat64()) ? epoch.AsFloat64() : null,
+            EpochLoss = m.TryGetValue(EpochLossKey, out var epoch) && double.IsFinite(epoch.AsFloat64())
+                ? epoch.AsFloat64() : null,
         };
     }
 

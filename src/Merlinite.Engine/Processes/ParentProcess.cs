@@ -12,7 +12,8 @@ namespace Merlinite.Engine.Processes;
 /// </summary>
 public static partial class ParentProcess
 {
-    /// <summary>Set in a child's environment to the pid of the process that started it (and will read its output).</summary>
+    /// <summary>Set in a child's environment to the pid of the process that started it (and reads its
+    /// output).</summary>
     public const string Variable = "MERLINITE_PARENT_PID";
 
     // Polling is the portable way (PR_SET_PDEATHSIG fires when the *thread* that forked exits, and .NET forks from

@@ -17,7 +17,8 @@ public static class NearestName
         return best.Name is not null && best.Distance <= allowed ? best.Name : null;
     }
 
-    /// <summary>Damerau–Levenshtein distance (optimal string alignment): swapped neighbours count as one edit.</summary>
+    /// <summary>Damerau–Levenshtein distance (optimal string alignment): swapped neighbours count as one
+    /// edit.</summary>
     public static int Distance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
@@ -28,7 +29,8 @@ public static class NearestName
             {
                 int cost = a[i - 1] == b[j - 1] ? 0 : 1;
                 d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
             }
         return d[a.Length, b.Length];
     }

@@ -115,7 +115,8 @@ public static class PeftAdapter
             }
             var weight = Dense.FirstOrDefault(d => d.Peft == module);
             if (weight.Gguf is null)
-                throw new GgufFormatException($"{modelPath}: tensor '{t.Name}' is not a module llama.cpp's Mistral layout has");
+                throw new GgufFormatException(
+                    $"{modelPath}: tensor '{t.Name}' is not a module llama.cpp's Mistral layout has");
             dense.Add(($"blk.{layer}.{weight.Gguf}.weight.{part}", t));
         }
         foreach (var (name, byExpert) in experts)
@@ -129,8 +130,8 @@ public static class PeftAdapter
         // Every tensor is checked against the base before any values are reordered or written.
         LoraFit.Check(hp, [
             .. dense.Select(d => new LoraTensor(d.Name, d.Tensor.Shape.Reverse().ToArray(), d.Tensor.Name)),
-            .. experts.Select(kv => new LoraTensor(kv.Key, [.. kv.Value[0].Shape.Reverse(), kv.Value.Count], kv.Value[0].Name
-                .Replace(".experts.0.", $".experts.0..{kv.Value.Count - 1}.", StringComparison.Ordinal))),
+            .. experts.Select(kv => new LoraTensor(kv.Key, [.. kv.Value[0].Shape.Reverse(), kv.Value.Count],
+                kv.Value[0].Name.Replace(".experts.0.", $".experts.0..{kv.Value.Count - 1}.", StringComparison.Ordinal))),
         ], modelPath, torchOrder: true);
         foreach (var (name, t) in dense)
         {

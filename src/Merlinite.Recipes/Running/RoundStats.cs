@@ -29,7 +29,9 @@ public sealed record RoundStats(
     /// <summary>The line the runner prints when the round is done.</summary>
     public string Line() => string.Create(CultureInfo.InvariantCulture,
         $"round {Round}: batch reward {BatchReward:F4}, mean {MeanReward:F4}, spread {RewardSpread:F4}, accepted {AcceptanceRate:P0}" +
-        $"{(SftLoss is double l ? $", sft loss (last epoch) {l:F4}" : "")}{(SampleAccuracy is double sa ? $", samples right {sa:P1}" : "")}{(HeldOutAccuracy is double a ? $", held-out accuracy {a:P1}" : "")}") +
+        $"{(SftLoss is double l ? $", sft loss (last epoch) {l:F4}" : "")}" +
+        $"{(SampleAccuracy is double sa ? $", samples right {sa:P1}" : "")}" +
+        $"{(HeldOutAccuracy is double a ? $", held-out accuracy {a:P1}" : "")}") +
         string.Concat(Evals.Select(e => $", {e.Task} {e.Show()}"));
 }
 

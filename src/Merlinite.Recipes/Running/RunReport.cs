@@ -94,7 +94,8 @@ public static class RunReport
     {
         static string P(double? v, string format) => v is double d && double.IsFinite(d) ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
         var tasks = rounds.SelectMany(r => r.Evals).Select(e => (e.Task, e.Metric)).Distinct().ToList();
-        string[] header = ["round", "batch reward", "mean reward", "spread", "accepted", "SFT loss (last epoch)", "samples right", "held-out accuracy (greedy)",
+        string[] header = ["round", "batch reward", "mean reward", "spread", "accepted", "SFT loss (last epoch)",
+            "samples right", "held-out accuracy (greedy)",
             .. tasks.Select(t => $"{t.Task} ({t.Metric})")];
         var rows = rounds.Select(r => (string[])[
             $"{r.Round}{(r.Round == peak ? " (peak)" : "")}", P(r.BatchReward, "F4"), P(r.MeanReward, "F4"), P(r.RewardSpread, "F4"), P(r.AcceptanceRate, "P0"),

@@ -71,8 +71,9 @@ public sealed record MapNode(params Field[] Fields) : SchemaNode
             if (field is null)
             {
                 string? near = Engine.Settings.NearestName.Find(key, Fields.Select(f => f.Key));
-                context.Add(keyNode, $"unknown key '{Join(path, key)}'" + (near is null ? "" : $"; did you mean '{near}'?") +
-                                     $" (allowed here: {string.Join(", ", Fields.Select(f => f.Key))})");
+                string guess = near is null ? "" : $"; did you mean '{near}'?";
+                context.Add(keyNode, $"unknown key '{Join(path, key)}'{guess} " +
+                                     $"(allowed here: {string.Join(", ", Fields.Select(f => f.Key))})");
                 continue;
             }
             if (!seen.Add(key)) { context.Add(keyNode, $"'{Join(path, key)}' is given twice"); continue; }

@@ -29,13 +29,16 @@ public static class TinyBenchmarks
         {
             ["id"] = $"mc{i}", ["subject"] = task.Source, ["question"] = task.Prompt,
             ["choices"] = new JsonArray(order.Select(c => (JsonNode)c).ToArray()), ["answer"] = order.IndexOf(task.Right),
-        }.ToJsonString(Merlinite.Engine.Data.JsonStyle.Compact);
+        }.ToJsonString(JsonStyle.Compact);
     }).ToList();
 
     public static IEnumerable<string> Generation(int count, Random rng) => Enumerable.Range(0, count).Select(i =>
     {
         var task = Task(i, rng);
-        return new JsonObject { ["id"] = $"gen{i}", ["question"] = task.Prompt, ["answer"] = $"#### {task.Right}" }.ToJsonString(Merlinite.Engine.Data.JsonStyle.Compact);
+        return new JsonObject
+        {
+            ["id"] = $"gen{i}", ["question"] = task.Prompt, ["answer"] = $"#### {task.Right}",
+        }.ToJsonString(JsonStyle.Compact);
     }).ToList();
 
     public static IEnumerable<string> Chat(int count, Random rng) => Enumerable.Range(0, count).Select(i =>
@@ -46,7 +49,7 @@ public static class TinyBenchmarks
         {
             ["question_id"] = 100 + i, ["category"] = first.Source,
             ["turns"] = new JsonArray(first.Prompt, second.Prompt), ["reference"] = new JsonArray(first.Right, second.Right),
-        }.ToJsonString(Merlinite.Engine.Data.JsonStyle.Compact);
+        }.ToJsonString(JsonStyle.Compact);
     }).ToList();
 
     public static IEnumerable<string> JudgeExamples(int count, Random rng) => Enumerable.Range(0, count).Select(i =>

@@ -105,7 +105,10 @@ public static class TinyWorldBuilder
         Enumerable.Range(0, count).Select(i =>
         {
             var task = TinyTasks.Make(TinyTasks.Sources[i % TinyTasks.Sources.Length], rng);
-            return new JsonObject { ["id"] = $"t{i}", ["source"] = task.Source, ["prompt"] = task.Prompt, ["answer"] = task.Right }.ToJsonString(Merlinite.Engine.Data.JsonStyle.Compact);
+            return new JsonObject
+            {
+                ["id"] = $"t{i}", ["source"] = task.Source, ["prompt"] = task.Prompt, ["answer"] = task.Right,
+            }.ToJsonString(JsonStyle.Compact);
         }).ToList();
 
     private static void WriteIfChanged(OutputFile output, Fingerprint made, IEnumerable<string> lines)

@@ -15,7 +15,8 @@ public static class Checkpoint
     public const string FileName = "checkpoint.gguf";
     private const string StepKey = "merlinite.checkpoint.step";
     private const string LossKey = "merlinite.checkpoint.loss";
-    private const string EpochLossSumKey = "merlinite.checkpoint.epoch_loss_sum", EpochStepsKey = "merlinite.checkpoint.epoch_steps";
+    private const string EpochLossSumKey = "merlinite.checkpoint.epoch_loss_sum",
+        EpochStepsKey = "merlinite.checkpoint.epoch_steps";
     private const string FingerprintKey = "merlinite.checkpoint.fingerprint";
 
     /// <summary>What a checkpoint restores besides tensors: completed steps, the loss of the last of them, and the
