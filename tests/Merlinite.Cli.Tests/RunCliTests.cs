@@ -329,6 +329,10 @@ public sealed class RunCliTests : IDisposable
         r = MerliniteBinary.Run("run", Recipe("slurm-keys", "cluster: {executor: local, slurm: {partition: gpu}}"), "--dry-run");
         Assert.Equal(2, r.ExitCode);
         Assert.Matches(@"recipe\.yaml:\d+:\d+: 'cluster\.slurm\.partition': is for the slurm executor; the executor here is local", r.Stderr);
+        // A slurm recipe tried here on purpose: --executor local sets its sbatch options aside.
+        r = MerliniteBinary.Run("run", Recipe("slurm-here", "cluster: {executor: slurm, slurm: {partition: gpu}}"),
+            "--executor", "local", "--dry-run");
+        Assert.True(r.ExitCode == 0, r.Stderr);
         r = MerliniteBinary.Run("run", Recipe("flags"), "--shards", "0");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--shards: must be between 1 and 10000", r.Stderr);

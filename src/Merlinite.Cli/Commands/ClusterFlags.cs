@@ -26,7 +26,17 @@ public sealed class ClusterFlags
         if (parse.GetValue(_shards) is int n) c = c with { Shards = n };
         if (parse.GetValue(_gpus) is int g) c = c with { GpusPerTask = g };
         if (parse.GetValue(_executor) is { } e)
-            c = c with { Executor = e switch { "slurm" => ShardExecutor.Slurm, "kubernetes" => ShardExecutor.Kubernetes, _ => ShardExecutor.Local } };
+        {
+            var executor = e switch
+            {
+                "slurm" => ShardExecutor.Slurm, "kubernetes" => ShardExecutor.Kubernetes, _ => ShardExecutor.Local,
+            };
+            // A recipe written for a cluster, run elsewhere on purpose (`--executor local` to try it here): its sbatch
+            // options describe the executor it no longer uses, so they are set aside rather than refused. Flags given
+            // with it are still checked below.
+            if (executor != c.Executor && executor != ShardExecutor.Slurm) c = c with { Slurm = new SlurmSettings() };
+            c = c with { Executor = executor };
+        }
         c = c with
         {
             Slurm = c.Slurm with
