@@ -30,7 +30,9 @@ public static class EvalCommand
         var seed = Flags.Create("seed", "seed of sampled answers (mt_bench writing and roleplay)", D.Seed, "S");
         var parallel = Flags.Create("parallel", "sequences run together (scored options or generated answers)", D.Parallel, "N");
         var judge = Flags.Optional<FileInfo?>("judge", "mt_bench: the judge GGUF that rates each answer 1-10", "JUDGE.gguf");
-        var judgePrompt = Flags.Optional<FileInfo?>("judge_prompt", "mt_bench: judge prompt template with slots {question} {answer} {reference} {conversation} {category} {turn}", "PROMPT.txt");
+        var judgePrompt = Flags.Optional<FileInfo?>("judge_prompt", "mt_bench: judge prompt template with slots {question} {answer} {reference} {conversation} {category} {turn}, or FastChat's {question_N} {answer_N} {ref_answer_N}", "PROMPT.txt");
+        var judgePrompts = Flags.Optional<FileInfo?>("judge_prompts", "mt_bench: FastChat's judge_prompts.jsonl, picked as its gen_judgment does (single-v1, single-math-v1 for math/reasoning/coding, their -multi-turn forms for turn 2)", "judge_prompts.jsonl");
+        var references = Flags.Optional<FileInfo?>("references", "mt_bench: FastChat's reference answers (reference_answer/gpt-4.jsonl) for math, reasoning and coding (default: the questions' own \"reference\")", "gpt-4.jsonl");
         var judgeTemplate = Flags.Create("judge_template", "mt_bench: how the judge reads its prompt: model (its own chat template), merlinite, raw", D.JudgeTemplate.Name());
         judgeTemplate.AcceptOnlyFromAmong("merlinite", "model", "raw");
         var judgeMaxTokens = Flags.Create("judge_max_tokens", "mt_bench: most tokens of a judgment", D.JudgeMaxTokens, "N");
@@ -43,7 +45,7 @@ public static class EvalCommand
             "Writes one line per item and OUT.summary.json; a killed run continues where it stopped.")
         {
             kind, model, lora, data, output, name, shots, shotsFile, limit, template, system, metric, maxTokens, temp, seed, parallel,
-            judge, judgePrompt, judgeTemplate, judgeMaxTokens, restart,
+            judge, judgePrompt, judgePrompts, references, judgeTemplate, judgeMaxTokens, restart,
         };
         runtime.AddTo(cmd);
         cmd.SetAction((parse, ct) =>
@@ -55,6 +57,7 @@ public static class EvalCommand
                 Template = ChatTemplates.Parse(parse.GetValue(template)!), System = parse.GetValue(system), Metric = parse.GetValue(metric),
                 MaxTokens = parse.GetValue(maxTokens), Temperature = parse.GetValue(temp), Seed = parse.GetValue(seed), Parallel = parse.GetValue(parallel),
                 Runtime = runtime.Read(parse), JudgePrompt = parse.GetValue(judgePrompt)?.FullName,
+                JudgePrompts = parse.GetValue(judgePrompts)?.FullName, References = parse.GetValue(references)?.FullName,
                 JudgeTemplate = ChatTemplates.Parse(parse.GetValue(judgeTemplate)!), JudgeMaxTokens = parse.GetValue(judgeMaxTokens),
             };
             var dataFile = parse.GetValue(data)!;

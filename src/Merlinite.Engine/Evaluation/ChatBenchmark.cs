@@ -84,17 +84,26 @@ public static class ChatBenchmark
         return read;
     }
 
-    public static void Judge(LoadedModel judge, BestOfNOptions options, ChatTemplate template, JudgePrompt prompt,
+    /// <summary>The judge's case for each turn of <paramref name="a"/>, keyed "ID/turn-N".</summary>
+    public static IEnumerable<(string Id, JudgeCase Case)> Cases(ChatAnswers a) =>
+        a.Question.Turns.Select((_, t) => ($"{a.Question.Id}/turn-{t + 1}", new JudgeCase(a.Question.Id,
+            a.Question.Category, t + 1, a.Question.Turns.Take(t + 1).ToList(), a.Answers.Take(t + 1).ToList(),
+            a.Question.References)));
+
+    public static void Judge(LoadedModel judge, BestOfNOptions options, ChatTemplate template, IJudgePrompt prompt,
         IReadOnlyList<ChatAnswers> answers, OutputFile outFile, Action<double, string?>? progress, CancellationToken ct)
     {
         var renderer = new PromptRenderer(judge, template);
         EvalBlocks.Run(answers, a => a.Question.Id, BlockQuestions, outFile, block =>
         {
-            var cases = block.SelectMany(a => a.Question.Turns.Select((turn, t) => (Id: $"{a.Question.Id}/turn-{t + 1}", Case: new JudgeCase(
-                a.Question.Category, t + 1, turn, a.Answers[t], a.Question.References is { } r && r.Count > t ? r[t] : null,
-                Enumerable.Range(0, t).Select(e => (a.Question.Turns[e], a.Answers[e])).ToList())))).ToList();
-            var requests = cases.Select(c => new SampleRequest(c.Id,
-                judge.TokenizePrompt(renderer.Render([ChatMessage.User(prompt.Render(c.Case))])))).ToList();
+            var requests = block.SelectMany(Cases).Select(c =>
+            {
+                var input = prompt.Render(c.Case);
+                var messages = new List<ChatMessage>();
+                if (input.System is { } system) messages.Add(ChatMessage.System(system));
+                messages.Add(ChatMessage.User(input.User));
+                return new SampleRequest(c.Id, judge.TokenizePrompt(renderer.Render(messages)));
+            }).ToList();
             var judgments = EvalBlocks.Generate(judge, options, requests, ct);
             return block.Select(a => JsonLines.Format(w =>
             {
@@ -105,7 +114,7 @@ public static class ChatBenchmark
                 for (int t = 0; t < a.Question.Turns.Count; t++)
                 {
                     string judgment = judgments[$"{a.Question.Id}/turn-{t + 1}"].Text;
-                    var (rating, failure) = JudgeRating.Parse(judgment);
+                    var (rating, failure) = JudgeRating.ParseAsFastChat(judgment);
                     w.WriteStartObject();
                     w.WriteString("question", a.Question.Turns[t]);
                     w.WriteString("answer", a.Answers[t]);

@@ -37,6 +37,12 @@ public sealed record EvalTaskSettings
     public RuntimeSettings Runtime { get; init; } = new();
     /// <summary>MT-Bench: a judge prompt template file (<see cref="JudgePrompt"/>); null: the project's wording.</summary>
     public string? JudgePrompt { get; init; }
+    /// <summary>MT-Bench: FastChat's judge_prompts.jsonl, used as its gen_judgment picks them
+    /// (<see cref="FastChatJudgePrompts"/>); not with <see cref="JudgePrompt"/>.</summary>
+    public string? JudgePrompts { get; init; }
+    /// <summary>MT-Bench: FastChat's reference answers (reference_answer/gpt-4.jsonl) for the categories that need one;
+    /// null: the questions' own "reference".</summary>
+    public string? References { get; init; }
     /// <summary>MT-Bench: how the judge prompt is rendered for the judge model (its own template by default).</summary>
     public ChatTemplate JudgeTemplate { get; init; } = ChatTemplate.Model;
     public int JudgeMaxTokens { get; init; } = 256;
@@ -65,6 +71,8 @@ public sealed record EvalTaskSettings
         if (Metric is not null && !Kind.Metrics().Contains(Metric))
             yield return new SettingProblem("metric", $"'{Metric}' is not a metric of {Kind.Name()} ({string.Join(", ", Kind.Metrics())})");
         if (Kind == EvalKind.MtBench && Shots > 0) yield return new SettingProblem("shots", "MT-Bench is zero-shot (got {shots} = " + Shots + ")");
+        if (JudgePrompt is not null && JudgePrompts is not null)
+            yield return new SettingProblem("judge_prompts", "give either {judge_prompt} (one template) or {judge_prompts} (FastChat's file), not both");
         if (Kind == EvalKind.MtBench && Template == ChatTemplate.Raw) yield return new SettingProblem("template", "MT-Bench is a chat: use template merlinite or model");
         foreach (var p in Runtime.Problems()) yield return p;
     }
@@ -89,7 +97,9 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
     {
         var problems = Settings.Problems().Concat(JobSupport.ModelProblems("model", Model))
             .Append(JobSupport.InputProblem("data", Data)).Append(JobSupport.InputProblem("shots_file", Settings.ShotsFile))
-            .Append(JobSupport.InputProblem("judge_prompt", Settings.JudgePrompt));
+            .Append(JobSupport.InputProblem("judge_prompt", Settings.JudgePrompt))
+            .Append(JobSupport.InputProblem("judge_prompts", Settings.JudgePrompts))
+            .Append(JobSupport.InputProblem("references", Settings.References));
         if (Settings.Kind == EvalKind.MtBench)
             problems = Judge is null ? problems.Append(new SettingProblem("judge", "MT-Bench needs a judge model (a GGUF that rates answers)"))
                 : problems.Concat(JobSupport.ModelProblems("judge", Judge));
@@ -111,7 +121,9 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
     {
         var f = AnswersFingerprint();
         if (Settings.Kind == EvalKind.MtBench)
-            f.AddModel("judge", Judge!).AddFile("judge_prompt", Settings.JudgePrompt).Add("judge_template", Settings.JudgeTemplate.Name())
+            f.AddModel("judge", Judge!).AddFile("judge_prompt", Settings.JudgePrompt)
+                .AddFile("judge_prompts", Settings.JudgePrompts).AddFile("references", Settings.References)
+                .Add("judge_template", Settings.JudgeTemplate.Name())
                 .Add("judge_max_tokens", Settings.JudgeMaxTokens);
         return f;
     }
@@ -125,7 +137,9 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         output.EnsureWritable();
         JobSupport.CheckFiles("model", Model);
         if (Judge is not null) JobSupport.CheckFiles("judge", Judge);
-        var judgePrompt = Settings.JudgePrompt is { } jp ? JudgePrompt.Load(jp) : Evaluation.JudgePrompt.Default;
+        // Read before any work: a prompt with an unknown slot is refused at once.
+        IJudgePrompt judgePrompt = Settings.JudgePrompts is { } fastChat ? FastChatJudgePrompts.Load(fastChat)
+            : Settings.JudgePrompt is { } jp ? JudgePrompt.Load(jp) : Evaluation.JudgePrompt.Default;
         var s = Settings;
         string shotsFile = s.ShotsFile ?? Data;
         bool upToDate = output.Prepare(Fingerprint(), reuse);
@@ -177,9 +191,10 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         MathEvaluator.Run(model, options, requests, output, progress, ct);
     }
 
-    private void RunChat(JudgePrompt judgePrompt, OutputFile output, Action<double, string?>? progress, CancellationToken ct)
+    private void RunChat(IJudgePrompt judgePrompt, OutputFile output, Action<double, string?>? progress, CancellationToken ct)
     {
         var questions = Take(EvalData.ReadJudged(Data));
+        if (Settings.References is { } references) questions = ReferenceAnswers.Apply(questions, references);
         var answers = Answers;
         if (!answers.Prepare(AnswersFingerprint(), ReusePolicy.ResumeOrRecompute))
         {

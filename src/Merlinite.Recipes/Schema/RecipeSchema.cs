@@ -59,6 +59,8 @@ public static class RecipeSchema
         new Field("context", Int((r, v) => TaskSettings(r, s => s with { Runtime = s.Runtime with { Context = v } }))),
         new Field("judge", Model((r, v) => Task(r, t => t with { Judge = new ModelSpec(v) }))),
         new Field("judge_prompt", File((r, v) => TaskSettings(r, s => s with { JudgePrompt = v }))),
+        new Field("judge_prompts", File((r, v) => TaskSettings(r, s => s with { JudgePrompts = v }))),
+        new Field("references", File((r, v) => TaskSettings(r, s => s with { References = v }))),
         new Field("judge_template", OneOf(Templates, (r, v) => TaskSettings(r, s => s with { JudgeTemplate = v }))),
         new Field("judge_max_tokens", Int((r, v) => TaskSettings(r, s => s with { JudgeMaxTokens = v }))));
 

@@ -34,4 +34,17 @@ public sealed class ExtractionTests
         Assert.Equal(rating, r);
         Assert.Equal(failure, f);
     }
+
+    [Theory]
+    [InlineData("Rating: [[7]]", 7.0)]
+    [InlineData("[[11]]", 11.0)] // FastChat keeps any number (ast.literal_eval of the match)
+    [InlineData("see [3] and then [[8.5]]", 8.5)] // "[[n]]" first, wherever it is
+    [InlineData("see [3], no double brackets", 3.0)]
+    [InlineData("no rating", null)]
+    public void Mt_bench_ratings_are_read_as_fastchat_reads_them(string judgment, double? rating)
+    {
+        var (r, f) = JudgeRating.ParseAsFastChat(judgment);
+        Assert.Equal(rating, r);
+        Assert.Equal(rating is null, f is not null);
+    }
 }
