@@ -28,6 +28,9 @@ public static class EvalCommand
         var maxTokens = Flags.Optional<int?>("max_tokens", "new tokens per generated answer (default: 256 for gsm8k, 1024 for mt_bench)", "N");
         var temp = Flags.Optional<float?>("temperature", "mt_bench: one temperature for all categories (default: FastChat's per category)", "T");
         var seed = Flags.Create("seed", "seed of sampled answers (mt_bench writing and roleplay)", D.Seed, "S");
+        var runs = Flags.Create("runs", "run the benchmark K times, run k with --seed + k - 1 (its output beside OUT: " +
+            "OUT.run-k.jsonl), and report the runs' mean, min and max (OUT.runs.json); for mt_bench's sampled answers",
+            D.Runs, "K");
         var parallel = Flags.Create("parallel", "sequences run together (scored options or generated answers)", D.Parallel, "N");
         var judge = Flags.Optional<FileInfo?>("judge", "mt_bench: the judge GGUF that rates each answer 1-10", "JUDGE.gguf");
         var judgePrompt = Flags.Optional<FileInfo?>("judge_prompt", "mt_bench: judge prompt template with slots {question} {answer} {reference} {conversation} {category} {turn}, or FastChat's {question_N} {answer_N} {ref_answer_N}", "PROMPT.txt");
@@ -44,7 +47,7 @@ public static class EvalCommand
             "conventions: acc and acc_norm), GSM8K by greedy generation (strict and flexible match), MT-Bench by a local judge model. " +
             "Writes one line per item and OUT.summary.json; a killed run continues where it stopped.")
         {
-            kind, model, lora, data, output, name, shots, shotsFile, limit, template, system, metric, maxTokens, temp, seed, parallel,
+            kind, model, lora, data, output, name, shots, shotsFile, limit, template, system, metric, maxTokens, temp, seed, runs, parallel,
             judge, judgePrompt, judgePrompts, references, judgeTemplate, judgeMaxTokens, restart,
         };
         runtime.AddTo(cmd);
@@ -56,6 +59,7 @@ public static class EvalCommand
                 Kind = k, Shots = parse.GetValue(shots), ShotsFile = parse.GetValue(shotsFile)?.FullName, Limit = parse.GetValue(limit),
                 Template = ChatTemplates.Parse(parse.GetValue(template)!), System = parse.GetValue(system), Metric = parse.GetValue(metric),
                 MaxTokens = parse.GetValue(maxTokens), Temperature = parse.GetValue(temp), Seed = parse.GetValue(seed), Parallel = parse.GetValue(parallel),
+                Runs = parse.GetValue(runs),
                 Runtime = runtime.Read(parse), JudgePrompt = parse.GetValue(judgePrompt)?.FullName,
                 JudgePrompts = parse.GetValue(judgePrompts)?.FullName, References = parse.GetValue(references)?.FullName,
                 JudgeTemplate = ChatTemplates.Parse(parse.GetValue(judgeTemplate)!), JudgeMaxTokens = parse.GetValue(judgeMaxTokens),
@@ -66,10 +70,29 @@ public static class EvalCommand
                 runtime.Model(parse, parse.GetValue(model)!, parse.GetValue(lora)), dataFile.FullName, parse.GetValue(output)!.FullName, settings,
                 judgeFile is null ? null : runtime.Model(parse, judgeFile));
             job.Validate();
-            var (summary, upToDate) = ProgressDisplay.Run($"eval {k.Name()} {Path.GetFileName(job.Model.Path)}", sink =>
-                job.Run(Restart.Policy(parse, restart), (f, d) => sink.Report(f, d), ct));
-            foreach (var line in summary.Table()) Console.WriteLine(line);
-            Console.Error.WriteLine(upToDate ? Restart.UpToDate(job.Out) : $"wrote {job.Out} and {job.SummaryPath}");
+            var summaries = new List<Engine.Evaluation.EvalSummary>();
+            for (int run = 1; run <= settings.Runs; run++)
+            {
+                var runJob = job with
+                {
+                    Out = Engine.Evaluation.EvalRuns.RunOutput(job.Out, run),
+                    Settings = settings with { Seed = unchecked(settings.Seed + (uint)(run - 1)) },
+                };
+                string title = $"eval {k.Name()} {Path.GetFileName(job.Model.Path)}" +
+                               (settings.Runs > 1 ? $" · run {run} of {settings.Runs}" : "");
+                var (summary, upToDate) = ProgressDisplay.Run(title, sink =>
+                    runJob.Run(Restart.Policy(parse, restart), (f, d) => sink.Report(f, d), ct));
+                if (settings.Runs == 1) foreach (var line in summary.Table()) Console.WriteLine(line);
+                Console.Error.WriteLine(upToDate ? Restart.UpToDate(runJob.Out) : $"wrote {runJob.Out} and {runJob.SummaryPath}");
+                summaries.Add(summary);
+            }
+            if (settings.Runs > 1)
+            {
+                var all = new Engine.Evaluation.EvalRuns(summaries);
+                foreach (var line in all.Table()) Console.WriteLine(line);
+                Engine.Outputs.AtomicFile.WriteAllText(Engine.Evaluation.EvalRuns.SummaryPath(job.Out), all.ToJson());
+                Console.Error.WriteLine($"wrote {Engine.Evaluation.EvalRuns.SummaryPath(job.Out)}");
+            }
             return Task.FromResult(ExitCodes.Ok);
         });
         return cmd;

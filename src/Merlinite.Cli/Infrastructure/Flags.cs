@@ -34,7 +34,7 @@ public static class Flags
         // evaluation
         ["data"] = ["--data", "-d"], ["shots"] = ["--shots", "-k"], ["shots_file"] = ["--shots-file"], ["limit"] = ["--limit"],
         ["metric"] = ["--metric"], ["name"] = ["--name"], ["judge"] = ["--judge"], ["judge_prompt"] = ["--judge-prompt"],
-        ["judge_prompts"] = ["--judge-prompts"], ["references"] = ["--references"],
+        ["judge_prompts"] = ["--judge-prompts"], ["references"] = ["--references"], ["runs"] = ["--runs"],
         ["judge_template"] = ["--judge-template"], ["judge_max_tokens"] = ["--judge-max-tokens"],
         // LAB data generation
         ["taxonomy"] = ["--taxonomy"], ["documents"] = ["--documents"], ["teacher"] = ["--teacher"], ["questions"] = ["--questions"],

@@ -32,6 +32,9 @@ public sealed record EvalTaskSettings
     /// <summary>MT-Bench: one temperature for every category; null: FastChat's per-category temperatures.</summary>
     public float? Temperature { get; init; }
     public uint Seed { get; init; } = 42;
+    /// <summary>Times the benchmark is run, run k with seed + k - 1 into its own output (<see cref="EvalRuns"/>); the
+    /// runs' mean, lowest and highest are reported, as the Merlinite card reports MT-Bench over 5 runs.</summary>
+    public int Runs { get; init; } = 1;
     /// <summary>Sequences run together (scored options or generated answers).</summary>
     public int Parallel { get; init; } = 16;
     public RuntimeSettings Runtime { get; init; } = new();
@@ -65,6 +68,7 @@ public sealed record EvalTaskSettings
         yield return Require.Between("shots", Shots, 0, 100);
         yield return Limit is int l ? Require.AtLeast("limit", l, 1) : null;
         yield return Require.Between("parallel", Parallel, 1, 255);
+        yield return Require.Between("runs", Runs, 1, 100);
         yield return MaxTokens is int m ? Require.AtLeast("max_tokens", m, 1) : null;
         yield return Require.AtLeast("judge_max_tokens", JudgeMaxTokens, 1);
         yield return Temperature is float t ? Require.AtLeast("temperature", t, 0) : null;
