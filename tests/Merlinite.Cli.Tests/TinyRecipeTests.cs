@@ -40,6 +40,11 @@ public sealed class TinyRecipeTests(TinyWorld world)
         foreach (var file in new[] { "report.html", "reward.svg", "rewards.svg", "reward-vs-eval.svg", "round-0/eval/digits-mc.summary.json", "round-3/eval/digits-chat.answers.jsonl" })
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
         Assert.Contains("digits-chat (score)", File.ReadAllText(Path.Combine(outDir, "report.md")));
+        // MT-Bench-style tasks by category, as the card charts MT-Bench's domains: in report.json, report.md and a chart.
+        Assert.All(rounds, r => Assert.Equal(["decrement", "first", "increment", "last"],
+            r.GetProperty("evals").GetProperty("digits-chat").GetProperty("groups").EnumerateObject().Select(p => p.Name)));
+        Assert.Contains("digits-chat by category", File.ReadAllText(Path.Combine(outDir, "report.md")));
+        Assert.Contains("<polyline", File.ReadAllText(Path.Combine(outDir, "digits-chat-categories.svg")));
 
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json"))).RootElement;
         string F(double v) => Math.Round(v, 2).ToString("F2", CultureInfo.InvariantCulture);

@@ -59,7 +59,8 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             }
             rounds.Add(RoundStats.From(round, selection.Stats, phases.SampleAccuracy(round), heldOut, loss) with
             {
-                Evals = evals.Select(e => new EvalScore(e.Task, e.Headline, e.HeadlineValue, e.Metrics.First(m => m.Name == e.Headline).StdErr, e.IsRating)).ToList(),
+                Evals = evals.Select(e => new EvalScore(e.Task, e.Headline, e.HeadlineValue,
+                    e.Metrics.First(m => m.Name == e.Headline).StdErr, e.IsRating) { Groups = e.Groups }).ToList(),
             });
             log.WriteLine(rounds[^1].Line());
             if (last) break;

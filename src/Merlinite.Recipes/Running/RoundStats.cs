@@ -38,6 +38,9 @@ public sealed record RoundStats(
 /// <summary>An eval task's headline metric on one round's policy.</summary>
 public sealed record EvalScore(string Task, string Metric, double Value, double StdErr, bool IsRating)
 {
+    /// <summary>The headline per category (MT-Bench) or subject (MMLU), as the card charts MT-Bench's 8 domains.</summary>
+    public IReadOnlyList<Engine.Evaluation.GroupScore> Groups { get; init; } = [];
+
     /// <summary>"63.59% acc" or "7.96 score".</summary>
     public string Show() => !double.IsFinite(Value) ? $"– {Metric}"
         : IsRating ? string.Create(CultureInfo.InvariantCulture, $"{Value:F2} {Metric}") : string.Create(CultureInfo.InvariantCulture, $"{100 * Value:F1}% {Metric}");

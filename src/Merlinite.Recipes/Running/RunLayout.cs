@@ -9,6 +9,10 @@ public sealed record RunLayout(string Dir)
     public string RewardChart => Path.Combine(Dir, "reward.svg");
     public string RewardDistributionChart => Path.Combine(Dir, "rewards.svg");
     public string RewardVsEvalChart => Path.Combine(Dir, "reward-vs-eval.svg");
+    /// <summary>A rated task's scores by category and round (MT-Bench's domains).</summary>
+    public string CategoryChart(string task) => Path.Combine(Dir, CategoryChartName(task));
+    public static string CategoryChartName(string task) =>
+        string.Concat(task.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')) + "-categories.svg";
     public string ReportHtml => Path.Combine(Dir, "report.html");
     /// <summary>The peak round's policy merged into one GGUF (output.merge).</summary>
     public string Result => Path.Combine(Dir, "result.gguf");

@@ -47,7 +47,10 @@ public static class RunReport
         AtomicFile.WriteAllText(layout.RewardChart, rewardChart);
         AtomicFile.WriteAllText(layout.RewardDistributionChart, distribution);
         AtomicFile.WriteAllText(layout.RewardVsEvalChart, scatter);
-        AtomicFile.WriteAllText(layout.ReportHtml, Html(recipe, rounds, peak, result, correlations, [rewardChart, distribution, scatter]));
+        var categoryCharts = RunCharts.CategoryTasks(rounds).Select(t => (Task: t, Svg: RunCharts.Categories(rounds, t))).ToList();
+        foreach (var (task, chart) in categoryCharts) AtomicFile.WriteAllText(layout.CategoryChart(task), chart);
+        AtomicFile.WriteAllText(layout.ReportHtml, Html(recipe, rounds, peak, result, correlations,
+            [rewardChart, distribution, scatter, .. categoryCharts.Select(c => c.Svg)]));
     }
 
     private static JsonNode? N(double? v) => v is double d && double.IsFinite(d) ? JsonValue.Create(Math.Round(d, 4)) : null;
@@ -57,7 +60,15 @@ public static class RunReport
         var array = new JsonArray(rounds.Select(r =>
         {
             var evals = new JsonObject();
-            foreach (var e in r.Evals) evals[e.Task] = new JsonObject { ["metric"] = e.Metric, ["value"] = N(e.Value), ["stderr"] = N(e.StdErr) };
+            foreach (var e in r.Evals)
+            {
+                var groups = new JsonObject();
+                foreach (var g in e.Groups) groups[g.Name] = N(g.Value);
+                evals[e.Task] = new JsonObject
+                {
+                    ["metric"] = e.Metric, ["value"] = N(e.Value), ["stderr"] = N(e.StdErr), ["groups"] = groups,
+                };
+            }
             return (JsonNode)new JsonObject
             {
                 ["round"] = r.Round,
@@ -104,6 +115,28 @@ public static class RunReport
         return (header, rows);
     }
 
+    /// <summary>The rated tasks (MT-Bench) by category and round, as the card charts MT-Bench's domains; a section per
+    /// task, empty when no task has categories.</summary>
+    private static string ByCategory(IReadOnlyList<RoundStats> rounds)
+    {
+        var sb = new StringBuilder();
+        foreach (string task in RunCharts.CategoryTasks(rounds))
+        {
+            var categories = rounds.SelectMany(r => r.Evals.Where(e => e.Task == task).SelectMany(e => e.Groups))
+                .Select(g => g.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+            sb.AppendLine($"{task} by category (its chart: {RunLayout.CategoryChartName(task)}):");
+            sb.AppendLine();
+            sb.AppendLine("| category | " + string.Join(" | ", rounds.Select(r => $"round {r.Round}")) + " |");
+            sb.AppendLine("|---|" + string.Concat(rounds.Select(_ => "---|")));
+            foreach (string c in categories)
+                sb.AppendLine($"| {c} | " + string.Join(" | ", rounds.Select(r =>
+                    r.Evals.FirstOrDefault(e => e.Task == task)?.Groups.FirstOrDefault(g => g.Name == c) is { } g
+                    && double.IsFinite(g.Value) ? g.Value.ToString("F2", CultureInfo.InvariantCulture) : "–")) + " |");
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
     private static string ShowWithError(EvalScore e) => !double.IsFinite(e.Value) ? "–"
         : e.IsRating ? string.Create(CultureInfo.InvariantCulture, $"{e.Value:F2} ± {e.StdErr:F2}")
         : string.Create(CultureInfo.InvariantCulture, $"{100 * e.Value:F1}% ± {100 * e.StdErr:F1}");
@@ -137,6 +170,7 @@ public static class RunReport
         sb.AppendLine("|" + string.Concat(header.Select(_ => "---|")));
         foreach (var row in rows) sb.AppendLine("| " + string.Join(" | ", row) + " |");
         sb.AppendLine();
+        sb.Append(ByCategory(rounds));
         sb.AppendLine(ResultLines(recipe, peak, result));
         sb.AppendLine();
         sb.AppendLine("Batch reward: the mean over prompts of each prompt's best reward; mean reward: over all samples; spread: the standard deviation of all samples' rewards (how much the N answers to a prompt differ, pooled); accepted: the share of prompts whose best answer passed the selection rule.");

@@ -122,6 +122,37 @@ public static class RunCharts
         return svg.ToString();
     }
 
+    /// <summary>The rated tasks (MT-Bench) that have categories: each gets a by-category chart and table.</summary>
+    public static IReadOnlyList<string> CategoryTasks(IReadOnlyList<RoundStats> rounds) => rounds
+        .SelectMany(r => r.Evals).Where(e => e.IsRating && e.Groups.Count > 0).Select(e => e.Task).Distinct().ToList();
+
+    /// <summary>A rated task's score per category across rounds, one line per category (the card's per-domain chart of
+    /// MT-Bench, round by round).</summary>
+    public static string Categories(IReadOnlyList<RoundStats> rounds, string task)
+    {
+        var svg = new Svg(Width, Height, $"{task}: score by category per round");
+        var plot = new Plot(78, 40, Width - 30, Height - 90);
+        var x = RoundAxis(rounds);
+        var y = Axis.Nice([], floor: 0, ceiling: 10);
+        svg.YAxis(y, plot, right: false, "score (1-10)", grid: true);
+        RoundTicks(svg, plot, x, rounds, peak: -1);
+        var categories = rounds.SelectMany(r => r.Evals.Where(e => e.Task == task).SelectMany(e => e.Groups))
+            .Select(g => g.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+        var legend = new List<(string, string, bool)>();
+        for (int i = 0; i < categories.Count; i++)
+        {
+            string color = Svg.Palette[i % Svg.Palette.Length];
+            var points = rounds.Select(r => (r.Round, Value: r.Evals.FirstOrDefault(e => e.Task == task)?.Groups
+                    .FirstOrDefault(g => g.Name == categories[i])?.Value ?? double.NaN))
+                .Where(p => double.IsFinite(p.Value)).Select(p => (plot.X(x, p.Round), plot.Y(y, p.Value))).ToList();
+            svg.Polyline(points, color, 2.5, i >= Svg.Palette.Length ? "6 3" : null);
+            foreach (var (px, py) in points) svg.Circle(px, py, 3.5, color);
+            legend.Add((categories[i], color, i >= Svg.Palette.Length));
+        }
+        svg.Legend(legend, plot.Left, Height - 34);
+        return svg.ToString();
+    }
+
     private static Axis RoundAxis(IReadOnlyList<RoundStats> rounds) =>
         rounds.Count <= 1 ? new Axis(-0.5, 0.5, 1) : new Axis(rounds[0].Round - 0.25, rounds[^1].Round + 0.25, 1);
 
