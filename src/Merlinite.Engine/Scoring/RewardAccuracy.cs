@@ -33,12 +33,24 @@ public sealed record RewardAccuracy(IReadOnlyList<RewardAccuracy.Row> Subsets, R
         return new RewardAccuracy(subsets, Tally("overall", list));
     }
 
+    /// <summary>RewardBench's section scores and overall score, when the subsets are RewardBench's
+    /// (<see cref="RewardBenchSections"/>); empty otherwise.</summary>
+    public IReadOnlyList<(string Name, double Percent)> Sections =>
+        RewardBenchSections.Compute(Subsets.Where(r => r.Pairs > r.Errors).ToDictionary(r => r.Name, r => r.Accuracy));
+
     public string ToTable()
     {
         var sb = new StringBuilder();
         sb.AppendLine($"{"subset",-24} {"pairs",7} {"correct",8} {"accuracy",9} {"errors",7}");
         foreach (var r in Subsets.Append(Overall))
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-24} {r.Pairs,7} {r.Correct,8} {r.Accuracy * 100,8:F1}% {r.Errors,7}"));
+        if (Sections.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("RewardBench sections (its leaderboard's weighting):");
+            foreach (var (name, percent) in Sections)
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{name,-24} {percent,8:F1}"));
+        }
         return sb.ToString();
     }
 
@@ -49,6 +61,10 @@ public sealed record RewardAccuracy(IReadOnlyList<RewardAccuracy.Row> Subsets, R
             Write(w, "overall", Overall);
             w.WriteStartObject("subsets");
             foreach (var r in Subsets) Write(w, r.Name, r);
+            w.WriteEndObject();
+            if (Sections.Count == 0) return;
+            w.WriteStartObject("rewardbench");
+            foreach (var (name, percent) in Sections) w.WriteNumber(name, Math.Round(percent, 2));
             w.WriteEndObject();
         }, indented: true) + "\n";
     }
