@@ -27,7 +27,8 @@ public sealed class FastChatJudgePrompts : IJudgePrompt
     private FastChatJudgePrompts(IReadOnlyDictionary<string, (string, SlotTemplate, string)> prompts) =>
         _prompts = prompts;
 
-    /// <summary>The prompt FastChat picks for a question of <paramref name="category"/> at <paramref name="turn"/>.</summary>
+    /// <summary>The prompt FastChat picks for a question of <paramref name="category"/> at
+    /// <paramref name="turn"/>.</summary>
     public static string PromptName(string category, int turn) =>
         (NeedReference.Contains(category) ? "single-math-v1" : "single-v1") + (turn > 1 ? "-multi-turn" : "");
 
@@ -41,9 +42,11 @@ public sealed class FastChatJudgePrompts : IJudgePrompt
             if (!Names.Contains(name)) return 0; // the pairwise prompts: another mode of FastChat's
             string Field(string key) => JsonLines.OptionalString(row, key)
                 ?? throw new InputFormatException($"{where}: judge prompt {name} has no \"{key}\"");
-            if (Field("type") != "single") throw new InputFormatException($"{where}: {name} is not a \"single\" prompt");
+            if (Field("type") != "single")
+                throw new InputFormatException($"{where}: {name} is not a \"single\" prompt");
             if (Field("output_format") != "[[rating]]")
-                throw new InputFormatException($"{where}: {name}'s output_format is {Field("output_format")}, not [[rating]]");
+                throw new InputFormatException(
+                    $"{where}: {name}'s output_format is {Field("output_format")}, not [[rating]]");
             var slots = name.EndsWith("-multi-turn", StringComparison.Ordinal) ? MultiTurnSlots : SingleSlots;
             var template = SlotTemplate.Parse(Field("prompt_template"), slots.Contains, $"{where} ({name})",
                 string.Join(", ", slots.Select(s => "{" + s + "}")));
@@ -59,9 +62,12 @@ public sealed class FastChatJudgePrompts : IJudgePrompt
     public JudgeInput Render(JudgeCase c)
     {
         if (c.Turn > 2)
-            throw new InputFormatException($"question {c.Id}: FastChat's judge prompts grade two turns, not turn {c.Turn}");
+            throw new InputFormatException(
+                $"question {c.Id}: FastChat's judge prompts grade two turns, not turn {c.Turn}");
         var (system, template, where) = _prompts[PromptName(c.Category, c.Turn)];
-        return new JudgeInput(system, template.Fill(s => JudgePrompt.Value(c, s), $"{where}, question {c.Id} turn {c.Turn}" +
-            (NeedReference.Contains(c.Category) && c.References is null ? " (no reference answer: give --references)" : "")));
+        string hint = NeedReference.Contains(c.Category) && c.References is null
+            ? " (no reference answer: give --references)" : "";
+        return new JudgeInput(system,
+            template.Fill(s => JudgePrompt.Value(c, s), $"{where}, question {c.Id} turn {c.Turn}{hint}"));
     }
 }

@@ -46,18 +46,21 @@ public sealed partial class JudgePrompt : IJudgePrompt
     /// <summary>Reads a template file; unknown slots and a template that never shows the answer are refused.</summary>
     public static JudgePrompt Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"judge prompt not found: {Path.GetFullPath(path)}", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"judge prompt not found: {Path.GetFullPath(path)}", path);
         string where = Path.GetFullPath(path);
         // A text file's final newline is not part of the prompt.
         var template = SlotTemplate.Parse(File.ReadAllText(path).TrimEnd('\n', '\r'), IsKnown, where, KnownText);
         if (!template.Slots.Any(s => s == "answer" || s.StartsWith("answer_", StringComparison.Ordinal)))
-            throw new Data.InputFormatException($"{where}: the judge prompt has no {{answer}} slot, so the judge would never see the answer");
+            throw new Data.InputFormatException(
+                $"{where}: the judge prompt has no {{answer}} slot, so the judge would never see the answer");
         return new JudgePrompt(template, where);
     }
 
     private static bool IsKnown(string name) => Slots.Contains(name) || Numbered().IsMatch(name);
 
-    /// <summary>The value of a slot for one case: null when the case has none (a later turn, a missing reference).</summary>
+    /// <summary>The value of a slot for one case: null when the case has none (a later turn, a missing
+    /// reference).</summary>
     public static string? Value(JudgeCase c, string slot)
     {
         var numbered = Numbered().Match(slot);
@@ -102,7 +105,8 @@ public sealed partial class JudgePrompt : IJudgePrompt
     }
 
     private static string Conversation(JudgeCase c) =>
-        string.Concat(Enumerable.Range(0, c.Turn - 1).Select(t => $"User: {c.Questions[t]}\nAssistant: {c.Answers[t]}\n"));
+        string.Concat(Enumerable.Range(0, c.Turn - 1)
+            .Select(t => $"User: {c.Questions[t]}\nAssistant: {c.Answers[t]}\n"));
 
     [GeneratedRegex(@"^(question|answer|ref_answer)_([1-9][0-9]*)$")]
     private static partial Regex Numbered();

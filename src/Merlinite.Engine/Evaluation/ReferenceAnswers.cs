@@ -15,11 +15,13 @@ public static class ReferenceAnswers
         var byId = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         JsonLines.Read(path, (row, where, _) =>
         {
-            if (!row.TryGetProperty("question_id", out var q) || q.ValueKind is not (JsonValueKind.Number or JsonValueKind.String))
+            if (!row.TryGetProperty("question_id", out var q)
+                || q.ValueKind is not (JsonValueKind.Number or JsonValueKind.String))
                 throw new InputFormatException($"{where}: a reference answer needs a \"question_id\"");
             if (!row.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array
                 || choices.GetArrayLength() == 0 || !choices[0].TryGetProperty("turns", out var turns)
-                || turns.ValueKind != JsonValueKind.Array || turns.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
+                || turns.ValueKind != JsonValueKind.Array
+                || turns.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String))
                 throw new InputFormatException($"{where}: expected \"choices\": [{{\"turns\": [\"...\", ...]}}]");
             byId[q.ToString()] = turns.EnumerateArray().Select(t => t.GetString()!).ToList();
             return 0;

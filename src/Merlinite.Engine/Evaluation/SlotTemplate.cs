@@ -30,7 +30,8 @@ public sealed class SlotTemplate
             if (c == '}') throw new InputFormatException($"{where}: a single '}}' (write '}}}}' for a literal brace)");
             if (c != '{') { literal.Append(c); continue; }
             int end = text.IndexOf('}', i + 1);
-            if (end < 0) throw new InputFormatException($"{where}: a '{{' without its '}}' (write '{{{{' for a literal brace)");
+            if (end < 0)
+                throw new InputFormatException($"{where}: a '{{' without its '}}' (write '{{{{' for a literal brace)");
             string name = text[(i + 1)..end];
             if (!known(name))
                 throw new InputFormatException($"{where}: unknown slot {{{name}}} (known: {knownText})");
@@ -47,7 +48,8 @@ public sealed class SlotTemplate
     {
         var sb = new StringBuilder();
         foreach (var (isSlot, text) in _parts)
-            sb.Append(!isSlot ? text : value(text) ?? throw new InputFormatException($"{where}: slot {{{text}}} has no value"));
+            sb.Append(!isSlot ? text
+                : value(text) ?? throw new InputFormatException($"{where}: slot {{{text}}} has no value"));
         return sb.ToString();
     }
 }

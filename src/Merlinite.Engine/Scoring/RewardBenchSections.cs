@@ -15,7 +15,8 @@ namespace Merlinite.Engine.Scoring;
 /// </summary>
 public static class RewardBenchSections
 {
-    public static readonly IReadOnlyDictionary<string, int> ExampleCounts = new Dictionary<string, int>(StringComparer.Ordinal)
+    public static readonly IReadOnlyDictionary<string, int> ExampleCounts =
+        new Dictionary<string, int>(StringComparer.Ordinal)
     {
         ["alpacaeval-easy"] = 100, ["alpacaeval-length"] = 95, ["alpacaeval-hard"] = 95, ["mt-bench-easy"] = 28,
         ["mt-bench-med"] = 40, ["mt-bench-hard"] = 37, ["math-prm"] = 984, ["refusals-dangerous"] = 100,
