@@ -19,6 +19,10 @@ public sealed class TaxonomyConformanceTests(ITestOutputHelper output)
         var check = TaxonomyReader.Check(Set("valid"), null, readRemoteDocuments: false);
         Assert.True(check.Ok, string.Join('\n', check.Problems));
         Assert.Equal(Files(Set("valid")), check.Leaves.Count);
+        // The emoji skill's under-indented double-quoted line reads as PyYAML's yaml.safe_load reads it.
+        var emoji = Assert.Single(check.Leaves, l => l.Path == "compositional_skills/writing/freeform/emoji");
+        Assert.Equal("Replace words with emoji in this text: I am taking my dog to the park for a walk",
+            emoji.Seeds[2].Question);
         output.WriteLine($"{check.Leaves.Count} valid files accepted");
     }
 
