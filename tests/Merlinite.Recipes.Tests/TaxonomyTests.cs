@@ -245,6 +245,13 @@ public sealed class TaxonomyTests : IDisposable
         Skill().Replace("  - question: What is 2 + 1?", "  - question: \"What is 2\n    + 1?")), 11, 15,
         "not valid YAML");
 
+    /// <summary>A document marker inside the text ends the document for PyYAML as for YAML: still refused.</summary>
+    [Fact]
+    public void A_document_marker_in_double_quoted_text_is_still_refused() =>
+        Has(Fails("compositional_skills/math/increment",
+            Skill().Replace("  - question: What is 2 + 1?", "  - question: \"What is 2\n---\n    + 1?\"")), 9, 15,
+        "not valid YAML");
+
     /// <summary>Version 1 (no version key) is the old format: that alone is reported, not every key it lacks.</summary>
     [Fact]
     public void Version_1_is_refused_on_its_version_alone()

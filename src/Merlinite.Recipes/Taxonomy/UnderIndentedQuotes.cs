@@ -56,6 +56,9 @@ internal static class UnderIndentedQuotes
             }
             if (++i == lines.Length) break;
             int spaces = lines[i].Length - lines[i].TrimStart(' ').Length;
+            // A document marker at column 1 ends the document for PyYAML too: left for the parser to refuse.
+            if (lines[i].StartsWith("---", StringComparison.Ordinal)
+                || lines[i].StartsWith("...", StringComparison.Ordinal)) return (text, []);
             if (spaces <= key && lines[i].Trim().Length > 0)
             {
                 lines[i] = new string(' ', key + 1 - spaces) + lines[i];
