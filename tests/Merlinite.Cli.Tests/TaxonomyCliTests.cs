@@ -136,6 +136,39 @@ public class TaxonomyCliTests
         Assert.Contains("nested more than 64 levels deep", r.Stderr);
     }
 
+    /// <summary>InstructLab's own files: every one its parser accepts passes (its grounded skills counted by content,
+    /// wherever they live; the emoji skill's under-indented quoted line noted), and version-1 files fail on their
+    /// version, one problem each.</summary>
+    [SharedTaxonomyFact]
+    public void Check_accepts_upstream_valid_files_and_refuses_version_1()
+    {
+        string valid = Path.Combine(SharedTaxonomy.Root!, "valid");
+        var r = MerliniteBinary.Run("taxonomy", "check", valid);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("taxonomy OK: 168 leaves (117 knowledge, 51 skills; 26 grounded)\n", r.Stdout);
+        Assert.Contains($"note: {valid}/compositional_skills/writing/freeform/emoji/qna.yaml:12:1: this line continues "
+            + "the double-quoted text that starts at 11:15", r.Stderr);
+
+        string legacy = Path.Combine(SharedTaxonomy.Root!, "legacy");
+        var old = MerliniteBinary.Run("taxonomy", "check", legacy);
+        Assert.Equal(2, old.ExitCode);
+        Assert.EndsWith($"185 problems in 185 files under {legacy}\n", old.Stderr);
+        Assert.Contains($"{legacy}/knowledge/textbook/history/qna.yaml:1:1: no 'version': this is InstructLab's "
+            + "version 1 format", old.Stderr);
+    }
+
+    [Fact]
+    public void Check_refuses_a_repeated_question_and_answer_at_the_repeat()
+    {
+        using var dir = Taxonomy();
+        Write(dir, "tax/knowledge/science/mars/qna.yaml", Knowledge(dir.File("docs"))
+            .Replace("Question 0.1?\n        answer: Answer 0.1.", "Question 0.0?\n        answer: Answer 0.0."));
+        var r = MerliniteBinary.Run("taxonomy", "check", dir.File("tax"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"{dir.File("tax/knowledge/science/mars/qna.yaml")}:15:9: "
+            + "'seed_examples[0].questions_and_answers[1]' repeats 'seed_examples[0].questions_and_answers[0]' (line 13)", r.Stderr);
+    }
+
     [Fact]
     public void A_documents_folder_that_does_not_exist_is_refused()
     {

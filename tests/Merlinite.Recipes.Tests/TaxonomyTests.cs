@@ -172,10 +172,95 @@ public sealed class TaxonomyTests : IDisposable
     [Fact] public void Root_is_a_list() => Has(Fails(MarsLeaf, "- version: 3\n"), 1, 1, "a qna.yaml must be a mapping of keys, not a list");
 
     // Skills.
-    [Fact] public void Context_in_a_freeform_skill() => Has(Fails("compositional_skills/math/increment", Skill().Replace("  - question: What is 2 + 1?", "  - context: Two.\n    question: What is 2 + 1?")),
-        9, 5, "'seed_examples[2].context': context is only for grounded skills (a folder named grounded)");
-    [Fact] public void Missing_context_in_a_grounded_skill() => Has(Fails("compositional_skills/grounded/math/increment", Skill(grounded: true).Replace("  - context: The number is 1.\n    question", "  - question")),
-        8, 5, "missing required key 'seed_examples[1].context'");
+    /// <summary>The schema allows a context in any skill's seed examples, wherever the skill lives; it is grounded by
+    /// its content (InstructLab's taxonomy has grounded skills outside folders named grounded).</summary>
+    [Fact]
+    public void A_context_makes_a_skill_grounded_wherever_it_lives()
+    {
+        Leaf("compositional_skills/math/increment",
+            Skill().Replace("  - question: What is 2 + 1?", "  - context: Two.\n    question: What is 2 + 1?"));
+        var leaf = Assert.Single(TaxonomyReader.Load(Root, null));
+        Assert.True(leaf.Grounded);
+        Assert.Equal("Two.", leaf.Seeds[2].Context);
+    }
+
+    /// <summary>Nor does the schema require a context in every seed example of a skill under grounded/.</summary>
+    [Fact]
+    public void A_seed_without_context_in_a_grounded_folder_is_read_as_written()
+    {
+        Leaf("compositional_skills/grounded/math/increment",
+            Skill(grounded: true).Replace("  - context: The number is 1.\n    question", "  - question"));
+        var leaf = Assert.Single(TaxonomyReader.Load(Root, null));
+        Assert.Null(leaf.Seeds[1].Context);
+        Assert.True(leaf.Grounded);
+    }
+
+    [Fact] public void Skill_without_a_context_under_grounded_is_not_grounded() =>
+        Assert.False(Assert.Single(Load("compositional_skills/grounded/math/increment", Skill())).Grounded);
+
+    private IReadOnlyList<TaxonomyLeaf> Load(string path, string yaml)
+    {
+        Leaf(path, yaml);
+        return TaxonomyReader.Load(Root, null);
+    }
+
+    // seed_examples, questions_and_answers and patterns are uniqueItems upstream: the repeat is reported at itself.
+    [Fact]
+    public void Repeated_seed_example() => Has(Fails("compositional_skills/math/increment",
+            Skill().Replace("What is 3 + 1?\n    answer: \"4\"", "What is 2 + 1?\n    answer: \"3\"")), 11, 5,
+        "'seed_examples[3]' repeats 'seed_examples[2]' (line 9); InstructLab requires the items of 'seed_examples' "
+        + "to be unique");
+
+    [Fact]
+    public void Repeated_question_and_answer() => Has(KnowledgeFails(Knowledge()
+            .Replace("Question 0.1?\n        answer: Answer 0.1.", "Question 0.0?\n        answer: Answer 0.0.")),
+        15, 9,
+        "'seed_examples[0].questions_and_answers[1]' repeats 'seed_examples[0].questions_and_answers[0]' (line 13)");
+
+    [Fact]
+    public void Repeated_pattern() =>
+        Has(KnowledgeFails(Knowledge().Replace("    - \"*.md\"\n", "    - \"*.md\"\n    - '*.md'\n")),
+        10, 7, "'document.patterns[1]' repeats 'document.patterns[0]' (line 9)");
+    [Fact] public void Same_question_with_another_answer_is_no_repeat() =>
+        Assert.Single(Load(MarsLeaf, Knowledge().Replace("Question 0.1?", "Question 0.0?")));
+
+    /// <summary>A continuation line of double-quoted text no deeper than its key: YAML forbids it, PyYAML
+    /// (InstructLab's parser) reads it, and the value is the same either way; read as PyYAML does, with a note naming
+    /// the line.</summary>
+    [Fact]
+    public void Under_indented_double_quoted_text_is_read_as_pyyaml_reads_it_with_a_note()
+    {
+        string file = Leaf("compositional_skills/math/increment",
+            Skill().Replace("  - question: What is 2 + 1?", "  - question: \"What is 2\n    + 1?\""));
+        var check = TaxonomyReader.Check(Root, null, readRemoteDocuments: true);
+        Assert.Empty(check.Problems);
+        Assert.Equal("What is 2 + 1?", Assert.Single(check.Leaves).Seeds[2].Question);
+        Assert.StartsWith($"{file}:10:1: this line continues the double-quoted text that starts at 9:15",
+            Assert.Single(check.Notes), StringComparison.Ordinal);
+    }
+
+    /// <summary>Unclosed, the text runs to the next quote (the answer's) and the file is refused there.</summary>
+    [Fact]
+    public void Unclosed_double_quoted_text_is_still_refused() => Has(Fails("compositional_skills/math/increment",
+        Skill().Replace("  - question: What is 2 + 1?", "  - question: \"What is 2\n    + 1?")), 11, 15,
+        "not valid YAML");
+
+    /// <summary>A document marker inside the text ends the document for PyYAML as for YAML: still refused.</summary>
+    [Fact]
+    public void A_document_marker_in_double_quoted_text_is_still_refused() =>
+        Has(Fails("compositional_skills/math/increment",
+            Skill().Replace("  - question: What is 2 + 1?", "  - question: \"What is 2\n---\n    + 1?\"")), 9, 15,
+        "not valid YAML");
+
+    /// <summary>Version 1 (no version key) is the old format: that alone is reported, not every key it lacks.</summary>
+    [Fact]
+    public void Version_1_is_refused_on_its_version_alone()
+    {
+        var e = Fails("compositional_skills/math/increment", Skill().Replace("version: 2\n", ""));
+        Assert.Contains("version 1", Assert.Single(e.Problems).Message, StringComparison.Ordinal);
+        Has(e, 1, 1, "no 'version'");
+    }
+
     [Fact] public void Skill_version_4() => Has(Fails("compositional_skills/math/increment", Skill(version: 4)), 1, 10, "'version' must be 2 or 3 for a skill, not 4");
     [Fact] public void Skill_version_not_a_number() => Has(Fails("compositional_skills/math/increment", Skill().Replace("version: 2", "version: two")), 1, 10, "'version' must be an integer, not 'two'");
     [Fact] public void Missing_task_description() => Has(Fails("compositional_skills/math/increment", Skill().Replace("task_description: Increment a number\n", "")), 1, 1, "missing required key 'task_description'");

@@ -15,12 +15,13 @@ internal sealed record QnaContent(string? Description, IReadOnlyList<SeedExample
 
 /// <summary>
 /// Reads one qna.yaml against InstructLab's format (knowledge version 3, skills version 2 or 3), reporting every
-/// problem into a <see cref="YamlShape"/>. Which format applies is decided by the leaf's place in the tree, not by the
-/// file: under knowledge/ a file must be knowledge, and a skill under a folder named grounded must give contexts.
+/// problem into a <see cref="YamlShape"/>. Whether a file is knowledge is decided by the leaf's place in the tree
+/// (under knowledge/); whether a skill is grounded by its content (a context in its seed examples), wherever it lives,
+/// as InstructLab's schema allows a context in any skill.
 /// </summary>
 internal static class QnaFile
 {
-    public static QnaContent Read(YamlShape shape, bool knowledge, bool grounded)
+    public static QnaContent Read(YamlShape shape, bool knowledge)
     {
         string? text = YamlDocumentReader.ReadUtf8(shape.File);
         if (text is null)
@@ -34,13 +35,30 @@ internal static class QnaFile
             return new(null, null, null);
         }
         YamlNode root;
-        try { root = YamlDocumentReader.Parse(shape.File, text); }
+        try { root = UnderIndentedQuotes.Parse(shape, text); }
         catch (RecipeException e)
         {
             shape.Problems.AddRange(e.Problems);
             return new(null, null, null);
         }
-        return knowledge ? Knowledge(shape, root) : Skill(shape, root, grounded);
+        if (OldVersion(shape, root)) return new(null, null, null);
+        return knowledge ? Knowledge(shape, root) : Skill(shape, root);
+    }
+
+    /// <summary>Version 1 (written as no version key, or 1) is InstructLab's old format, with other keys: that is
+    /// reported alone, since every key it lacks or has in the old place follows from it.</summary>
+    private static bool OldVersion(YamlShape shape, YamlNode root)
+    {
+        if (root is not YamlMappingNode map) return false;
+        var version = map.Children.FirstOrDefault(e => e.Key is YamlScalarNode { Value: "version" });
+        if (version.Key is null)
+            shape.Add(root, "no 'version': this is InstructLab's version 1 format, which merlinite does not read; "
+                + " convert it to version 3 (knowledge) or 2/3 (skills) with the keys those require");
+        else if (version.Value is YamlScalarNode { Value: "1" })
+            shape.Add(version.Value, "'version' 1 is InstructLab's version 1 format, which merlinite does not read; "
+                + "convert it to version 3 (knowledge) or 2/3 (skills) with the keys those require");
+        else return false;
+        return true;
     }
 
     private static readonly string[] KnowledgeKeys = ["version", "created_by", "domain", "seed_examples", "document_outline", "document"];
@@ -57,7 +75,8 @@ internal static class QnaFile
         string? outline = shape.String(map, "", "document_outline");
 
         List<SeedExample>? seeds = null;
-        if (map.TryGetValue("seed_examples", out var s) && shape.List(s.Value, "seed_examples", QnaRules.MinSeedExamples) is { } items)
+        if (map.TryGetValue("seed_examples", out var s)
+            && shape.List(s.Value, "seed_examples", QnaRules.MinSeedExamples, unique: true) is { } items)
         {
             seeds = [];
             for (int i = 0; i < items.Count; i++)
@@ -84,7 +103,8 @@ internal static class QnaFile
         }
         if (!map.TryGetValue("questions_and_answers", out var qa)) return null;
         string qaPath = $"{path}.questions_and_answers";
-        if (shape.List(qa.Value, qaPath, QnaRules.MinQuestionsAndAnswers) is not { } items) return null;
+        if (shape.List(qa.Value, qaPath, QnaRules.MinQuestionsAndAnswers, unique: true) is not { } items)
+            return null;
         var seeds = new List<SeedExample>();
         bool ok = context is not null;
         for (int i = 0; i < items.Count; i++)
@@ -113,7 +133,9 @@ internal static class QnaFile
         var map = shape.Mapping(node, "document", ["repo", "commit", "patterns"]);
         string? repo = shape.String(map, "document", "repo");
         string? commit = shape.String(map, "document", "commit");
-        if (map is null || !map.TryGetValue("patterns", out var p) || shape.List(p.Value, "document.patterns", QnaRules.MinPatterns) is not { } items) return null;
+        if (map is null || !map.TryGetValue("patterns", out var p)
+            || shape.List(p.Value, "document.patterns", QnaRules.MinPatterns, unique: true) is not { } items)
+            return null;
         var patterns = new List<(string, YamlNode)>();
         for (int i = 0; i < items.Count; i++)
             if (shape.String(items[i], $"document.patterns[{i}]") is { } pattern) patterns.Add((pattern.Trim(), items[i]));
@@ -121,22 +143,24 @@ internal static class QnaFile
             ? null : new DocumentSpec(repo.Trim(), map["repo"].Value, commit.Trim(), patterns);
     }
 
-    private static QnaContent Skill(YamlShape shape, YamlNode root, bool grounded)
+    private static QnaContent Skill(YamlShape shape, YamlNode root)
     {
         var map = shape.Mapping(root, "", SkillKeys);
         if (map is null) return new(null, null, null);
-        if (map.TryGetValue("version", out var v) && shape.Int(v.Value, "version") is int version && !QnaRules.SkillVersions.Contains(version))
+        if (map.TryGetValue("version", out var v) && shape.Int(v.Value, "version") is int version
+            && !QnaRules.SkillVersions.Contains(version))
             shape.Add(v.Value, $"'version' must be {string.Join(" or ", QnaRules.SkillVersions)} for a skill, not {version}");
         shape.String(map, "", "created_by");
         string? description = shape.String(map, "", "task_description");
 
         List<SeedExample>? seeds = null;
-        if (map.TryGetValue("seed_examples", out var s) && shape.List(s.Value, "seed_examples", QnaRules.MinSeedExamples) is { } items)
+        if (map.TryGetValue("seed_examples", out var s)
+            && shape.List(s.Value, "seed_examples", QnaRules.MinSeedExamples, unique: true) is { } items)
         {
             seeds = [];
             for (int i = 0; i < items.Count; i++)
             {
-                var seed = SkillSeed(shape, items[i], $"seed_examples[{i}]", grounded);
+                var seed = SkillSeed(shape, items[i], $"seed_examples[{i}]");
                 if (seed is null) seeds = null;
                 else seeds?.Add(seed);
             }
@@ -144,23 +168,16 @@ internal static class QnaFile
         return new(description?.Trim(), seeds, null);
     }
 
-    private static SeedExample? SkillSeed(YamlShape shape, YamlNode node, string path, bool grounded)
+    /// <summary>A question and answer, and optionally the context they rest on: the schema (v2 and v3) allows a context
+    /// in any skill's seed example and requires it in none, whatever the folder is named.</summary>
+    private static SeedExample? SkillSeed(YamlShape shape, YamlNode node, string path)
     {
-        var map = shape.Mapping(node, path, grounded ? ["question", "answer", "context"] : ["question", "answer"], grounded ? [] : ["context"]);
+        var map = shape.Mapping(node, path, ["question", "answer"], "context");
         if (map is null) return null;
         string? question = shape.String(map, path, "question"), answer = shape.String(map, path, "answer");
-        string? context = null;
-        bool ok = true;
-        if (map.TryGetValue("context", out var c))
-        {
-            if (grounded) ok = (context = shape.String(c.Value, $"{path}.context")) is not null;
-            else
-            {
-                shape.Add(c.Key, $"'{path}.context': context is only for grounded skills (a folder named grounded)");
-                ok = false;
-            }
-        }
-        else if (grounded) ok = false; // reported as a missing required key
-        return ok && question is not null && answer is not null ? new SeedExample(question.Trim(), answer.Trim(), context?.Trim()) : null;
+        bool hasContext = map.ContainsKey("context");
+        string? context = hasContext ? shape.String(map, path, "context") : null;
+        return question is null || answer is null || (hasContext && context is null)
+            ? null : new SeedExample(question.Trim(), answer.Trim(), context?.Trim());
     }
 }

@@ -8,7 +8,6 @@ internal static class QnaRules
 {
     public const string FileName = "qna.yaml";
     public const string KnowledgeFolder = "knowledge";
-    public const string GroundedFolder = "grounded";
 
     public const int KnowledgeVersion = 3;
     public static readonly int[] SkillVersions = [2, 3];

@@ -5,9 +5,9 @@ namespace Merlinite.Recipes.Taxonomy;
 
 /// <summary>
 /// Reads an InstructLab taxonomy: a folder tree in which every folder holding a qna.yaml is a leaf. Leaves under the
-/// top-level knowledge/ folder are knowledge (facts from documents), all others skills; a skill under a folder named
-/// grounded answers from a given context. Every file is checked and every problem reported at once, as recipes are,
-/// so a taxonomy is fixed in one round instead of one error per run.
+/// top-level knowledge/ folder are knowledge (facts from documents), all others skills; a skill whose seed examples
+/// give a context is grounded (answers from a given context), wherever it lives. Every file is checked and every
+/// problem reported at once, as recipes are, so a taxonomy is fixed in one round instead of one error per run.
 /// </summary>
 public static class TaxonomyReader
 {
@@ -74,9 +74,8 @@ public static class TaxonomyReader
         string[] parts = relative == "." ? [] : relative.Split('/');
         string path = parts.Length == 0 ? Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar)) : relative;
         bool knowledge = parts.Length > 0 && parts[0] == QnaRules.KnowledgeFolder;
-        bool grounded = !knowledge && path.Split('/').Contains(QnaRules.GroundedFolder);
-
-        var content = QnaFile.Read(shape, knowledge, grounded);
+        var content = QnaFile.Read(shape, knowledge);
+        notes.AddRange(shape.Notes);
         IReadOnlyList<LeafDocument> documents = [];
         if (content.Document is { } spec)
         {

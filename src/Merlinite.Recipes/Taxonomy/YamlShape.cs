@@ -15,6 +15,9 @@ internal sealed class YamlShape(string file)
     public string File { get; } = file;
     public List<RecipeProblem> Problems { get; } = [];
 
+    /// <summary>What was read leniently, as "file:line:col: text" (not a problem: the file is accepted).</summary>
+    public List<string> Notes { get; } = [];
+
     public void Add(YamlNode node, string message) => Add(node.Start, message);
 
     public void Add(Mark at, string message) => Problems.Add(new RecipeProblem(File, Math.Max(1, at.Line), Math.Max(1, at.Column), message));
@@ -61,8 +64,10 @@ internal sealed class YamlShape(string file)
     public string? String(Dictionary<string, (YamlNode Key, YamlNode Value)>? map, string path, string key) =>
         map is not null && map.TryGetValue(key, out var e) ? String(e.Value, Join(path, key)) : null;
 
-    /// <summary>A list's items; too few is reported at the list, but the items are still returned to be checked.</summary>
-    public IReadOnlyList<YamlNode>? List(YamlNode node, string path, int minCount)
+    /// <summary>A list's items; too few is reported at the list, but the items are still returned to be checked. With
+    /// <paramref name="unique"/> (the schema's uniqueItems) an item equal to an earlier one is reported at itself,
+    /// naming the earlier one, since a repeated seed example only weighs one example twice.</summary>
+    public IReadOnlyList<YamlNode>? List(YamlNode node, string path, int minCount, bool unique = false)
     {
         if (node is not YamlSequenceNode list)
         {
@@ -71,7 +76,16 @@ internal sealed class YamlShape(string file)
         }
         if (list.Children.Count < minCount)
             Add(node, $"'{path}' needs at least {Engine.Plural.Of(minCount, "item")} (has {list.Children.Count})");
-        return [.. list.Children];
+        var items = list.Children;
+        for (int i = 1; unique && i < items.Count; i++)
+            for (int j = 0; j < i; j++)
+                if (YamlEquality.Same(items[i], items[j]))
+                {
+                    Add(items[i], $"'{path}[{i}]' repeats '{path}[{j}]' (line {items[j].Start.Line}); "
+                        + $"InstructLab requires the items of '{path}' to be unique");
+                    break;
+                }
+        return [.. items];
     }
 
     public int? Int(YamlNode node, string path)
