@@ -197,12 +197,20 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
         // Offsets count characters of the text: a character split over byte-fallback tokens counts once, at the
         // token that completes it (the streaming decoder the generated text goes through does the same).
         var utf8 = new Merlinite.Engine.Generation.Utf8PieceDecoder();
+        var offsets = new int[p.Tokens.Count];
         int offset = 0;
         for (int i = 0; i < p.Tokens.Count; i++)
         {
-            var top = i == 0 ? [] : text.Top(p.Top[i]);
-            list.Add(new TokenInfo(text.Bytes(p.Tokens[i]), p.LogProbs[i], top, offset));
+            offsets[i] = offset;
             offset += utf8.Push(text.TextBytes(p.Tokens[i])).Length;
+        }
+        // The echoed text lacks the space SentencePiece's add_space_prefix puts before the first word (" Reverse"):
+        // count offsets in the echoed text, as the generated tokens' offsets that follow it are.
+        int prefix = Math.Max(0, offset - promptTexts[prompt].Length);
+        for (int i = 0; i < p.Tokens.Count; i++)
+        {
+            var top = i == 0 ? [] : text.Top(p.Top[i]);
+            list.Add(new TokenInfo(text.Bytes(p.Tokens[i]), p.LogProbs[i], top, Math.Max(0, offsets[i] - prefix)));
         }
         return list;
     }

@@ -55,17 +55,19 @@ public sealed class TokenBytesTests : IDisposable
         Assert.Contains(tokens, t => t.StartsWith("bytes:", StringComparison.Ordinal));
         // Token 0 is BOS; SentencePiece's add_space_prefix puts a space before the text (DEVELOPERS.md).
         Assert.Equal(Encoding.UTF8.GetBytes(" " + Text), Join(tokens.Skip(1).Select(LegacyBytes)));
-        // Offsets count characters: a character split over byte tokens counts once, after its last byte.
+        // Offsets count characters of the echoed text (no prefix space): a character split over byte tokens counts
+        // once, after its last byte.
         var offsets = lp.GetProperty("text_offset").EnumerateArray().Select(o => o.GetInt32()).ToList();
         var decoder = new UTF8Encoding(false, false).GetDecoder();
         var chars = new char[16];
-        int at = 0;
+        int at = -1;
         for (int i = 1; i < tokens.Count; i++)
         {
-            Assert.Equal(at, offsets[i]);
+            Assert.Equal(Math.Max(0, at), offsets[i]);
             byte[] piece = LegacyBytes(tokens[i]);
             at += decoder.GetChars(piece, 0, piece.Length, chars, 0, flush: false);
         }
+        Assert.Equal(Text.Length, at);
         // Alternatives that are partial characters stay distinct keys.
         foreach (var top in lp.GetProperty("top_logprobs").EnumerateArray().Skip(1))
             Assert.Equal(2, top.EnumerateObject().Count());
