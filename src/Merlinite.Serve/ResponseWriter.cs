@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Merlinite.Engine.Serving;
 using Microsoft.AspNetCore.Http;
@@ -50,7 +49,8 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
                         TokenInfo? info = null;
                         if (d.Token >= 0 && request.Logprobs)
                         {
-                            info = new TokenInfo(text.Piece(d.Token), d.LogProb, text.Top(d.Top), EchoLength(i) + c.Text.Length);
+                            int at = EchoLength(i) + c.Text.Length;
+                            info = new TokenInfo(text.Bytes(d.Token), d.LogProb, text.Top(d.Top), at);
                             c.Tokens.Add(info);
                         }
                         c.Text.Append(d.Text);
@@ -194,11 +194,23 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
     {
         if (!_prompts.TryGetValue(prompt, out var p)) return [];
         var list = new List<TokenInfo>();
+        // Offsets count characters of the text: a character split over byte-fallback tokens counts once, at the
+        // token that completes it (the streaming decoder the generated text goes through does the same).
+        var utf8 = new Merlinite.Engine.Generation.Utf8PieceDecoder();
+        var offsets = new int[p.Tokens.Count];
         int offset = 0;
         for (int i = 0; i < p.Tokens.Count; i++)
         {
-            list.Add(new TokenInfo(text.Piece(p.Tokens[i]), p.LogProbs[i], i == 0 ? [] : text.Top(p.Top[i]), offset));
-            offset += text.TextLength(p.Tokens[i]);
+            offsets[i] = offset;
+            offset += utf8.Push(text.TextBytes(p.Tokens[i])).Length;
+        }
+        // The echoed text lacks the space SentencePiece's add_space_prefix puts before the first word (" Reverse"):
+        // count offsets in the echoed text, as the generated tokens' offsets that follow it are.
+        int prefix = Math.Max(0, offset - promptTexts[prompt].Length);
+        for (int i = 0; i < p.Tokens.Count; i++)
+        {
+            var top = i == 0 ? [] : text.Top(p.Top[i]);
+            list.Add(new TokenInfo(text.Bytes(p.Tokens[i]), p.LogProbs[i], top, Math.Max(0, offsets[i] - prefix)));
         }
         return list;
     }
@@ -210,9 +222,9 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
         foreach (var t in tokens)
         {
             w.WriteStartObject();
-            TokenFields(w, t.Piece, t.LogProb ?? 0);
+            TokenFields(w, t.Bytes, t.LogProb ?? 0);
             w.WriteStartArray("top_logprobs");
-            foreach (var (piece, lp) in t.Top) { w.WriteStartObject(); TokenFields(w, piece, lp); w.WriteEndObject(); }
+            foreach (var (bytes, lp) in t.Top) { w.WriteStartObject(); TokenFields(w, bytes, lp); w.WriteEndObject(); }
             w.WriteEndArray();
             w.WriteEndObject();
         }
@@ -220,12 +232,14 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
         w.WriteEndObject();
     }
 
-    private static void TokenFields(Utf8JsonWriter w, string piece, double logProb)
+    /// <summary><c>bytes</c> are the token's raw bytes (joined, they rebuild the text exactly, as OpenAI documents);
+    /// <c>token</c> is their text, or the <c>bytes:\xNN</c> form when they split a character.</summary>
+    private static void TokenFields(Utf8JsonWriter w, byte[] bytes, double logProb)
     {
-        w.WriteString("token", piece);
+        w.WriteString("token", TokenText.Display(bytes));
         w.WriteNumber("logprob", logProb);
         w.WriteStartArray("bytes");
-        foreach (byte b in Encoding.UTF8.GetBytes(piece)) w.WriteNumberValue(b);
+        foreach (byte b in bytes) w.WriteNumberValue(b);
         w.WriteEndArray();
     }
 
@@ -234,7 +248,7 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
     {
         w.WriteStartObject("logprobs");
         w.WriteStartArray("tokens");
-        foreach (var t in tokens) w.WriteStringValue(t.Piece);
+        foreach (var t in tokens) w.WriteStringValue(TokenText.Display(t.Bytes));
         w.WriteEndArray();
         w.WriteStartArray("token_logprobs");
         foreach (var t in tokens) if (t.LogProb is double lp) w.WriteNumberValue(lp); else w.WriteNullValue();
@@ -244,7 +258,7 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
         {
             if (t.LogProb is null) { w.WriteNullValue(); continue; }
             w.WriteStartObject();
-            foreach (var (piece, lp) in t.Top) w.WriteNumber(piece, lp);
+            foreach (var (bytes, lp) in t.Top) w.WriteNumber(TokenText.Display(bytes), lp);
             w.WriteEndObject();
         }
         w.WriteEndArray();

@@ -8,7 +8,8 @@ namespace Merlinite.Engine.Scoring;
 /// <summary>The JSONL line format of <c>merlinite score</c> (and the per-model files of <c>merlinite reward</c>).</summary>
 public static class ScoreJson
 {
-    /// <summary><c>{"id", "sum", "mean", "count", "tokens": [{"id", "piece", "logprob", "top"?}]}</c>, or <c>{"id", "error"}</c>.</summary>
+    /// <summary><c>{"id", "sum", "mean", "count", "tokens": [{"id", "piece", "bytes", "logprob", "top"?}]}</c>, or
+    /// <c>{"id", "error"}</c>.</summary>
     public static string Format(ScoreResult r, LlamaVocab vocab, bool withTokens)
     {
         return JsonLines.Format(w =>
@@ -45,10 +46,16 @@ public static class ScoreJson
         });
     }
 
+    /// <summary>"piece" is the token's text (U+FFFD where its bytes split a character); "bytes" its raw bytes, a
+    /// byte-fallback token's one byte included, so joining a response's "bytes" rebuilds its text exactly.</summary>
     private static void WriteToken(Utf8JsonWriter w, int token, double logProb, LlamaVocab vocab)
     {
+        byte[] bytes = vocab.TokenToPieceBytes(token, special: true);
         w.WriteNumber("id", token);
-        w.WriteString("piece", vocab.TokenToPiece(token, special: true));
+        w.WriteString("piece", Encoding.UTF8.GetString(bytes));
+        w.WriteStartArray("bytes");
+        foreach (byte b in bytes) w.WriteNumberValue(b);
+        w.WriteEndArray();
         w.WriteNumber("logprob", Math.Round(logProb, 6));
     }
 
