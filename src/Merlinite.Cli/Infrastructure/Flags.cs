@@ -35,6 +35,7 @@ public static class Flags
         ["data"] = ["--data", "-d"], ["shots"] = ["--shots", "-k"], ["shots_file"] = ["--shots-file"], ["limit"] = ["--limit"],
         ["metric"] = ["--metric"], ["name"] = ["--name"], ["judge"] = ["--judge"], ["judge_prompt"] = ["--judge-prompt"],
         ["judge_template"] = ["--judge-template"], ["judge_max_tokens"] = ["--judge-max-tokens"],
+        ["fewshot_sampler"] = ["--fewshot-sampler"],
         // LAB data generation
         ["taxonomy"] = ["--taxonomy"], ["documents"] = ["--documents"], ["teacher"] = ["--teacher"], ["questions"] = ["--questions"],
         ["seeds_per_prompt"] = ["--seeds-per-prompt"], ["answer_tokens"] = ["--answer-tokens"], ["check_tokens"] = ["--check-tokens"],
