@@ -29,8 +29,8 @@ public class EvalFewShotCliTests
         Assert.Equal(6, Items(dir.File("mmlu.summary.json")));
 
         var hellaswag = MerliniteBinary.Run("eval", "hellaswag", "-m", model,
-            "-d", Path.Combine(Rows!, "hellaswag-val.jsonl"), "--shots-file", Path.Combine(Rows!, "hellaswag-train.jsonl"),
-            "-k", "2", "--fewshot-sampler", "lm_eval", "-o", dir.File("hs.jsonl"), "-t", "1");
+            "-d", Path.Combine(Rows!, "hellaswag-val.jsonl"),
+            "--shots-file", Path.Combine(Rows!, "hellaswag-train.jsonl"), "-k", "2", "--fewshot-sampler", "lm_eval", "-o", dir.File("hs.jsonl"), "-t", "1");
         Assert.True(hellaswag.ExitCode == 0, hellaswag.Stderr);
         Assert.Equal(6, Items(dir.File("hs.summary.json")));
     }
