@@ -69,6 +69,15 @@ public sealed class EvalRecipeTests : IDisposable
     }
 
     [Fact]
+    public void A_task_names_its_few_shot_sampler_first_n_by_default()
+    {
+        var tasks = Load(BadRecipeTests.Good + "\neval:\n  tasks:\n    - {name: a, kind: arc, data: mmlu.jsonl}\n" +
+            "    - {name: h, kind: hellaswag, data: mmlu.jsonl, fewshot_sampler: lm_eval}\n").Recipe.Eval.Tasks;
+        Assert.Equal(ShotSampler.FirstN, tasks[0].Settings.ShotSampler);
+        Assert.Equal(ShotSampler.LmEval, tasks[1].Settings.ShotSampler);
+    }
+
+    [Fact]
     public void Task_problems_point_at_their_line_and_column()
     {
         var e = Fails(WithTasks.Replace("\n      judge: judge.gguf", "").Replace("limit: 100", "limit: 0").Replace("name: chat", "name: mmlu")

@@ -20,7 +20,14 @@ public static class EvalCommand
         var output = Flags.Required<FileInfo>("out", "per-item results JSONL; OUT.summary.json gets the scores; a rerun resumes it", "results/task.jsonl");
         var name = Flags.Optional<string?>("name", "the task's name in the summary (default: the data file's name)", "NAME");
         var shots = Flags.Create("shots", "worked examples before each question (lm-eval's num_fewshot)", D.Shots, "K");
-        var shotsFile = Flags.Optional<FileInfo?>("shots_file", "where the examples come from, in file order (a dev or train split; default: the data file, never the question itself)", "dev.jsonl");
+        var shotsFile = Flags.Optional<FileInfo?>("shots_file",
+            "where the examples come from (a dev or train split; default: the data file, never the question itself)",
+            "dev.jsonl");
+        var sampler = Flags.Create("fewshot_sampler",
+            "how examples are picked: first_n (the first K in file order, the default) or lm_eval (lm-eval's own: " +
+            "first_n for mmlu, random.Random(1234).sample for the others)",
+            D.ShotSampler.Name(), "NAME");
+        sampler.AcceptOnlyFromAmong(ShotSamplers.All.Select(s => s.Name).ToArray());
         var limit = Flags.Optional<int?>("limit", "only the first N rows of the data", "N");
         var template = ScoringFlags.Template(D.Template, "raw: plain text as lm-eval frames it (the default); merlinite or model: through a chat template, examples as turns, the answer as the reply");
         var system = Flags.Optional<string?>("system", "system prompt with a chat template (default: the template's; \"\" for none)");
@@ -47,7 +54,8 @@ public static class EvalCommand
             "conventions: acc and acc_norm), GSM8K by greedy generation (strict and flexible match), MT-Bench by a local judge model. " +
             "Writes one line per item and OUT.summary.json; a killed run continues where it stopped.")
         {
-            kind, model, lora, data, output, name, shots, shotsFile, limit, template, system, metric, maxTokens, temp, seed, runs, parallel,
+            kind, model, lora, data, output, name, shots, shotsFile, sampler, limit, template, system, metric,
+            maxTokens, temp, seed, runs, parallel,
             judge, judgePrompt, judgePrompts, references, judgeTemplate, judgeMaxTokens, restart,
         };
         runtime.AddTo(cmd);
@@ -56,7 +64,8 @@ public static class EvalCommand
             var k = EvalKinds.Parse(parse.GetValue(kind)!);
             var settings = new EvalTaskSettings
             {
-                Kind = k, Shots = parse.GetValue(shots), ShotsFile = parse.GetValue(shotsFile)?.FullName, Limit = parse.GetValue(limit),
+                Kind = k, Shots = parse.GetValue(shots), ShotsFile = parse.GetValue(shotsFile)?.FullName,
+                ShotSampler = ShotSamplers.Parse(parse.GetValue(sampler)!), Limit = parse.GetValue(limit),
                 Template = ChatTemplates.Parse(parse.GetValue(template)!), System = parse.GetValue(system), Metric = parse.GetValue(metric),
                 MaxTokens = parse.GetValue(maxTokens), Temperature = parse.GetValue(temp), Seed = parse.GetValue(seed), Parallel = parse.GetValue(parallel),
                 Runs = parse.GetValue(runs),

@@ -36,6 +36,7 @@ public static class Flags
         ["metric"] = ["--metric"], ["name"] = ["--name"], ["judge"] = ["--judge"], ["judge_prompt"] = ["--judge-prompt"],
         ["judge_prompts"] = ["--judge-prompts"], ["references"] = ["--references"], ["runs"] = ["--runs"],
         ["judge_template"] = ["--judge-template"], ["judge_max_tokens"] = ["--judge-max-tokens"],
+        ["fewshot_sampler"] = ["--fewshot-sampler"],
         // LAB data generation
         ["taxonomy"] = ["--taxonomy"], ["documents"] = ["--documents"], ["teacher"] = ["--teacher"], ["questions"] = ["--questions"],
         ["seeds_per_prompt"] = ["--seeds-per-prompt"], ["answer_tokens"] = ["--answer-tokens"], ["check_tokens"] = ["--check-tokens"],

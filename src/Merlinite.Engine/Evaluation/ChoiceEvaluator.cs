@@ -20,18 +20,26 @@ public static class ChoiceEvaluator
     /// log-probs, to the last bit) are those of an uninterrupted run.</summary>
     private const int BlockQuestions = 32;
 
-    /// <summary>Frames and tokenizes every question with its k examples (<see cref="FewShot.Pick{T}"/>).</summary>
+    /// <summary>Frames and tokenizes every question with its k examples (<see cref="FewShot{T}"/>).</summary>
     /// <param name="shotsFile">Where <paramref name="shotPool"/> was read from (named when it holds too few).</param>
     public static List<ChoiceRequest> Requests(EvalPrompts prompts, IReadOnlyList<ChoiceQuestion> questions,
-        IReadOnlyList<ChoiceQuestion> shotPool, string shotsFile, int shots)
+        IReadOnlyList<ChoiceQuestion> shotPool, string shotsFile, ShotPlan plan) =>
+        Texts(prompts, questions, shotPool, shotsFile, plan).Select((texts, i) => new ChoiceRequest(questions[i],
+            texts.Select((t, k) => prompts.Tokenize($"{questions[i].Id}#{k}", t.Context, t.Continuation)).ToList()))
+            .ToList();
+
+    /// <summary>Each question's options as (context, continuation) text, before lm-eval's whitespace move.</summary>
+    public static List<List<(string Context, string Continuation)>> Texts(EvalPrompts prompts,
+        IReadOnlyList<ChoiceQuestion> questions, IReadOnlyList<ChoiceQuestion> shotPool, string shotsFile,
+        ShotPlan plan)
     {
-        return questions.Select(q =>
+        var shots = new FewShot<ChoiceQuestion>(shotPool, shotsFile, plan, s => s.Subject);
+        return questions.Select((q, i) =>
         {
-            var examples = FewShot.Pick(shotPool, shotsFile, shots, q, s => s.Id, s => s.Subject)
-                .Select(s => new Exchange(s.Options[s.Gold].Query, s.Options[s.Gold].Choice)).ToList();
-            var items = q.Options.Select((o, k) =>
-                prompts.Tokenize($"{q.Id}#{k}", prompts.Context(q.Description, examples, o.Query), prompts.Continuation(o.Choice))).ToList();
-            return new ChoiceRequest(q, items);
+            var examples = shots.Pick(i, q).Select(s => new Exchange(s.Options[s.Gold].Query, s.Options[s.Gold].Choice))
+                .ToList();
+            return q.Options.Select(o =>
+                (prompts.Context(q.Description, examples, o.Query), prompts.Continuation(o.Choice))).ToList();
         }).ToList();
     }
 
@@ -60,21 +68,5 @@ public static class ChoiceEvaluator
         int best = 0;
         for (int i = 1; i < values.Count; i++) if (values[i] > values[best]) best = i;
         return best;
-    }
-}
-
-/// <summary>The k worked examples of a question: the first k of the pool in file order, never the question itself, and
-/// of the question's subject when it has one (MMLU's dev split holds 5 per subject).</summary>
-public static class FewShot
-{
-    public static IReadOnlyList<T> Pick<T>(IReadOnlyList<T> pool, string poolFile, int k, T question, Func<T, string> id, Func<T, string?> subject)
-    {
-        if (k == 0) return [];
-        string? want = subject(question);
-        var picked = pool.Where(s => id(s) != id(question) && (want is null || subject(s) == want)).Take(k).ToList();
-        if (picked.Count < k)
-            throw new InputFormatException($"{Path.GetFullPath(poolFile)}: {k}-shot needs {k} examples{(want is null ? "" : $" of subject '{want}'")} but the shots file has {picked.Count}" +
-                " (give a shots file with more, or ask for fewer shots)");
-        return picked;
     }
 }

@@ -16,8 +16,9 @@ public sealed record Exchange(string Query, string Target);
 /// <item>chat: each example a user turn and an assistant turn, then the query as a user turn (the description opens
 /// the first user turn); a choice is scored as the assistant's reply, with no space before it.</item>
 /// </list>
-/// Tokens follow lm-eval's rule: trailing spaces of the context move to the continuation, the context is tokenized
-/// alone and context + continuation as one text, and the continuation's tokens are those past the context's length.
+/// Tokens follow lm-eval's rule (<see cref="EncodePair"/>): trailing whitespace of the context moves to the
+/// continuation, the context is tokenized alone and context + continuation as one text, and the continuation's
+/// tokens are those past the context's length.
 /// </summary>
 public sealed class EvalPrompts(LoadedModel tokenizer, ChatTemplate template, string? system)
 {
@@ -48,16 +49,25 @@ public sealed class EvalPrompts(LoadedModel tokenizer, ChatTemplate template, st
     /// <summary>Context and continuation as token ids, by lm-eval's rule (see the class comment).</summary>
     public ScoreItem Tokenize(string id, string context, string continuation)
     {
-        int spaces = context.Length - context.TrimEnd(' ').Length;
-        if (spaces > 0)
-        {
-            continuation = context[^spaces..] + continuation;
-            context = context[..^spaces];
-        }
+        (context, continuation) = EncodePair(context, continuation);
         var whole = tokenizer.TokenizePrompt(context + continuation);
         var prompt = tokenizer.TokenizePrompt(context);
         return new ScoreItem(id, prompt, whole.Length > prompt.Length ? whole[prompt.Length..] : []);
     }
+
+    /// <summary>lm-eval's <c>_encode_pair</c> split: all trailing whitespace of the context (Python's
+    /// <c>str.rstrip()</c>, so newlines and tabs too, not only spaces) moves to the front of the
+    /// continuation.</summary>
+    public static (string Context, string Continuation) EncodePair(string context, string continuation)
+    {
+        int end = context.Length;
+        while (end > 0 && IsPythonSpace(context[end - 1])) end--;
+        return (context[..end], context[end..] + continuation);
+    }
+
+    /// <summary>Python's str.isspace for one UTF-16 unit: .NET's white space plus the four information separators
+    /// U+001C..U+001F, which Python counts (their bidirectional class is a separator) and .NET does not.</summary>
+    private static bool IsPythonSpace(char c) => char.IsWhiteSpace(c) || c is >= '\u001c' and <= '\u001f';
 
     /// <summary>A prompt to generate from: the context tokenized (BOS added, special tokens parsed).</summary>
     public int[] TokenizePrompt(string context) => tokenizer.TokenizePrompt(context);

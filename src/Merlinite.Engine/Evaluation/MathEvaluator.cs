@@ -20,12 +20,24 @@ public static class MathEvaluator
     /// <summary>In plain text, lm-eval's "Question: ...\nAnswer:"; through a chat template, the question alone.</summary>
     public static string Query(MathProblem p, bool chat) => chat ? p.Question : $"Question: {p.Question}\nAnswer:";
 
-    public static List<MathRequest> Requests(EvalPrompts prompts, IReadOnlyList<MathProblem> problems, IReadOnlyList<MathProblem> shotPool, string shotsFile, int shots) =>
-        problems.Select(p =>
+    public static List<MathRequest> Requests(EvalPrompts prompts, IReadOnlyList<MathProblem> problems,
+        IReadOnlyList<MathProblem> shotPool, string shotsFile, ShotPlan plan) =>
+        Contexts(prompts, problems, shotPool, shotsFile, plan)
+            .Select((c, i) => new MathRequest(problems[i],
+                new SampleRequest(problems[i].Id, prompts.TokenizePrompt(c))))
+            .ToList();
+
+    /// <summary>Each problem's prompt text with its k worked solutions (<see cref="FewShot{T}"/>).</summary>
+    public static List<string> Contexts(EvalPrompts prompts, IReadOnlyList<MathProblem> problems,
+        IReadOnlyList<MathProblem> shotPool, string shotsFile, ShotPlan plan)
+    {
+        var shots = new FewShot<MathProblem>(shotPool, shotsFile, plan, _ => null);
+        return problems.Select((p, i) =>
         {
-            var examples = FewShot.Pick(shotPool, shotsFile, shots, p, s => s.Id, _ => null).Select(s => new Exchange(Query(s, prompts.Chat), s.Answer)).ToList();
-            return new MathRequest(p, new SampleRequest(p.Id, prompts.TokenizePrompt(prompts.Context("", examples, Query(p, prompts.Chat)))));
+            var examples = shots.Pick(i, p).Select(s => new Exchange(Query(s, prompts.Chat), s.Answer)).ToList();
+            return prompts.Context("", examples, Query(p, prompts.Chat));
         }).ToList();
+    }
 
     public static void Run(LoadedModel model, BestOfNOptions options, IReadOnlyList<MathRequest> requests, OutputFile outFile,
         Action<double, string?>? progress, CancellationToken ct)

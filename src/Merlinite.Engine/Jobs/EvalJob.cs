@@ -14,9 +14,12 @@ namespace Merlinite.Engine.Jobs;
 public sealed record EvalTaskSettings
 {
     public EvalKind Kind { get; init; } = EvalKind.MultipleChoice;
-    /// <summary>Worked examples in the data's layout (a dev or train split), taken in file order; null: the data file
-    /// itself (never the question being asked).</summary>
+    /// <summary>Worked examples in the data's layout (a dev or train split); null: the data file itself (never the
+    /// question being asked).</summary>
     public string? ShotsFile { get; init; }
+    /// <summary>How examples are picked: first_n (file order) or lm_eval (each task's own sampler, seed
+    /// 1234).</summary>
+    public ShotSampler ShotSampler { get; init; } = ShotSampler.FirstN;
     /// <summary>Worked examples before each question (lm-eval's num_fewshot).</summary>
     public int Shots { get; init; }
     /// <summary>Only the first N items of the data file; null: all.</summary>
@@ -115,7 +118,9 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
     {
         var s = Settings;
         var f = new Fingerprint(Kind).Add("kind", s.Kind.Name()).AddModel("model", Model).AddFile("data", Data)
-            .AddFile("shots_file", s.ShotsFile).Add("shots", s.Shots).Add("limit", s.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .AddFile("shots_file", s.ShotsFile).Add("shots", s.Shots)
+            .Add("fewshot_sampler", s.ShotSampler.Name())
+            .Add("limit", s.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Add("template", s.Template.Name()).Add("system", s.Template.SystemPrompt(s.System)).Add("parallel", s.Parallel).AddRuntime(s.Runtime);
         if (!s.Kind.IsMultipleChoice()) f.Add("max_tokens", s.AnswerTokens).Add("seed", s.Seed).Add("temperature", s.Temperature);
         return f;
@@ -171,13 +176,20 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
 
     private IReadOnlyList<T> Take<T>(IReadOnlyList<T> items) => Settings.Limit is int n && n < items.Count ? items.Take(n).ToList() : items;
 
+    /// <summary>The shots come from the data itself when no other file is named (or the data file is).</summary>
+    private ShotPlan Plan(string shotsFile) => ShotPlan.For(Settings.Kind, Settings.Shots, Settings.ShotSampler,
+        string.Equals(Path.GetFullPath(shotsFile), Path.GetFullPath(Data), StringComparison.Ordinal));
+
     private void RunChoices(string shotsFile, OutputFile output, Action<double, string?>? progress, CancellationToken ct)
     {
         var questions = Take(EvalData.ReadChoices(Settings.Kind, Data));
         var pool = Settings.Shots == 0 ? [] : EvalData.ReadChoices(Settings.Kind, shotsFile);
         List<ChoiceRequest> requests;
         using (var tokenizer = LoadedModel.LoadVocabulary(Model.Path))
-            requests = ChoiceEvaluator.Requests(new EvalPrompts(tokenizer, Settings.Template, Settings.System), questions, pool, shotsFile, Settings.Shots);
+        {
+            var prompts = new EvalPrompts(tokenizer, Settings.Template, Settings.System);
+            requests = ChoiceEvaluator.Requests(prompts, questions, pool, shotsFile, Plan(shotsFile));
+        }
         using var model = LoadedModel.Load(Settings.Scoring.LoadOptions(Model, requests.SelectMany(r => r.Options).ToList()));
         ChoiceEvaluator.Run(model, new ScorerOptions(), requests, output, progress, ct);
     }
@@ -188,7 +200,10 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         var pool = Settings.Shots == 0 ? [] : EvalData.ReadMath(shotsFile);
         List<MathRequest> requests;
         using (var tokenizer = LoadedModel.LoadVocabulary(Model.Path))
-            requests = MathEvaluator.Requests(new EvalPrompts(tokenizer, Settings.Template, Settings.System), problems, pool, shotsFile, Settings.Shots);
+        {
+            var prompts = new EvalPrompts(tokenizer, Settings.Template, Settings.System);
+            requests = MathEvaluator.Requests(prompts, problems, pool, shotsFile, Plan(shotsFile));
+        }
         var generation = Settings.Generation(Settings.AnswerTokens);
         using var model = LoadedModel.Load(generation.LoadOptions(Model, requests.Select(r => r.Prompt).ToList()));
         var options = new BestOfNOptions { Sampling = generation.Sampler, N = 1, Stops = MathEvaluator.Stops };

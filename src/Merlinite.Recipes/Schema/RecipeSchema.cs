@@ -48,6 +48,8 @@ public static class RecipeSchema
         new Field("data", File((r, v) => Task(r, t => t with { Data = v })), Required: true),
         new Field("shots", Int((r, v) => TaskSettings(r, s => s with { Shots = v }))),
         new Field("shots_file", File((r, v) => TaskSettings(r, s => s with { ShotsFile = v }))),
+        new Field("fewshot_sampler", OneOf(ShotSamplers.All,
+            (r, v) => TaskSettings(r, s => s with { ShotSampler = v }))),
         new Field("limit", Int((r, v) => TaskSettings(r, s => s with { Limit = v }))),
         new Field("template", OneOf(Templates, (r, v) => TaskSettings(r, s => s with { Template = v }))),
         new Field("system", NullableString((r, v) => TaskSettings(r, s => s with { System = v }))),
