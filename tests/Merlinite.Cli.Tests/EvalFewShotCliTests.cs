@@ -2,21 +2,12 @@ using System.Text.Json;
 
 namespace Merlinite.Cli.Tests;
 
-/// <summary>Skipped when the public rows in ../shared/data/lmeval (next to the repository) are absent.</summary>
-public sealed class LmEvalRowsFactAttribute : FactAttribute
-{
-    public LmEvalRowsFactAttribute()
-    {
-        if (EvalFewShotCliTests.Rows is null) Skip = "../shared/data/lmeval is absent (real benchmark rows)";
-    }
-}
-
 /// <summary>Few-shot runs of `merlinite eval` on the real rows in ../shared/data/lmeval (issue 28).</summary>
 public class EvalFewShotCliTests
 {
-    internal static readonly string? Rows = FindRows();
+    internal static readonly string? Rows = SharedData.Folder("lmeval");
 
-    [LmEvalRowsFact]
+    [SharedDataFact("lmeval")]
     public void Mmlu_3_shot_uses_all_three_dev_rows_of_each_subject_and_lm_evals_sampler_runs()
     {
         // Used to fail: dev row 1 and 2 were dropped for sharing test rows 1 and 2's line-number ids.
@@ -46,15 +37,4 @@ public class EvalFewShotCliTests
 
     private static int Items(string summary) =>
         JsonDocument.Parse(File.ReadAllText(summary)).RootElement.GetProperty("items").GetInt32();
-
-    private static string? FindRows()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Merlinite.Native.sln")))
-            {
-                string rows = Path.Combine(d.FullName, "..", "shared", "data", "lmeval");
-                return Directory.Exists(rows) ? rows : null;
-            }
-        return null;
-    }
 }

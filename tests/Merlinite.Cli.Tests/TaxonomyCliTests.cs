@@ -139,17 +139,17 @@ public class TaxonomyCliTests
     /// <summary>InstructLab's own files: every one its parser accepts passes (its grounded skills counted by content,
     /// wherever they live; the emoji skill's under-indented quoted line noted), and version-1 files fail on their
     /// version, one problem each.</summary>
-    [SharedTaxonomyFact]
+    [SharedDataFact("taxonomy")]
     public void Check_accepts_upstream_valid_files_and_refuses_version_1()
     {
-        string valid = Path.Combine(SharedTaxonomy.Root!, "valid");
+        string valid = Path.Combine(SharedData.Folder("taxonomy")!, "valid");
         var r = MerliniteBinary.Run("taxonomy", "check", valid);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("taxonomy OK: 168 leaves (117 knowledge, 51 skills; 26 grounded)\n", r.Stdout);
         Assert.Contains($"note: {valid}/compositional_skills/writing/freeform/emoji/qna.yaml:12:1: this line continues "
             + "the double-quoted text that starts at 11:15", r.Stderr);
 
-        string legacy = Path.Combine(SharedTaxonomy.Root!, "legacy");
+        string legacy = Path.Combine(SharedData.Folder("taxonomy")!, "legacy");
         var old = MerliniteBinary.Run("taxonomy", "check", legacy);
         Assert.Equal(2, old.ExitCode);
         Assert.EndsWith($"185 problems in 185 files under {legacy}\n", old.Stderr);

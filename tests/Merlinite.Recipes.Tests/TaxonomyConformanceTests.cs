@@ -9,11 +9,11 @@ namespace Merlinite.Recipes.Tests;
 /// Documents are not read (readRemoteDocuments: false): the corpus holds qna.yaml files only.</summary>
 public sealed class TaxonomyConformanceTests(ITestOutputHelper output)
 {
-    private static string Set(string name) => Path.Combine(SharedTaxonomy.Root!, name);
+    private static string Set(string name) => Path.Combine(SharedData.Folder("taxonomy")!, name);
 
     private static int Files(string dir) => Directory.GetFiles(dir, "qna.yaml", SearchOption.AllDirectories).Length;
 
-    [SharedTaxonomyFact]
+    [SharedDataFact("taxonomy")]
     public void Every_upstream_valid_file_is_accepted()
     {
         var check = TaxonomyReader.Check(Set("valid"), null, readRemoteDocuments: false);
@@ -26,7 +26,7 @@ public sealed class TaxonomyConformanceTests(ITestOutputHelper output)
         output.WriteLine($"{check.Leaves.Count} valid files accepted");
     }
 
-    [SharedTaxonomyFact]
+    [SharedDataFact("taxonomy")]
     public void Every_version_1_file_is_refused_on_its_version_alone()
     {
         var check = TaxonomyReader.Check(Set("legacy"), null, readRemoteDocuments: false);
@@ -38,7 +38,7 @@ public sealed class TaxonomyConformanceTests(ITestOutputHelper output)
         output.WriteLine($"{files} legacy files refused on their version");
     }
 
-    [SharedTaxonomyFact]
+    [SharedDataFact("taxonomy")]
     public void Every_mutation_is_refused_at_its_line_with_its_words()
     {
         string dir = Set("mutations");

@@ -5,15 +5,6 @@ using Merlinite.Engine.Evaluation;
 
 namespace Merlinite.Engine.Tests.Evaluation;
 
-/// <summary>`../shared/data/` (FastChat's files, beside the project in CI); absent in a user's clone.</summary>
-public sealed class FastChatDataFactAttribute : FactAttribute
-{
-    public FastChatDataFactAttribute()
-    {
-        if (FastChatJudgeTests.MtBench is null) Skip = "../shared/data/mt_bench is not beside the project (CI has it)";
-    }
-}
-
 /// <summary>
 /// FastChat's own MT-Bench files read as its gen_judgment.py reads them: the judge input for one question of every
 /// category, both turns, equals what FastChat renders. The reference rendering is Python's own str.format, run on the
@@ -21,18 +12,7 @@ public sealed class FastChatDataFactAttribute : FactAttribute
 /// </summary>
 public class FastChatJudgeTests
 {
-    public static string? MtBench { get; } = Find();
-
-    private static string? Find()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Merlinite.Native.sln")))
-            {
-                string dir = Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "data", "mt_bench"));
-                return Directory.Exists(dir) ? dir : null;
-            }
-        return null;
-    }
+    private static string? MtBench { get; } = SharedData.Folder("mt_bench");
 
     private const string Python = """
         import json, sys
@@ -59,7 +39,7 @@ public class FastChatJudgeTests
             print(json.dumps({"id": str(q["question_id"]), "turn": 2, "system": two["system_prompt"], "user": second}))
         """;
 
-    [FastChatDataFact]
+    [SharedDataFact("mt_bench")]
     public void The_judge_input_of_every_category_and_turn_is_what_fastchat_renders()
     {
         var psi = new ProcessStartInfo("python3", ["-c", Python, MtBench!]) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -85,7 +65,7 @@ public class FastChatJudgeTests
         }
     }
 
-    [FastChatDataFact]
+    [SharedDataFact("mt_bench")]
     public void A_fastchat_prompt_text_as_judge_prompt_fills_its_numbered_slots()
     {
         // FastChat's single-math-v1 text as a plain template file: {ref_answer_1} is the question's reference.

@@ -5,15 +5,6 @@ using Merlinite.Engine.Evaluation;
 
 namespace Merlinite.Engine.Tests.Evaluation;
 
-/// <summary>Skipped when the public rows in ../shared/data/lmeval (next to the repository) are absent.</summary>
-public sealed class LmEvalDataFactAttribute : TheoryAttribute
-{
-    public LmEvalDataFactAttribute()
-    {
-        if (LmEvalConformanceTests.Dir is null) Skip = "../shared/data/lmeval is absent (real benchmark rows)";
-    }
-}
-
 /// <summary>
 /// For the real rows in ../shared/data/lmeval (see its SOURCES.md), every question's context and continuation strings,
 /// after lm-eval's <c>_encode_pair</c> whitespace move, equal those lm-eval builds with its task yamls and the
@@ -24,12 +15,12 @@ public sealed class LmEvalDataFactAttribute : TheoryAttribute
 /// </summary>
 public class LmEvalConformanceTests
 {
-    internal static readonly string? Dir = FindData();
+    internal static readonly string? Dir = SharedData.Folder("lmeval");
 
     // Raw framing never reaches the tokenizer (only a chat template or tokenizing does).
     private static readonly EvalPrompts Raw = new(null!, ChatTemplate.Raw, null);
 
-    [LmEvalDataFact]
+    [SharedDataTheory("lmeval")]
     [InlineData("mmlu", "mmlu-test.jsonl", "mmlu-dev.jsonl", 0,
         "- - - - - -",
         "ac853053b100639d 5a946263ea97d1f8 39f52302e2388f3c f9c91d2044e6ff24 bea068d08b82e929 8c860764accab286")]
@@ -113,16 +104,5 @@ public class LmEvalConformanceTests
     {
         string text = string.Concat(options.Select(o => o.Context + "\u0001" + o.Continuation + "\u0002"));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
-    }
-
-    private static string? FindData()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Merlinite.Native.sln")))
-            {
-                string data = Path.Combine(dir.FullName, "..", "shared", "data", "lmeval");
-                return Directory.Exists(data) ? data : null;
-            }
-        return null;
     }
 }
