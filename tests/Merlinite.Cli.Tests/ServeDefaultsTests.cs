@@ -33,9 +33,6 @@ public sealed partial class ServeDefaultsTests : IDisposable
     private static string Ids(int count) =>
         "[" + string.Join(",", Enumerable.Range(0, count).Select(i => 10 + i * 7 % 200)) + "]";
 
-    private static Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Post(
-        ServerProcess s, string path, string json) => s.Post(path, Encoding.UTF8.GetBytes(json));
-
     [Fact]
     public async Task Each_request_gets_the_models_trained_context_and_the_start_up_line_says_so()
     {
@@ -47,9 +44,8 @@ public sealed partial class ServeDefaultsTests : IDisposable
         Assert.Contains("the model's trained context", s.Log);
 
         // 3,000 prompt tokens and the default max_tokens: refused when each sequence held 8192 / 8 = 1024.
-        var (status, body, response) = await Post(s, "v1/completions",
+        var (status, body, _) = await s.Post("v1/completions",
             $$"""{"prompt":{{Ids(3000)}},"max_tokens":512,"ignore_eos":true}""");
-        response.Dispose();
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(512, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
     }
@@ -74,15 +70,13 @@ public sealed partial class ServeDefaultsTests : IDisposable
         int limit = TokensPerRequest(s);
         // A prompt that leaves less than the default max_tokens (512) of its sequence.
         int prompt = limit - 300;
-        var (status, body, response) = await Post(s, "v1/completions",
+        var (status, body, headers) = await s.Post("v1/completions",
             $$"""{"prompt":{{Ids(prompt)}},"ignore_eos":true}""");
-        response.Dispose();
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(limit - prompt, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
 
         // One that leaves nothing is refused, as a prompt too long for the context.
-        (status, body, response) = await Post(s, "v1/completions", $$"""{"prompt":{{Ids(limit)}}}""");
-        response.Dispose();
+        (status, body, headers) = await s.Post("v1/completions", $$"""{"prompt":{{Ids(limit)}}}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("context_length_exceeded", body.GetProperty("error").GetProperty("code").GetString());
     }
@@ -99,22 +93,18 @@ public sealed partial class ServeDefaultsTests : IDisposable
         }).Append("""{"role":"user","content":"and now?"}""");
         string messages = "[" + string.Join(",", turns) + "]";
 
-        var (status, body, response) = await Post(s, "v1/chat/completions", $$"""{"messages":{{messages}}}""");
-        response.Dispose();
+        var (status, body, headers) = await s.Post("v1/chat/completions", $$"""{"messages":{{messages}}}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("context_length_exceeded", body.GetProperty("error").GetProperty("code").GetString());
 
-        (status, body, response) = await Post(s, "v1/chat/completions",
+        (status, body, headers) = await s.Post("v1/chat/completions",
             $$"""{"messages":{{messages}},"truncation":"auto"}""");
-        using (response)
-        {
-            Assert.Equal(HttpStatusCode.OK, status);
-            int dropped = int.Parse(response.Headers.GetValues("X-Merlinite-Dropped-Messages").Single(),
-                System.Globalization.CultureInfo.InvariantCulture);
-            // Whole turns go (a user message and its answer), never the last question.
-            Assert.InRange(dropped, 2, 16);
-            Assert.Equal(0, dropped % 2);
-        }
+        Assert.Equal(HttpStatusCode.OK, status);
+        int dropped = int.Parse(headers.GetValues("X-Merlinite-Dropped-Messages").Single(),
+            System.Globalization.CultureInfo.InvariantCulture);
+        // Whole turns go (a user message and its answer), never the last question.
+        Assert.InRange(dropped, 2, 16);
+        Assert.Equal(0, dropped % 2);
         // `merlinite chat`'s rule: the kept history leaves room for max_tokens (512 by default), at most half the
         // context.
         int kept = body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32();
@@ -122,9 +112,8 @@ public sealed partial class ServeDefaultsTests : IDisposable
 
         // A last message that cannot fit even alone is refused all the same.
         string huge = string.Join(" ", Enumerable.Repeat(words, 20));
-        (status, body, response) = await Post(s, "v1/chat/completions",
+        (status, body, headers) = await s.Post("v1/chat/completions",
             $$"""{"messages":[{"role":"user","content":"{{huge}}"}],"truncation":"auto"}""");
-        response.Dispose();
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("context_length_exceeded", body.GetProperty("error").GetProperty("code").GetString());
     }

@@ -30,8 +30,7 @@ public sealed class ServeRefusalTests : IDisposable
 
     private static async Task<(HttpStatusCode, JsonElement)> Post(ServerProcess s, string path, byte[] body)
     {
-        var (status, json, response) = await s.Post(path, body);
-        response.Dispose();
+        var (status, json, _) = await s.Post(path, body);
         return (status, json);
     }
 

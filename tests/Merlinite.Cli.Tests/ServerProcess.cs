@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
 
@@ -48,8 +49,8 @@ public sealed class ServerProcess : IDisposable
     public string Log { get { lock (_log) return _log.ToString(); } }
     public Process Process => _process;
 
-    /// <summary>POSTs a body (a JSON string, or raw bytes that need not be UTF-8) and reads the JSON answer.</summary>
-    public async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Post(
+    /// <summary>POSTs a body (raw bytes that need not be UTF-8) and reads the JSON answer and its headers.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseHeaders Headers)> Post(
         string path, byte[] body, string? key = null)
     {
         using var req = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
@@ -57,10 +58,14 @@ public sealed class ServerProcess : IDisposable
         // For a body the server refuses by its length: it answers before reading it (as curl sends bodies).
         if (body.Length > 1 << 20) req.Headers.ExpectContinue = true;
         if (key is not null) req.Headers.Authorization = new("Bearer", key);
-        var resp = await Http.SendAsync(req);
+        using var resp = await Http.SendAsync(req);
         string text = await resp.Content.ReadAsStringAsync();
-        return (resp.StatusCode, JsonDocument.Parse(text).RootElement.Clone(), resp);
+        return (resp.StatusCode, JsonDocument.Parse(text).RootElement.Clone(), resp.Headers);
     }
+
+    /// <summary>POSTs a JSON text.</summary>
+    public Task<(HttpStatusCode Status, JsonElement Body, HttpResponseHeaders Headers)> Post(
+        string path, string json, string? key = null) => Post(path, System.Text.Encoding.UTF8.GetBytes(json), key);
 
     /// <summary>One value from /metrics (Prometheus text).</summary>
     public async Task<long> Metric(string name)

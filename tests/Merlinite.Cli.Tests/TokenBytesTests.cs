@@ -26,8 +26,7 @@ public sealed class TokenBytesTests : IDisposable
 
     private static async Task<JsonElement> Post(ServerProcess s, string path, string json)
     {
-        var (status, body, response) = await s.Post(path, Encoding.UTF8.GetBytes(json), null);
-        response.Dispose();
+        var (status, body, _) = await s.Post(path, json);
         Assert.Equal(HttpStatusCode.OK, status);
         return body;
     }

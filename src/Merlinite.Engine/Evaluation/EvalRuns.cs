@@ -63,14 +63,9 @@ public sealed record EvalRuns(IReadOnlyList<EvalSummary> Runs)
 
     /// <summary>Where run <paramref name="run"/> (1-based) of an eval writing <paramref name="output"/> goes: the first
     /// run is the output itself (so `--runs 1` is the plain command), the others beside it.</summary>
-    public static string RunOutput(string output, int run)
-    {
-        if (run == 1) return output;
-        string stem = output.EndsWith(".jsonl", StringComparison.Ordinal) ? output[..^".jsonl".Length] : output;
-        return $"{stem}.run-{run.ToString(CultureInfo.InvariantCulture)}.jsonl";
-    }
+    public static string RunOutput(string output, int run) =>
+        run == 1 ? output : EvalFiles.Beside(output, $".run-{run.ToString(CultureInfo.InvariantCulture)}.jsonl");
 
     /// <summary>The file the runs' summary goes to.</summary>
-    public static string SummaryPath(string output) =>
-        (output.EndsWith(".jsonl", StringComparison.Ordinal) ? output[..^".jsonl".Length] : output) + ".runs.json";
+    public static string SummaryPath(string output) => EvalFiles.Beside(output, ".runs.json");
 }

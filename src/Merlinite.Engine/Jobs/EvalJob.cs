@@ -98,7 +98,7 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
     public string SummaryPath => Sibling(".summary.json");
     public OutputFile Answers => new(Sibling(".answers.jsonl"));
 
-    private string Sibling(string suffix) => (Out.EndsWith(".jsonl", StringComparison.Ordinal) ? Out[..^".jsonl".Length] : Out) + suffix;
+    private string Sibling(string suffix) => EvalFiles.Beside(Out, suffix);
 
     public void Validate()
     {

@@ -107,15 +107,17 @@ public class FastChatJudgeTests
         Assert.Contains("question 9 turn 1", e.Message);
     }
 
+    /// <summary>One line of a judge_prompts.jsonl: a single-answer prompt with system prompt "S".</summary>
+    private static string Prompt(string name, string template) => JsonSerializer.Serialize(new Dictionary<string, string>
+    {
+        ["name"] = name, ["type"] = "single", ["system_prompt"] = "S", ["prompt_template"] = template,
+        ["output_format"] = "[[rating]]",
+    });
+
     [Fact]
     public void A_fastchat_prompts_file_with_an_unknown_slot_or_a_missing_prompt_is_refused()
     {
         string dir = Directory.CreateTempSubdirectory("judge-").FullName, file = Path.Combine(dir, "judge_prompts.jsonl");
-        string Prompt(string name, string template) => JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["name"] = name, ["type"] = "single", ["system_prompt"] = "S", ["prompt_template"] = template,
-            ["output_format"] = "[[rating]]",
-        });
         File.WriteAllLines(file, [Prompt("single-v1", "{question} {answer}"), Prompt("single-math-v1", "{question} {answer} {ref_answer}")]);
         var e = Assert.Throws<InputFormatException>(() => FastChatJudgePrompts.Load(file));
         Assert.Contains("single-math-v1", e.Message);
@@ -131,11 +133,6 @@ public class FastChatJudgeTests
     public void A_category_that_needs_a_reference_without_one_says_how_to_give_it()
     {
         string dir = Directory.CreateTempSubdirectory("judge-").FullName, file = Path.Combine(dir, "judge_prompts.jsonl");
-        string Prompt(string name, string template) => JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["name"] = name, ["type"] = "single", ["system_prompt"] = "S", ["prompt_template"] = template,
-            ["output_format"] = "[[rating]]",
-        });
         File.WriteAllLines(file, [Prompt("single-v1", "{question} {answer}"), Prompt("single-math-v1", "{question} {answer} {ref_answer_1}"),
             Prompt("single-v1-multi-turn", "{question_2} {answer_2}"), Prompt("single-math-v1-multi-turn", "{answer_2} {ref_answer_2}")]);
         var prompts = FastChatJudgePrompts.Load(file);
