@@ -43,7 +43,8 @@ public sealed partial class GgufWriter
                 Access = FileAccess.Write,
                 Share = FileShare.None,
                 BufferSize = 1 << 16,
-                PreallocationSize = AlignUp(header.Length, Alignment) + dataBytes,
+                // Zero tensors are holes: preallocating would give them real disk blocks.
+                PreallocationSize = _tensors.Any(t => t.Zero) ? 0 : AlignUp(header.Length, Alignment) + dataBytes,
             };
             using (var stream = new FileStream(temp, options))
             {
@@ -81,6 +82,8 @@ public sealed partial class GgufWriter
                 WriteTensorData(stream, tensor, ref floats, ref bytes);
                 Pad(stream, tensor.Bytes, alignment);
             }
+            // A hole at the end is only a position until the length covers it.
+            if (stream.CanSeek && stream.Length < stream.Position) stream.SetLength(stream.Position);
         }
         finally
         {
@@ -91,6 +94,11 @@ public sealed partial class GgufWriter
 
     private static void WriteTensorData(Stream stream, PendingTensor t, ref float[]? floats, ref byte[]? bytes)
     {
+        if (t.Zero)
+        {
+            WriteZeros(stream, t.Bytes);
+            return;
+        }
         if (t.Filler is null && t.RawFiller is null && t.Floats.IsEmpty)
         {
             stream.Write(t.Raw.Span);
@@ -227,6 +235,20 @@ public sealed partial class GgufWriter
         U64(w, (ulong)n);
         Encoding.UTF8.GetBytes(s, w.GetSpan(n));
         w.Advance(n);
+    }
+
+    /// <summary>Skips <paramref name="count"/> bytes where the stream can seek (a hole that reads as zeros), else writes
+    /// them.</summary>
+    private static void WriteZeros(Stream stream, long count)
+    {
+        if (stream.CanSeek)
+        {
+            stream.Seek(count, SeekOrigin.Current);
+            return;
+        }
+        Span<byte> zeros = stackalloc byte[4096];
+        zeros.Clear();
+        for (long left = count; left > 0; left -= zeros.Length) stream.Write(zeros[..(int)Math.Min(left, zeros.Length)]);
     }
 
     private static void Pad(Stream stream, long written, uint alignment)

@@ -5,7 +5,7 @@ public sealed partial class GgufWriter
     private readonly List<PendingTensor> _tensors = [];
     private readonly HashSet<string> _tensorNames = new(StringComparer.Ordinal);
 
-    /// <summary>A tensor queued for writing; exactly one of the four sources is set.</summary>
+    /// <summary>A tensor queued for writing; exactly one of the four sources is set, or none for a zero tensor.</summary>
     private sealed class PendingTensor
     {
         public required string Name { get; init; }
@@ -20,6 +20,8 @@ public sealed partial class GgufWriter
         public RowFiller? Filler { get; init; }
         public ReadOnlyMemory<byte> Raw { get; init; }
         public RawRowFiller? RawFiller { get; init; }
+        /// <summary>All bytes zero, written as a hole (see <see cref="AddZeroTensor"/>).</summary>
+        public bool Zero { get; init; }
     }
 
     public int TensorCount => _tensors.Count;
@@ -42,6 +44,16 @@ public sealed partial class GgufWriter
         ArgumentNullException.ThrowIfNull(fill);
         var (type, elements, bytes) = Validate(name, shape, storedType, encodeFromFloat: true);
         Queue(new PendingTensor { Name = name, Shape = (long[])shape.Clone(), Type = type, Elements = elements, Bytes = bytes, Filler = fill });
+    }
+
+    /// <summary>
+    /// Adds a tensor of any type whose bytes are all zero, written as a hole: the file is sparse and takes no disk for
+    /// it. A model's shape without its weights (what memory planning reads); llama.cpp loads it as zero weights.
+    /// </summary>
+    public void AddZeroTensor(string name, long[] shape, GgmlType type)
+    {
+        var (info, elements, bytes) = Validate(name, shape, type, encodeFromFloat: false);
+        Queue(new PendingTensor { Name = name, Shape = (long[])shape.Clone(), Type = info, Elements = elements, Bytes = bytes, Zero = true });
     }
 
     /// <summary>Adds already-encoded data of any type (e.g. a Q4_K tensor copied from another file), written as is.</summary>

@@ -37,7 +37,8 @@ public sealed unsafe class LlamaModel : IDisposable
     /// cancel (then <see cref="OperationCanceledException"/>); it replaces <c>progress_callback</c> of <paramref name="parameters"/>.
     /// Throws <see cref="LlamaModelLoadException"/> naming the path when the file is missing or llama.cpp rejects it.
     /// </summary>
-    public static LlamaModel Load(string path, llama_model_params parameters, Func<float, bool>? progress = null)
+    public static LlamaModel Load(string path, llama_model_params parameters, Func<float, bool>? progress = null,
+        IReadOnlyList<string>? cpuTensorPatterns = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         LlamaRuntime.EnsureInitialized();

@@ -29,6 +29,7 @@ public static class RecipeLoader
         var root = YamlDocumentReader.Parse(full, text);
         var context = new CheckContext(full, new Recipe());
         RecipeSchema.Root.Check(root, "", context);
+        context.Recipe.SetVram(context.Recipe.Vram);  // sections read after `vram:` start from their own defaults
         if (outputDir is not null) context.Recipe.Output = context.Recipe.Output with { Dir = Path.GetFullPath(outputDir) };
         var problems = context.Problems.Concat(RecipeValidation.Problems(context.Recipe, context)).ToList();
         var blocking = allowMissingFiles ? problems.Except(context.MissingFiles).ToList() : problems;

@@ -56,28 +56,20 @@ public static class RecipePlan
         if (r.Cluster.Shards > 1)
             sb.AppendLine(inv, $"cluster: sample, reward and held-out eval in {r.Cluster.Shards} shards each, executor {r.Cluster.Executor.ToString().ToLowerInvariant()} (flags may override)");
         sb.AppendLine();
-        sb.AppendLine("each round, one model resident at a time:");
-        // With a lab section the rounds' policy is the last SFT phase's model (same architecture and size as the base).
+        var plan = Planning.RoundPlan.For(r);
+        sb.Append(PlanLines(plan));
         string policy = r.Lab is { Phases.Count: > 0 } l0 ? $"lab/{l0.Phases[^1].Name}/model.gguf" : Name(r.Policy.Path);
-        var rows = new List<string[]>
-        {
-            new[] { "phase", "model", "work", "memory (est.)" },
-            new[] { "1 sample", policy + (r.StartAdapter is not null || r.Rounds.Max > 1 ? " + LoRA" : ""),
-                $"{r.Prompts.PerRound} prompts x {r.Sampling.N} samples, <= {r.Sampling.Sampler.MaxTokens} tokens, parallel {r.Sampling.Parallel}",
-                Memory(r.Policy.Path, r.Sampling.Runtime.Context) },
-            new[] { "2 score (instruct)", Name(r.Instruct.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Instruct.Path, r.Reward.Scoring.Runtime.Context) },
-            new[] { "3 score (reference)", Name(r.Reference.Path), $"{r.Prompts.PerRound * r.Sampling.N} responses", Memory(r.Reference.Path, r.Reward.Scoring.Runtime.Context) },
-            new[] { "4 select", "-", $"best of {r.Sampling.N} per prompt{(r.Selection.MinReward is double mr ? $", reward >= {mr}" : "")}{(r.Selection.MinMargin is double mm ? $", margin >= {mm}" : "")}", "-" },
-            new[] { "5 train (sidecar)", policy, $"LoRA SFT on the winners", TrainMemory(r) },
-        };
+        var evals = new List<string[]>();
         if (r.Eval.HeldOutAccuracy && r.Prompts.HeldOut > 0)
-            rows.Add(["6 eval", policy + " + LoRA", $"{r.Prompts.HeldOut} held-out prompts, greedy, exact-answer check", Memory(r.Policy.Path, r.Sampling.Runtime.Context)]);
+            evals.Add(["6 eval", policy + " + LoRA", $"{r.Prompts.HeldOut} held-out prompts, greedy, exact-answer check"]);
         foreach (var t in r.Eval.Tasks)
-            rows.Add([$"{rows.Count} eval {t.Name}", policy + " + LoRA" + (t.Judge is null ? "" : $", then judge {Name(t.Judge.Path)}"),
-                $"{t.Settings.Kind.Name()}: {Path.GetFileName(t.Data)}{(t.Settings.Limit is int l ? $" (first {l})" : "")}, {t.Settings.Shots}-shot, {t.Settings.HeadlineMetric}",
-                Memory(r.Policy.Path, t.Settings.Runtime.Context)]);
-        int[] widths = Enumerable.Range(0, 4).Select(c => rows.Max(row => row[c].Length)).ToArray();
-        foreach (var row in rows) sb.AppendLine("  " + string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+            evals.Add([$"{5 + evals.Count + 1} eval {t.Name}", policy + " + LoRA" + (t.Judge is null ? "" : $", then judge {Name(t.Judge.Path)}"),
+                $"{t.Settings.Kind.Name()}: {Path.GetFileName(t.Data)}{(t.Settings.Limit is int lim ? $" (first {lim})" : "")}, {t.Settings.Shots}-shot, {t.Settings.HeadlineMetric}"]);
+        if (evals.Count > 0)
+        {
+            sb.AppendLine("then, on the round's policy (placed like phase 1; not in the time estimate):");
+            AppendTable(sb, evals);
+        }
         if (loaded.MissingFiles.Count > 0)
         {
             sb.AppendLine();
@@ -94,45 +86,38 @@ public static class RecipePlan
 
     private static string Name(string path) => Path.GetFileName(path);
 
-    /// <summary>Weights (file size) + an F32 KV cache of <paramref name="context"/> cells.</summary>
-    private static string Memory(string model, int context)
+    /// <summary>The round's phases with their placement, memory and time, the budget they were planned for, and what
+    /// to change where a phase does not fit.</summary>
+    public static string PlanLines(Planning.RoundPlan plan)
     {
-        if (!File.Exists(model)) return "? (file missing)";
-        try
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        string gpu = plan.Budget is long b
+            ? $"VRAM budget {Planning.RoundPlan.Gib(b)}{(Engine.Placement.VramBudget.FreeGpuBytes() > 0 ? "" : " (planned: this machine has no GPU llama.cpp can use)")}"
+            : "no GPU: everything in RAM (--vram GiB plans for a GPU)";
+        sb.AppendLine(inv, $"each round, one model resident at a time; {gpu}; RAM {Planning.RoundPlan.Gib(plan.HostMemory)} on this machine:");
+        var rows = new List<string[]> { new[] { "phase", "model", "work", "placement", "VRAM", "RAM", "time (est.)" } };
+        foreach (var p in plan.Phases)
+            rows.Add([p.Name, p.Model, p.Work, p.Placement, p.Gpu is long g ? Planning.RoundPlan.Gib(g) : "-",
+                p.Host is long h ? Planning.RoundPlan.Gib(h) : "-",
+                p.Seconds is double s ? "~" + Engine.Placement.Throughput.Duration(s) : "-"]);
+        AppendTable(sb, rows);
+        double total = plan.Phases.Sum(p => p.Seconds ?? 0);
+        if (total > 0)
         {
-            using var gguf = GgufFile.Open(model);
-            var hp = LlamaHyperParameters.FromGguf(gguf);
-            double kv = (double)context * hp.BlockCount * 2 * hp.KeyValueLength * sizeof(float);
-            double weights = new FileInfo(model).Length;
-            return $"{Gib(weights + kv)} ({Gib(weights)} weights + {Gib(kv)} KV)";
+            sb.AppendLine(inv, $"  a round: ~{Engine.Placement.Throughput.Duration(total)}, estimated from these rates (scaled by the weight bytes each token reads; answers at their full length, prompts of {Planning.RoundPlan.PromptTokens} tokens):");
+            foreach (var rate in plan.Phases.SelectMany(p => p.RatesFrom).Distinct())
+                sb.AppendLine(inv, $"    {rate.Kind.ToString().ToLowerInvariant()} on {rate.Device}: {rate.TokensPerSecond:G4} tok/s at {rate.ActiveGib:F1} GiB per token, {rate.Source}");
+            sb.AppendLine(inv, $"    (`merlinite bench sample|score --record` measures your machine's; they are kept in {Engine.Placement.Throughput.UserFile})");
         }
-        catch (GgufFormatException) { return "? (not a llama-architecture GGUF)"; }
+        foreach (var p in plan.Refused) sb.AppendLine(inv, $"does not fit: phase {p.Name}: {p.Problem}");
+        return sb.ToString();
     }
 
-    /// <summary>The trainer holds the base in float32 (4 bytes per parameter) plus activations.</summary>
-    /// <summary>The trainer's memory plan (the function the trainer itself checks before loading), for micro-batches of
-    /// batch_size winners of up to max_tokens answer tokens after a prompt of up to 512 (the winners do not exist yet).</summary>
-    private static string TrainMemory(Recipe r)
+    private static void AppendTable(StringBuilder sb, List<string[]> rows)
     {
-        if (!File.Exists(r.Policy.Path)) return "? (file missing)";
-        try
-        {
-            using var gguf = GgufFile.Open(r.Policy.Path);
-            var hp = LlamaHyperParameters.FromGguf(gguf);
-            var t = r.Sft.Train;
-            int seq = Math.Min(hp.ContextLength, r.Sampling.Sampler.MaxTokens + 512);
-            var (rows, length) = t.MaxBatchTokens is int budget ? (1, Math.Max(seq, budget)) : (t.BatchSize, seq);
-            TrainingMemory Plan(bool checkpointing) => TrainingMemoryPlan.Estimate(hp, new TrainingShape(t.Dtype.Bytes(), t.Rank, t.Targets,
-                rows, length, rows * r.Sampling.Sampler.MaxTokens, checkpointing, t.Device.StartsWith("cuda", StringComparison.Ordinal)));
-            string dtype = t.Dtype.Name();
-            return t.Checkpointing switch
-            {
-                "on" => $"{TrainingMemory.Gib(Plan(true).Total)} ({dtype}, checkpointing)",
-                "off" => $"{TrainingMemory.Gib(Plan(false).Total)} ({dtype})",
-                _ => $"{TrainingMemory.Gib(Plan(false).Total)} ({dtype}), {TrainingMemory.Gib(Plan(true).Total)} with checkpointing",
-            };
-        }
-        catch (GgufFormatException) { return "?"; }
+        int[] widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(row => row[c].Length)).ToArray();
+        foreach (var row in rows) sb.AppendLine("  " + string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
     }
 
     private static string Gib(double bytes) => bytes >= 1 << 30

@@ -86,6 +86,37 @@ public static class ModelSynthesizer
     }
 
     /// <summary>
+    /// Writes the shape of the model <paramref name="options"/> describes, without its weights: the same metadata and
+    /// tensor table as <see cref="Synthesize"/>, tensor types from <paramref name="typeName"/>
+    /// (<see cref="ShapeOnlyTypes"/>, e.g. q4_k_m), and every tensor's bytes a hole (a sparse file of the real size that
+    /// takes no disk and is written at once). What memory planning reads; llama.cpp loads it as zero weights.
+    /// </summary>
+    public static SynthResult SynthesizeShape(SynthOptions options, string typeName, string outPath)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var arch = options.ResolveArch();
+        var hp = options.ResolveHyperParameters();
+        var tensors = LlamaTensorNames.Expected(hp);
+        var writer = new GgufWriter();
+        writer.AddString(LlamaGgufKeys.Architecture, LlamaGgufKeys.ArchitectureName);
+        writer.AddString("general.name", options.ResolveName() + "-shape");
+        hp.WriteTo(writer);
+        writer.AddUInt32("general.file_type", typeName == "q4_k_m" ? 15u : 0u);  // LLAMA_FTYPE_MOSTLY_Q4_K_M
+        writer.AddUInt32("general.quantization_version", 2);
+        SentencePieceVocabulary.Create(hp.VocabSize).WriteTo(writer);
+        writer.AddString(KeySynthPreset, SynthParsing.FormatPreset(options.Preset));
+        writer.AddString(KeySynthArch, SynthParsing.FormatArch(arch));
+        writer.AddString(KeyShapeOnly, typeName);
+        foreach (var spec in tensors) writer.AddZeroTensor(spec.Name, spec.Shape, ShapeOnlyTypes.TypeOf(typeName, spec, hp));
+        writer.Write(outPath);
+        return new SynthResult(outPath, arch, options.Preset, hp, GgmlType.F32, tensors.Count,
+            tensors.Sum(t => t.ElementCount), new FileInfo(outPath).Length);
+    }
+
+    /// <summary>Written by <see cref="SynthesizeShape"/>: the file holds a shape, its weights are zero.</summary>
+    public const string KeyShapeOnly = "merlinite.synth.shape_only";
+
+    /// <summary>
     /// The storage type of one tensor when the model's weights are stored as <paramref name="modelType"/>: norm gains
     /// and the MoE router stay F32 (as llama.cpp's converter and quantizer keep them).
     /// </summary>

@@ -17,6 +17,7 @@ public static class RunCommand
         var output = Flags.Optional<string?>("out", "the run directory, instead of the recipe's output.dir (relative to the current folder)", "DIR");
         var cluster = new ClusterFlags();
         var reproducible = Flags.Reproducible();
+        var vram = Flags.Optional<double?>("vram", "GPU memory in GiB each phase may take (the recipe's vram:; 0 = the GPUs' free memory minus 1 GiB); every model with gpu_layers: auto is placed to fit it, and a round that cannot fit is refused before anything loads", "GiB");
         var phase = new Option<string?>("--phase") { Description = "with --round and --shard: run only this shard of this phase (what a shard process or cluster task runs): " + string.Join(", ", RunPhases.ShardablePhases), HelpName = "PHASE" };
         var round = new Option<int?>("--round") { Description = "the round of --phase", HelpName = "R" };
         var shard = new Option<string?>("--shard") { Description = "K/N: shard K (from 0) of N, with --phase and --round", HelpName = "K/N" };
@@ -25,7 +26,7 @@ public static class RunCommand
             "the best, LoRA-fine-tune the policy on the winners. Works like a build: a rerun keeps every output that is still what the " +
             "recipe asks for, resumes what a kill interrupted, and recomputes what an edited recipe, prompt file or model changed.")
         {
-            recipe, dryRun, threads, output, phase, round, shard, reproducible,
+            recipe, dryRun, threads, output, phase, round, shard, reproducible, vram,
         };
         foreach (var o in cluster.Options) cmd.Add(o);
         cmd.SetAction((parse, ct) =>
@@ -46,11 +47,21 @@ public static class RunCommand
             // Refused before round 0 samples anything, not when its training starts.
             if (Engine.Reproducibility.ReproducibleMode.DeviceProblem(loaded.Recipe.Sft.Train.Device) is { } device)
                 throw new UsageException($"sft.device {device}");
+            if (parse.GetValue(vram) is double v)
+            {
+                if (v is < 0 or >= 1 << 20) throw new UsageException($"--vram must be 0 (the free GPU memory) or a size in GiB (got {v})");
+                loaded.Recipe.SetVram(v);
+            }
             if (dry)
             {
                 Console.Write(RecipePlan.Describe(loaded));
-                return Task.FromResult(loaded.MissingFiles.Count > 0 ? ExitCodes.UsageError : ExitCodes.Ok);
+                bool refused = Recipes.Planning.RoundPlan.For(loaded.Recipe).Refused.Any();
+                return Task.FromResult(loaded.MissingFiles.Count > 0 || refused ? ExitCodes.UsageError : ExitCodes.Ok);
             }
+            // A round that cannot fit is refused before any model loads, not when its phase comes.
+            if (parse.GetValue(phase) is null && Recipes.Planning.RoundPlan.For(loaded.Recipe).Refused.ToList() is { Count: > 0 } refusedPhases)
+                throw new UsageException(string.Join("\n", refusedPhases.Select(p => $"phase {p.Name} does not fit: {p.Problem}")) +
+                    "\n(run --dry-run prints the whole plan)");
 
             int t = parse.GetValue(threads);
             if (t < 0) throw new UsageException($"--threads must be at least 0 (got {t})");

@@ -16,7 +16,7 @@ public static class Flags
         ["instruct_model"] = ["--instruct-model"], ["reference_model"] = ["--reference-model"], ["init_adapter"] = ["--init-adapter"],
         ["restart"] = ["--restart"],
         // how models run
-        ["context"] = ["--ctx", "-c"], ["gpu_layers"] = ["--gpu-layers", "-ngl"], ["threads"] = ["--threads", "-t"],
+        ["context"] = ["--ctx", "-c"], ["gpu_layers"] = ["--gpu-layers", "-ngl"], ["vram"] = ["--vram"], ["threads"] = ["--threads", "-t"],
         ["fast_attn"] = ["--fast-attn"], ["verbose"] = ["--verbose"],
         ["reproducible"] = ["--reproducible"],
         // sampling

@@ -26,14 +26,14 @@ internal static class JobSupport
             f.Add(new Fingerprint.Entry(loraKey,
                 string.Join(",", model.Loras.Select(l => $"{FileHashes.Sha256(l.Path)}:{l.Scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")),
                 string.Join(", ", model.Loras.Select(l => l.ToString()))));
-        return f.Add(key == "model" ? "gpu_layers" : key + "_gpu_layers", LlamaRuntime.SupportsGpuOffload ? model.GpuLayers : 0);
+        return f.Add(key == "model" ? "gpu_layers" : key + "_gpu_layers", LlamaRuntime.SupportsGpuOffload ? model.GpuLayersText : "0");
     }
 
     public static Fingerprint AddRuntime(this Fingerprint f, RuntimeSettings r) => f.Add("context", r.Context).Add("fast_attn", r.FastAttention);
 
     public static IEnumerable<SettingProblem?> ModelProblems(string key, ModelSpec model)
     {
-        yield return Require.AtLeast(key == "model" ? "gpu_layers" : key + "_gpu_layers", model.GpuLayers, -1);
+        yield return model.GpuLayers is int n ? Require.AtLeast(key == "model" ? "gpu_layers" : key + "_gpu_layers", n, -1) : null;
         yield return string.IsNullOrEmpty(model.Path) ? new SettingProblem(key, "no model file given") : InputProblem(key, model.Path);
         foreach (var lora in model.Loras) yield return InputProblem(key == "model" ? "lora" : key + "_lora", lora.Path);
     }

@@ -20,7 +20,7 @@ public static class KvMemory
 
     /// <summary>Free bytes where the KV cache goes: the GPUs' free memory when layers are offloaded to one (llama.cpp
     /// keeps an offloaded layer's KV beside its weights), else the host's MemAvailable.</summary>
-    public static long Available(int gpuLayers)
+    public static long Available(int? gpuLayers)
     {
         var gpus = LlamaRuntime.GetDevices().Where(d => d.Type == GgmlBackendDevType.Gpu).ToList();
         if (gpuLayers != 0 && gpus.Count > 0) return gpus.Sum(d => (long)d.MemoryFree);

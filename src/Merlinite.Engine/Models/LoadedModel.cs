@@ -1,3 +1,4 @@
+using Merlinite.Engine.Placement;
 using Merlinite.Engine.Settings;
 using Merlinite.Llama;
 
@@ -38,9 +39,11 @@ public sealed class LoadedModel : IDisposable
         foreach (var lora in options.Model.Loras) ModelFiles.CheckAdapter(lora.Path);
 
         var modelParams = LlamaModel.DefaultParams();
-        modelParams.n_gpu_layers = options.Model.GpuLayers;
         modelParams.vocab_only = options.VocabularyOnly;
-        var model = LlamaModel.Load(options.Path, modelParams);
+        if (Environment.GetEnvironmentVariable("MERLINITE_EXP_NOMMAP") == "1") modelParams.load_mode = Llama.Native.LlamaLoadMode.None;
+        var placement = options.VocabularyOnly ? null : Place(options);
+        modelParams.n_gpu_layers = options.VocabularyOnly ? 0 : placement?.Placement.GpuLayers ?? options.Model.GpuLayers ?? -1;
+        var model = LlamaModel.Load(options.Path, modelParams, cpuTensorPatterns: placement?.Placement.CpuTensorPatterns);
         if (options.VocabularyOnly) return new LoadedModel(options, model, null, []);
         var adapters = new List<LlamaLoraAdapter>();
         try
@@ -53,7 +56,7 @@ public sealed class LoadedModel : IDisposable
             var ctxParams = LlamaContext.DefaultParams();
             ctxParams.n_ctx = (uint)context;
             ctxParams.n_batch = (uint)options.BatchSize;
-            ctxParams.n_ubatch = (uint)Math.Min(options.BatchSize, 512);
+            ctxParams.n_ubatch = (uint)MicroBatch(options);
             ctxParams.n_seq_max = (uint)options.Sequences;
             // One KV buffer for all sequences (a shared prompt's cells then belong to several sequences at once), unless
             // the job asks for one per sequence.
@@ -70,7 +73,7 @@ public sealed class LoadedModel : IDisposable
             foreach (var lora in options.Model.Loras) adapters.Add(model.LoadLoraAdapter(lora.Path));
             if (adapters.Count > 0)
                 ctx.SetLoraAdapters(adapters.Select((a, i) => (a, options.Model.Loras[i].Scale)).ToList());
-            return new LoadedModel(options, model, ctx, adapters);
+            return new LoadedModel(options, model, ctx, adapters) { Placement = placement };
         }
         catch
         {
@@ -79,6 +82,23 @@ public sealed class LoadedModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>Where gpu_layers: auto put the model and what it was projected to take (null: placed by hand, or no
+    /// GPU backend).</summary>
+    public FittedModel? Placement { get; private init; }
+
+    /// <summary>gpu_layers: auto with a GPU backend: the placement that fits the VRAM budget for this load's context.
+    /// Without a GPU backend llama.cpp keeps everything in RAM whatever n_gpu_layers says, so nothing is read.</summary>
+    private static FittedModel? Place(ModelLoadOptions options)
+    {
+        if (options.Model.GpuLayers is not null || !LlamaRuntime.SupportsGpuOffload) return null;
+        var weights = ModelWeights.Read(options.Path);
+        var shape = ContextShape.Of(options, weights.Dims.TrainedContext);
+        return PlacementFit.Fit(weights, shape, VramBudget.Resolve(options.Runtime.Vram));
+    }
+
+    /// <summary>Tokens one forward pass computes at most (llama.cpp's n_ubatch): what its compute buffer is sized for.</summary>
+    public static int MicroBatch(ModelLoadOptions options) => Math.Min(options.BatchSize, 512);
 
     /// <summary>Only the tokenizer of <paramref name="path"/> (no weights, no context).</summary>
     public static LoadedModel LoadVocabulary(string path, string modelKey = "model") =>

@@ -27,8 +27,21 @@ public sealed record LoraSpec(string Path, float Scale)
 /// <summary>A model file as a job uses it: the GGUF, how many of its layers go to the GPU, and LoRA adapters on top.</summary>
 public sealed record ModelSpec(string Path)
 {
-    /// <summary>Layers offloaded to a GPU; -1 = all (ignored without a GPU backend).</summary>
-    public int GpuLayers { get; init; } = -1;
+    /// <summary>Layers offloaded to a GPU (llama.cpp's n_gpu_layers; -1 = all); null = auto: the placement that fits
+    /// the VRAM budget (<see cref="Placement.PlacementFit"/>). Ignored without a GPU backend.</summary>
+    public int? GpuLayers { get; init; }
+
+    /// <summary>The setting's text: "auto" or the number.</summary>
+    public string GpuLayersText => GpuLayers?.ToString(CultureInfo.InvariantCulture) ?? "auto";
+
+    /// <summary>Parses gpu_layers: "auto", or a number of layers (-1 = all).</summary>
+    public static int? ParseGpuLayers(string text, string key = "gpu_layers")
+    {
+        if (text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return null;
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n))
+            throw new SettingException(key, $"'{text}' is not auto or a number of layers");
+        return n >= -1 ? n : throw new SettingException(key, $"must be auto, -1 (all) or a number of layers (got {n})");
+    }
     public IReadOnlyList<LoraSpec> Loras { get; init; } = [];
 }
 

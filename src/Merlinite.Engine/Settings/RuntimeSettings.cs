@@ -15,6 +15,9 @@ public sealed record RuntimeSettings
     /// text came to depend on --parallel and on how a resumed run was batched (docs/benchmarks.md).</summary>
     public bool FastAttention { get; init; }
 
+    /// <summary>GPU memory a model may take, in GiB, for gpu_layers: auto; 0 = the GPUs' free memory minus 1 GiB.</summary>
+    public double Vram { get; init; }
+
     /// <summary>Pass llama.cpp's own log through to stderr.</summary>
     public bool Verbose { get; init; }
 
@@ -24,5 +27,6 @@ public sealed record RuntimeSettings
     {
         yield return Context != 0 ? Require.AtLeast("context", Context, 16) : null;
         yield return Require.AtLeast("threads", Threads, 0);
+        yield return Vram is >= 0 and < 1 << 20 ? null : new SettingProblem("vram", $"must be 0 (the free GPU memory) or a size in GiB (got {Vram})");
     }
 }

@@ -24,7 +24,6 @@ public sealed record LabSettings
     {
         yield return Directory.Exists(Taxonomy) ? null : new SettingProblem("taxonomy", $"folder not found: {Taxonomy}");
         yield return Documents is null || Directory.Exists(Documents) ? null : new SettingProblem("documents", $"folder not found: {Documents}");
-        yield return Require.AtLeast("teacher.gpu_layers", Teacher.GpuLayers, -1);
         foreach (var p in Generate.Problems().OfType<SettingProblem>()) yield return p with { Key = "generate." + p.Key };
         for (int i = 0; i < Phases.Count; i++)
         {

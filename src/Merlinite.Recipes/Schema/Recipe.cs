@@ -34,6 +34,21 @@ public sealed class Recipe
     public ClusterSettings Cluster { get; set; } = new();
     /// <summary>The LAB stage before the rounds (null: the policy is trained already).</summary>
     public LabSettings? Lab { get; set; }
+
+    /// <summary>The VRAM budget of every phase's models (<see cref="RuntimeSettings.Vram"/>, GiB; 0 = the GPUs' free
+    /// memory minus 1 GiB). Set with <see cref="SetVram"/>, which gives it to every phase's runtime.</summary>
+    public double Vram { get; private set; }
+
+    /// <summary>One budget for the whole round: the phases run one at a time, each with the GPU to itself.</summary>
+    public void SetVram(double gib)
+    {
+        Vram = gib;
+        Sampling = Sampling with { Runtime = Sampling.Runtime with { Vram = gib } };
+        Reward = Reward with { Scoring = Reward.Scoring with { Runtime = Reward.Scoring.Runtime with { Vram = gib } } };
+        Eval = Eval with { Tasks = Eval.Tasks.Select(t => t with { Settings = t.Settings with { Runtime = t.Settings.Runtime with { Vram = gib } } }).ToList() };
+        if (Lab is { } lab)
+            Lab = lab with { Generate = lab.Generate with { Teacher = lab.Generate.Teacher with { Runtime = lab.Generate.Teacher.Runtime with { Vram = gib } } } };
+    }
 }
 
 public sealed record PromptSettings

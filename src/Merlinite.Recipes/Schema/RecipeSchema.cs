@@ -24,7 +24,7 @@ public static class RecipeSchema
 
     private static MapNode RewardModel(Func<Recipe, ModelSpec> get, Action<Recipe, ModelSpec> set) => new(
         new Field("path", Model((r, v) => set(r, get(r) with { Path = v })), Required: true),
-        new Field("gpu_layers", Int((r, v) => set(r, get(r) with { GpuLayers = v }))));
+        new Field("gpu_layers", GpuLayers((r, v) => set(r, get(r) with { GpuLayers = v }))));
 
     // Shorthands that write one field of a section's settings record.
     private static void Sampling(Recipe r, Func<SampleSettings, SampleSettings> f) => r.Sampling = f(r.Sampling);
@@ -72,7 +72,7 @@ public static class RecipeSchema
         new Field("documents", Folder((r, v) => Lab(r, l => l with { Documents = v }))),
         new Field("teacher", new MapNode(
             new Field("path", Model((r, v) => Lab(r, l => l with { Teacher = l.Teacher with { Path = v } })), Required: true),
-            new Field("gpu_layers", Int((r, v) => Lab(r, l => l with { Teacher = l.Teacher with { GpuLayers = v } }))),
+            new Field("gpu_layers", GpuLayers((r, v) => Lab(r, l => l with { Teacher = l.Teacher with { GpuLayers = v } }))),
             new Field("template", OneOf(Templates, (r, v) => Teacher(r, t => t with { Template = v }))),
             new Field("system", NullableString((r, v) => Teacher(r, t => t with { System = v })))), Required: true),
         new Field("generate", new MapNode(
@@ -106,6 +106,7 @@ public static class RecipeSchema
     public static readonly MapNode Root = new(
         new Field("name", String((r, v) => r.Name = v)),
         new Field("reproducible", Bool((r, v) => r.Reproducible = v)),
+        new Field("vram", Number((r, v) => r.SetVram(v))),
         new Field("models", new MapNode(
             new Field("policy", new MapNode(
                 new Field("base", Model((r, v) => r.Policy = r.Policy with { Path = v }), Required: true),
@@ -115,7 +116,7 @@ public static class RecipeSchema
                     Sampling(r, s => s with { Template = v });
                     Train(r, t => t with { Template = v });
                 })),
-                new Field("gpu_layers", Int((r, v) => r.Policy = r.Policy with { GpuLayers = v }))), Required: true),
+                new Field("gpu_layers", GpuLayers((r, v) => r.Policy = r.Policy with { GpuLayers = v }))), Required: true),
             new Field("instruct", RewardModel(r => r.Instruct, (r, m) => r.Instruct = m), Required: true),
             new Field("reference", RewardModel(r => r.Reference, (r, m) => r.Reference = m), Required: true)), Required: true),
         new Field("prompts", new MapNode(

@@ -25,15 +25,16 @@ public static class RecipeValidation
             ("sft", r.Sft.Train.Problems()),
             ("eval", r.Eval.Problems()),
             ("cluster", r.Cluster.Problems()),
-            ("models.policy", [Require.AtLeast("gpu_layers", r.Policy.GpuLayers, -1)]),
-            ("models.instruct", [Require.AtLeast("gpu_layers", r.Instruct.GpuLayers, -1)]),
-            ("models.reference", [Require.AtLeast("gpu_layers", r.Reference.GpuLayers, -1)]),
+            ("", new RuntimeSettings { Vram = r.Vram }.Problems().Where(p => p?.Key == "vram")),
             ("lab", r.Lab?.Problems() ?? []),
             ("prompts", [!c.Positions.ContainsKey("prompts.files") && r.Lab is null ? new SettingProblem("files", "is required (or a lab section, whose generated data are then the prompts)") : null]),
         };
         foreach (var (section, problems) in sections)
             foreach (var p in problems.OfType<SettingProblem>())
-                yield return At(c, $"{section}.{p.Key}", section, $"'{section}.{p.Key}': {p.Render(k => $"{section}.{k}")}");
+            {
+                string Key(string k) => section.Length == 0 ? k : $"{section}.{k}";
+                yield return At(c, Key(p.Key), section, $"'{Key(p.Key)}': {p.Render(Key)}");
+            }
     }
 
     /// <summary>Reads the prompt files as a run will, and checks that they hold enough prompts.</summary>

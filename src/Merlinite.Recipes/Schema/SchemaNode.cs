@@ -182,6 +182,13 @@ public static class Yaml
         !long.TryParse(v, NumberStyles.Integer, Inv, out long x) ? (0, $"'{v}' is not an integer")
         : x is < int.MinValue or > int.MaxValue ? (0, $"{v} is out of range") : ((int)x, null), apply);
 
+    /// <summary>gpu_layers: auto (null) or a number of layers, -1 for all.</summary>
+    public static ScalarNode<int?> GpuLayers(Action<Recipe, int?> apply) => new("auto or a number of layers", (v, _) =>
+    {
+        try { return (Engine.Models.ModelSpec.ParseGpuLayers(v), null); }
+        catch (Engine.Settings.SettingException e) { return (null, e.Problems[0].Message); }
+    }, apply);
+
     public static ScalarNode<uint> UInt(Action<Recipe, uint> apply) => new("an integer", (v, _) =>
         !long.TryParse(v, NumberStyles.Integer, Inv, out long x) ? (0u, $"'{v}' is not an integer")
         : x is < 0 or > uint.MaxValue ? (0u, $"must be between 0 and {uint.MaxValue} (got {v})") : ((uint)x, null), apply);
