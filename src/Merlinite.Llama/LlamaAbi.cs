@@ -76,7 +76,8 @@ internal static unsafe class LlamaAbi
     internal static readonly string[] GgmlBaseExports =
     [
         "ggml_backend_dev_name", "ggml_backend_dev_description", "ggml_backend_dev_memory", "ggml_backend_dev_type",
-        "ggml_backend_dev_get_props", "ggml_backend_dev_backend_reg", "ggml_backend_reg_name",
+        "ggml_backend_dev_get_props", "ggml_backend_dev_backend_reg", "ggml_backend_dev_buffer_type",
+        "ggml_backend_buft_name", "ggml_backend_reg_name",
         "ggml_backend_reg_dev_count", "ggml_backend_reg_dev_get", "ggml_log_set", "ggml_type_name", "ggml_version",
         "ggml_commit",
     ];

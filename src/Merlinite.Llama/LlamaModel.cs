@@ -35,6 +35,9 @@ public sealed unsafe class LlamaModel : IDisposable
     /// <summary>
     /// Loads a GGUF model (<c>llama_model_load_from_file</c>). <paramref name="progress"/> receives 0..1 and returns false to
     /// cancel (then <see cref="OperationCanceledException"/>); it replaces <c>progress_callback</c> of <paramref name="parameters"/>.
+    /// Tensors whose names match one of <paramref name="cpuTensorPatterns"/> stay in CPU memory (replaces
+    /// <c>tensor_buft_overrides</c>; see <see cref="LlamaTensorPatterns"/>); a pattern llama.cpp cannot compile throws
+    /// <see cref="LlamaTensorPatternException"/> before the file is read.
     /// Throws <see cref="LlamaModelLoadException"/> naming the path when the file is missing or llama.cpp rejects it.
     /// </summary>
     public static LlamaModel Load(string path, llama_model_params parameters, Func<float, bool>? progress = null,
@@ -44,8 +47,10 @@ public sealed unsafe class LlamaModel : IDisposable
         LlamaRuntime.EnsureInitialized();
         string full = System.IO.Path.GetFullPath(path);
         string shown = full == path ? path : $"{path} ({full})";
+        using var overrides = NativeTensorOverrides.ToCpu(cpuTensorPatterns);
         if (!File.Exists(full))
             throw new LlamaModelLoadException(full, $"model file not found: {shown}", new FileNotFoundException("model file not found", full));
+        if (overrides is not null) parameters.tensor_buft_overrides = overrides.Pointer;
 
         LlamaRuntime.DrainRecentLogErrors();
         ProgressState? state = null;
@@ -78,6 +83,26 @@ public sealed unsafe class LlamaModel : IDisposable
             throw new LlamaModelLoadException(full, $"llama.cpp could not load the model {shown}{LlamaRuntime.RecentErrorsSuffix()}");
         }
         return new LlamaModel(new SafeLlamaModelHandle(model), full);
+    }
+
+    /// <summary>
+    /// llama.cpp's own projection of the memory a model and context need, without allocating them or reading a
+    /// weight (<c>no_alloc</c> with <c>LLAMA_LOAD_MODE_NONE</c>, as llama.cpp's --fit measures): loads the metadata,
+    /// creates the context (which reserves the worst-case compute graph on paper), frees both. Milliseconds even for
+    /// a file of many gigabytes. The figures are read from llama.cpp's log (its per-buffer C++ API is not callable
+    /// from C); what each one is, and how exact, is on <see cref="LlamaMemoryProjection"/>.
+    /// </summary>
+    public static LlamaMemoryProjection ProjectMemory(string path, llama_model_params modelParams,
+        llama_context_params contextParams, IReadOnlyList<string>? cpuTensorPatterns = null)
+    {
+        modelParams.no_alloc = true;
+        modelParams.load_mode = LlamaLoadMode.None;
+        LlamaTensorPatterns.Validate(cpuTensorPatterns ?? []);  // before waiting for the log
+        using var capture = LlamaRuntime.CaptureLog();
+        using var model = Load(path, modelParams, cpuTensorPatterns: cpuTensorPatterns);
+        int contextSize;
+        using (var context = LlamaContext.Create(model, contextParams)) contextSize = context.ContextSize;
+        return LlamaMemoryProjection.Parse(capture.Lines(), (long)model.SizeBytes, contextSize);
     }
 
     private sealed class ProgressState(Func<float, bool> callback)

@@ -296,9 +296,11 @@ public static unsafe class LlamaRuntime
             bool cont = level == GgmlLogLevel.Cont;
             if (cont) level = _lastLevel; else _lastLevel = level;
             LlamaLogHandler? handler = LogHandler;
+            LogCapture? capture = _capture;
             bool keep = level >= GgmlLogLevel.Warn;
-            if (!keep && handler is null && !Verbose) return;
+            if (!keep && handler is null && !Verbose && capture is null) return;
             string s = Utf8(text) ?? "";
+            capture?.Append(s);
             if (keep)
             {
                 lock (RecentGate)
@@ -317,6 +319,50 @@ public static unsafe class LlamaRuntime
         catch
         {
             // never let an exception cross into native code
+        }
+    }
+
+    private static readonly SemaphoreSlim CaptureGate = new(1, 1);
+    private static volatile LogCapture? _capture;
+
+    /// <summary>
+    /// Collects every log line, at every level, until disposed, whatever <see cref="LogHandler"/> and
+    /// <see cref="Verbose"/> say (they still see the lines as before; a capture alone prints nothing). Some figures
+    /// llama.cpp only logs (buffer sizes); one capture at a time, so callers wait for each other. Lines logged by other
+    /// threads meanwhile are captured too: parse only lines whose format is unambiguous.
+    /// </summary>
+    internal static LogCapture CaptureLog()
+    {
+        EnsureInitialized();
+        CaptureGate.Wait();
+        var capture = new LogCapture();
+        _capture = capture;
+        return capture;
+    }
+
+    internal sealed class LogCapture : IDisposable
+    {
+        private readonly System.Text.StringBuilder _text = new();
+        private bool _disposed;
+
+        internal void Append(string s)
+        {
+            lock (_text) _text.Append(s);
+        }
+
+        /// <summary>The text so far, split into lines (a message may arrive in pieces, so lines are cut
+        /// here).</summary>
+        public IReadOnlyList<string> Lines()
+        {
+            lock (_text) return _text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _capture = null;
+            CaptureGate.Release();
         }
     }
 

@@ -22,6 +22,21 @@ public class WriterTests
     }
 
     [Fact]
+    public void A_layout_is_the_file_with_its_tensor_data_left_a_hole()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("layout.gguf");
+        var w = Samples.SmallModel();
+        w.WriteLayout(path);
+        byte[] full = Samples.ToBytes(w), layout = File.ReadAllBytes(path);
+        Assert.Equal(full.Length, layout.Length);
+        using var f = GgufFile.Open(path);
+        int data = (int)f.DataOffset;
+        Assert.Equal(full.AsSpan(0, data).ToArray(), layout.AsSpan(0, data).ToArray());
+        Assert.True(layout.AsSpan(data).IndexOfAnyExcept((byte)0) < 0, "the data of a layout reads as zeros");
+    }
+
+    [Fact]
     public void The_partial_file_has_one_fixed_name_so_a_write_killed_midway_is_replaced_not_piled_up()
     {
         using var dir = new TempDirectory();

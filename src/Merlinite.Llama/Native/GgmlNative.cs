@@ -42,6 +42,11 @@ public static unsafe partial class GgmlNative
     [LibraryImport(LibGgmlBase)] public static partial GgmlBackendDevType ggml_backend_dev_type(ggml_backend_device* device);
     [LibraryImport(LibGgmlBase)] public static partial void ggml_backend_dev_get_props(ggml_backend_device* device, ggml_backend_dev_props* props);
     [LibraryImport(LibGgmlBase)] public static partial ggml_backend_reg* ggml_backend_dev_backend_reg(ggml_backend_device* device);
+    /// <summary>The device's default buffer type (for the CPU device: the one llama.cpp's tensor overrides compare
+    /// with).</summary>
+    [LibraryImport(LibGgmlBase)]
+    public static partial ggml_backend_buffer_type* ggml_backend_dev_buffer_type(ggml_backend_device* device);
+    [LibraryImport(LibGgmlBase)] public static partial byte* ggml_backend_buft_name(ggml_backend_buffer_type* buft);
 
     [LibraryImport(LibGgmlBase)] public static partial byte* ggml_backend_reg_name(ggml_backend_reg* reg);
     [LibraryImport(LibGgmlBase)] public static partial nuint ggml_backend_reg_dev_count(ggml_backend_reg* reg);
