@@ -60,21 +60,6 @@ public sealed partial class GgufWriter
         }
     }
 
-    /// <summary>
-    /// Writes the header and tensor table only and leaves the tensor data a hole of the right size (a sparse file where
-    /// the file system has them; the hole reads as zeros). For readers that need a model's layout and never its
-    /// weights, such as llama.cpp's no_alloc memory projection: an 87 GiB layout then costs no disk and no time.
-    /// No row callback runs. Not atomic.
-    /// </summary>
-    public void WriteLayout(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] header = SerializeHeader(out long dataBytes);
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        stream.Write(header);
-        stream.SetLength(AlignUp(header.Length, Alignment) + dataBytes);
-    }
-
     /// <summary>Writes the file to a stream (not atomic; use <see cref="Write"/> for files).</summary>
     public void WriteTo(Stream stream)
     {

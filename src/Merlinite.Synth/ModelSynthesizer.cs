@@ -50,18 +50,6 @@ public static class ModelSynthesizer
         return result with { FileBytes = new FileInfo(outPath).Length };
     }
 
-    /// <summary>
-    /// Writes only the header and tensor table of the model <see cref="Synthesize"/> would write, its data a hole of
-    /// the same size (<see cref="GgufWriter.WriteLayout"/>): milliseconds for a Mixtral-8x7B shape, for tests and
-    /// measurements that never read weights (llama.cpp's no_alloc memory projection).
-    /// </summary>
-    public static SynthResult WriteLayout(SynthOptions options, string outPath)
-    {
-        var (writer, result) = Prepare(options, outPath);
-        writer.WriteLayout(outPath);
-        return result with { FileBytes = new FileInfo(outPath).Length };
-    }
-
     private static (GgufWriter Writer, SynthResult Result) Prepare(SynthOptions options, string outPath)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -22,18 +22,27 @@ public class WriterTests
     }
 
     [Fact]
-    public void A_layout_is_the_file_with_its_tensor_data_left_a_hole()
+    public void Zero_tensors_are_holes_of_their_full_size_that_read_as_zeros()
     {
         using var dir = new TempDirectory();
-        var path = dir.File("layout.gguf");
-        var w = Samples.SmallModel();
-        w.WriteLayout(path);
-        byte[] full = Samples.ToBytes(w), layout = File.ReadAllBytes(path);
-        Assert.Equal(full.Length, layout.Length);
+        var path = dir.File("shape.gguf");
+        var w = new GgufWriter();
+        w.AddString("general.name", "shape");
+        w.AddZeroTensor("a", [256, 3], GgmlType.Q4_K);
+        w.AddTensor("b", [4], GgmlType.F32, new float[] { 1, 2, 3, 4 });
+        w.AddZeroTensor("c", [64, 2], GgmlType.F16);
+        w.Write(path);
+        Assert.Equal(w.ComputeFileSize(), new FileInfo(path).Length);
         using var f = GgufFile.Open(path);
-        int data = (int)f.DataOffset;
-        Assert.Equal(full.AsSpan(0, data).ToArray(), layout.AsSpan(0, data).ToArray());
-        Assert.True(layout.AsSpan(data).IndexOfAnyExcept((byte)0) < 0, "the data of a layout reads as zeros");
+        byte[] bytes = File.ReadAllBytes(path);
+        var a = f.GetTensor("a");
+        var b = f.GetTensor("b");
+        var c = f.GetTensor("c");
+        Assert.Equal(3 * 144, a.ByteSize);
+        Assert.True(bytes.AsSpan((int)a.FileOffset, (int)a.ByteSize).IndexOfAnyExcept((byte)0) < 0);
+        Assert.True(bytes.AsSpan((int)c.FileOffset, (int)c.ByteSize).IndexOfAnyExcept((byte)0) < 0);
+        Assert.Equal(new float[] { 1, 2, 3, 4 }, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(
+            bytes.AsSpan((int)b.FileOffset, 16)).ToArray());
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class MemoryCalibration
             foreach (var (name, preset, arch) in models)
             {
                 string path = Path.Combine(dir, name + ".gguf");
-                var hp = ModelSynthesizer.WriteLayout(new SynthOptions { Preset = preset, Arch = arch }, path)
+                var hp = ModelSynthesizer.SynthesizeShape(new SynthOptions { Preset = preset, Arch = arch }, "f16", path)
                     .HyperParameters;
                 foreach (int nCtx in new[] { 512, 4096, 16384 })
                 foreach (int nUbatch in new[] { 128, 512 })

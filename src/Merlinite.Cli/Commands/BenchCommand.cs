@@ -24,9 +24,10 @@ public static class BenchCommand
         var fast = new Option<bool>("--fast-attn") { Description = "F16 KV cache and flash attention (llama.cpp's defaults) instead of the exact default" };
         var reps = new Option<int>("--reps") { Description = "repetitions; the best time of each mode is reported", DefaultValueFactory = _ => 3 };
         var single = new Option<bool>("--no-single") { Description = "skip the one-pair-at-a-time baseline" };
+        var record = BenchRecord.Option();
         var cmd = new Command("score", "Shared-prompt batched scoring vs one pair at a time, log-softmax included, on random token ids.")
         {
-            model, n, prompts, promptTokens, responseTokens, threads, reps, fast, single, Flags.Reproducible(),
+            model, n, prompts, promptTokens, responseTokens, threads, reps, fast, single, Flags.Reproducible(), record,
         };
         cmd.SetAction(parse =>
         {
@@ -51,6 +52,8 @@ public static class BenchCommand
             Console.WriteLine($"workload: {P} prompts x {N} responses, {pt} prompt + {rt} response tokens each ({scored} scored tokens)");
             Console.WriteLine($"{"mode",-34} {"seconds",8} {"scored tok/s",13} {"evaluated tok/s",16}");
             Console.WriteLine($"{"shared-prompt batched (n_seq=" + N + ")",-34} {batched,8:F3} {scored / batched,13:F0} {batchedEvals / batched,16:F0}");
+            if (parse.GetValue(record))
+                BenchRecord.Write(Engine.Placement.WorkKind.Score, path.FullName, batchedEvals / batched, $"{P} prompts x {N}, evaluated tokens");
             if (double.IsNaN(naive)) return ExitCodes.Ok;
             Console.WriteLine($"{"one pair at a time (n_seq=1)",-34} {naive,8:F3} {scored / naive,13:F0} {naiveEvals / naive,16:F0}");
             Console.WriteLine($"speed-up (scored tok/s): {naive / batched:F2}x");

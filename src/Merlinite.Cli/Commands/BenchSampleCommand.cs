@@ -24,9 +24,10 @@ public static class BenchSampleCommand
         var fast = new Option<bool>("--fast-attn") { Description = "F16 KV cache and flash attention (llama.cpp's defaults, what llama-batched-bench uses) instead of sample's exact default" };
         var single = new Option<bool>("--no-single") { Description = "skip the one-sample-at-a-time baseline" };
         var perSequence = new Option<bool>("--kv-per-sequence") { Description = "one KV buffer per sequence instead of one shared buffer" };
+        var record = BenchRecord.Option();
         var cmd = new Command("sample", "Best-of-N sampling throughput: N samples of one shared prompt together vs one at a time.")
         {
-            model, ns, promptTokens, genTokens, threads, reps, fast, single, perSequence, Flags.Reproducible(),
+            model, ns, promptTokens, genTokens, threads, reps, fast, single, perSequence, Flags.Reproducible(), record,
         };
         cmd.SetAction(parse =>
         {
@@ -50,6 +51,8 @@ public static class BenchSampleCommand
             {
                 var (batched, t) = Best(r, baseLoad, prompt, n, parallel: n, gt);
                 double genOnly = (t.Decode + t.Choose).TotalSeconds;
+                if (parse.GetValue(record))
+                    BenchRecord.Write(Engine.Placement.WorkKind.Sample, path.FullName, n * gt / batched, $"best-of-{n}, {gt} new tokens");
                 Console.WriteLine($"{n,4} {"batched (parallel=" + n + ")",-22} {batched,8:F3} {n * gt / batched,10:F1} " +
                                   $"{t.Prompt.TotalSeconds,9:F3} {t.Decode.TotalSeconds,9:F3} {t.Choose.TotalSeconds,9:F3} {n * gt / genOnly,15:F1}");
                 if (parse.GetValue(single)) continue;

@@ -40,7 +40,10 @@ public sealed class LoadedModel : IDisposable
 
         var modelParams = LlamaModel.DefaultParams();
         modelParams.vocab_only = options.VocabularyOnly;
-        if (Environment.GetEnvironmentVariable("MERLINITE_EXP_NOMMAP") == "1") modelParams.load_mode = Llama.Native.LlamaLoadMode.None;
+        // Read, not memory-mapped: on the CPU llama.cpp repacks Q4_0/Q4_K/IQ4 weights into copies of its own, and with
+        // mmap those came on top of the mapped file (peak RSS of a 7B Q4_K_M: 8.3 GB mapped, 5.0 GB read;
+        // docs/benchmarks.md). llama.cpp also asks for it when tensors are kept on the CPU by pattern.
+        modelParams.load_mode = Llama.Native.LlamaLoadMode.None;
         var placement = options.VocabularyOnly ? null : Place(options);
         modelParams.n_gpu_layers = options.VocabularyOnly ? 0 : placement?.Placement.GpuLayers ?? options.Model.GpuLayers ?? -1;
         var model = LlamaModel.Load(options.Path, modelParams, cpuTensorPatterns: placement?.Placement.CpuTensorPatterns);

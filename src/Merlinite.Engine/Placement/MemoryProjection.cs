@@ -60,7 +60,7 @@ public static class MemoryProjection
         long graph = ComputeBuffer.Bytes(d, c);
         bool anyGpu = p.GpuLayers > 0;
         return new MemoryUse(gpuWeights, gpuKv, anyGpu ? graph : 0, hostWeights, hostKv,
-            anyHostCompute || !anyGpu ? graph : ComputeBuffer.HostInputBytes(d, c));
+            (anyHostCompute || !anyGpu ? graph : ComputeBuffer.HostInputBytes(d, c)) + ComputeBuffer.OutputBytes(d, c));
     }
 
     /// <summary>One block's K and V for every cell: n_head_kv × (key + value length) per cell, F32 (the engine's

@@ -64,7 +64,8 @@ public sealed class RoundPlan
         ModelWeights weights;
         try { weights = ModelWeights.Read(spec.Path); }
         catch (Engine.Data.InputFormatException e) { return new(name, model, work, "? " + e.Message, null, null, null, [], null); }
-        var shape = ContextShape.Of(options, weights.Dims.TrainedContext);
+        // Scoring takes the logits of every token of a batch; sampling one row per sequence.
+        var shape = ContextShape.Of(options, weights.Dims.TrainedContext, kind == WorkKind.Score ? options.BatchSize : 1);
         var fitted = spec.GpuLayers is int manual ? PlacementFit.Manual(weights, shape, manual, budget)
             : PlacementFit.Fit(weights, shape, budget);
         var (seconds, from) = Throughput.Estimate(kind, fitted, tokens);
