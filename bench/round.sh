@@ -36,8 +36,8 @@ synthesized models, every phase timed with its peak resident memory and extrapol
                          straight into it); default: q4_k_m for cpu, q8_0 for full
   --shared-reference     one Mixtral file serves as instruct and reference (same shape, same time and memory; every
                          reward is then 0): halves the disk for --scale full
-  --reward-gpu-layers N  layers of each reward model on the GPU (default: the recipe's, 20 of 32: sized for Q4_K_M on
-                         a 24 GB card; q8_0 layers are 1.9x larger)
+  --reward-gpu-layers N  layers of each reward model on the GPU (default: the recipe's, auto: what fits --vram or
+                         the GPU's free memory; run --dry-run --vram GiB prints the placement)
   --threads N            CPU threads for every command (default 0 = one per core)
   --work DIR             scratch folder (default /tmp/merlinite-round-SCALE); the tables stay there
   --keep                 keep the models (and reuse them in a later run with the same settings)
@@ -102,7 +102,8 @@ CKPT=$(R sft checkpointing) MBT=$(R sft max_batch_tokens) PER_ROUND=$(R prompts 
 P_TEMPLATE=$(awk '/^    template:/ { print $2; exit }' "$RECIPE")
 P_NGL=$(awk '/^  policy:/ { p = 1 } p && /^    gpu_layers:/ { print $2; exit }' "$RECIPE")
 I_NGL=$(awk '/^  instruct:/ { p = 1 } p && /^    gpu_layers:/ { print $2; exit }' "$RECIPE")
-: "${R_NGL:=$I_NGL}"; [[ "$R_NGL" =~ ^-?[0-9]+$ ]] || die "--reward-gpu-layers must be a number"
+: "${P_NGL:=auto}" "${I_NGL:=auto}"   # absent: the default, auto
+: "${R_NGL:=$I_NGL}"; [[ "$R_NGL" =~ ^(-?[0-9]+|auto)$ ]] || die "--reward-gpu-layers must be auto or a number"
 
 # ---------------------------------------------------------------- shapes, sizes
 # name|preset|arch|dims|layers of the real shape
@@ -203,7 +204,7 @@ show() {
   echo "$out"; }
 
 print_plan() {
-  local ON_GPU=$(( R_NGL < 0 || R_NGL > X_LAYERS ? X_LAYERS : R_NGL ))
+  local ON_GPU=$X_LAYERS; [[ "$R_NGL" == auto ]] || ON_GPU=$(( R_NGL < 0 || R_NGL > X_LAYERS ? X_LAYERS : R_NGL ))
   echo "# bench/round.sh --scale $SCALE: plan"
   echo "work folder: $WORK (\$WORK below)"
   echo "policy:              $P_DESC, $POLICY_TYPE"

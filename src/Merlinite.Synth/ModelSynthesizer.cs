@@ -114,7 +114,9 @@ public static class ModelSynthesizer
         writer.AddString(KeyShapeOnly, typeName);
         foreach (var spec in tensors) writer.AddZeroTensor(spec.Name, spec.Shape, ShapeOnlyTypes.TypeOf(typeName, spec, hp));
         writer.Write(outPath);
-        return new SynthResult(outPath, arch, options.Preset, hp, GgmlType.F32, tensors.Count,
+        // The weights' type (q4_k_m: its main one, Q4_K; the mix is in each tensor's entry).
+        var weightType = ShapeOnlyTypes.TypeOf(typeName, tensors.First(t => t.Role == LlamaTensorRole.AttentionQuery), hp);
+        return new SynthResult(outPath, arch, options.Preset, hp, weightType, tensors.Count,
             tensors.Sum(t => t.ElementCount), new FileInfo(outPath).Length);
     }
 

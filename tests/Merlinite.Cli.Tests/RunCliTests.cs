@@ -153,12 +153,12 @@ public sealed class RunCliTests : IDisposable
         string whole = _dir.File("whole/out"), stopped = _dir.File($"stopped-{signal}/out");
         Assert.Equal(0, MerliniteBinary.Run("run", Recipe("whole"), "-t", "1").ExitCode);
 
-        // Any moment of the run's first few seconds after its first round began: sampling, scoring, or training with
-        // its sidecar (the whole run takes about 15 s here).
+        // Any moment of the first 1.5 s after its first round began: sampling, scoring, or training with its sidecar.
+        // (Up to 4 s was too long: on an idle machine the rest of the run took under 4 s and ended before the signal.)
         int seed = SignalledRun.NewSeed();
         string[] args = ["run", Recipe($"stopped-{signal}"), "--shards", $"{shards}", "-t", "2"];
         var r = SignalledRun.Stop(signal, args, () => Directory.Exists(Path.Combine(stopped, "round-0")),
-            TimeSpan.FromSeconds(4), _dir.Path, seed);
+            TimeSpan.FromSeconds(1.5), _dir.Path, seed);
         Assert.True(r.ExitCode == SignalledRun.ExitStatus(signal), $"exit {r.ExitCode} (seed {seed}): {r.Stderr}");
         Assert.Contains("interrupted: the finished phases are kept; run the same command again to continue", r.Stderr);
         Assert.True(r.Survivors.Length == 0, $"left running (seed {seed}): {string.Join("; ", r.Survivors)}");

@@ -27,20 +27,7 @@ public static class KvMemory
         return HostAvailable();
     }
 
-    private static long HostAvailable()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/meminfo"))
-                if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
-                        System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        // No /proc (not Linux): what the runtime sees as the machine's (or the container's) memory.
-        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-    }
+    private static long HostAvailable() => Placement.HostMemory.Available;
 
     private static int? Int(string? text) =>
         int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out int v) && v > 0 ? v : null;

@@ -33,8 +33,10 @@ public static class Throughput
         new(WorkKind.Sample, "gpu", 4.0, 3002, "llama-batched-bench best-of-32 on an H100, Mistral-7B-shape Q4_K_M (2026-11-24)"),
         new(WorkKind.Score, "gpu", 4.0, 9600, "llama-bench pp512 on an H100, Mistral-7B-shape Q4_K_M (2026-11-24)"),
         new(WorkKind.Train, "gpu", 13.5, 1967, "merlinite train on an H200, Mistral-7B-shape bf16, checkpointing (2026-11-30)"),
-        new(WorkKind.Sample, "cpu", 4.0, 6.0, "bench/round.sh on a 2-core AMD EPYC, Mistral-7B-shape Q4_K_M (2026-12-07)"),
-        new(WorkKind.Score, "cpu", 4.0, 30.0, "bench/round.sh on a 2-core AMD EPYC, Mistral-7B-shape Q4_K_M (2026-12-07)"),
+        new(WorkKind.Sample, "cpu", 4.0, 10.1,
+            "bench/round.sh on a 2-core AMD EPYC, Mistral-7B-shape Q4_K_M, best-of-8 x 32 tokens (2026-12-07)"),
+        new(WorkKind.Score, "cpu", 0.55, 36.8,
+            "bench/round.sh on a 2-core AMD EPYC, a 2-block Mixtral-8x7B-shape Q4_K_M (2026-12-07)"),
         new(WorkKind.Train, "cpu", 13.5, 6.3, "bench/train-memory.sh on a 2-core AMD EPYC, Mistral-7B-shape bf16 (2026-11-30)"),
     ];
 

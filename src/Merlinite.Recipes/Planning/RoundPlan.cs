@@ -36,7 +36,7 @@ public sealed class RoundPlan
     public static RoundPlan For(Recipe r)
     {
         long? budget = VramBudget.Resolve(r.Vram);
-        long host = HostMemoryBytes();
+        long host = Engine.Placement.HostMemory.Total;
         int prompts = r.Prompts.PerRound, n = r.Sampling.N, answer = r.Sampling.Sampler.MaxTokens;
         string policyFile = r.Lab is { Phases.Count: > 0 } l ? $"lab/{l.Phases[^1].Name}/model.gguf" : Path.GetFileName(r.Policy.Path);
         var sampleShape = r.Sampling.LoadOptions(r.Policy, [new SampleRequest("plan", new int[PromptTokens])]);
@@ -115,21 +115,6 @@ public sealed class RoundPlan
         // On CUDA the host holds the runtime only: the base is read into the GPU chunk by chunk.
         return new(name, policyFile, work, placement, cuda ? need : 0, cuda ? TrainingMemoryPlan.CpuRuntimeBytes : need,
             seconds, [rate], problem);
-    }
-
-    /// <summary>MemTotal (the machine's, or the container's limit as .NET sees it).</summary>
-    public static long HostMemoryBytes()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/meminfo"))
-                if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
-                    return Math.Min(long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
-                        System.Globalization.CultureInfo.InvariantCulture) * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 
     public static string Gib(long bytes) => (bytes / VramBudget.Gib).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " GiB";
