@@ -41,7 +41,9 @@ public static class RecipePlan
         return sb.ToString();
     }
 
-    public static string Describe(LoadedRecipe loaded)
+    /// <param name="plan">the round's memory and time plan (<see cref="Planning.RoundPlan.For"/>), made once by the
+    /// caller, which also decides by it whether the run may start.</param>
+    public static string Describe(LoadedRecipe loaded, Planning.RoundPlan? plan = null)
     {
         var r = loaded.Recipe;
         var sb = new StringBuilder();
@@ -56,8 +58,7 @@ public static class RecipePlan
         if (r.Cluster.Shards > 1)
             sb.AppendLine(inv, $"cluster: sample, reward and held-out eval in {r.Cluster.Shards} shards each, executor {r.Cluster.Executor.ToString().ToLowerInvariant()} (flags may override)");
         sb.AppendLine();
-        var plan = Planning.RoundPlan.For(r);
-        sb.Append(PlanLines(plan));
+        sb.Append(PlanLines(plan ?? Planning.RoundPlan.For(r)));
         string policy = r.Lab is { Phases.Count: > 0 } l0 ? $"lab/{l0.Phases[^1].Name}/model.gguf" : Name(r.Policy.Path);
         var evals = new List<string[]>();
         if (r.Eval.HeldOutAccuracy && r.Prompts.HeldOut > 0)
@@ -100,12 +101,12 @@ public static class RecipePlan
         foreach (var p in plan.Phases)
             rows.Add([p.Name, p.Model, p.Work, p.Placement, p.Gpu is long g ? Planning.RoundPlan.Gib(g) : "-",
                 p.Host is long h ? Planning.RoundPlan.Gib(h) : "-",
-                p.Seconds is double s ? "~" + Engine.Placement.Throughput.Duration(s) : "-"]);
+                p.Seconds is double s ? "~" + Engine.Jobs.Pace.Format(TimeSpan.FromSeconds(s)) : "-"]);
         AppendTable(sb, rows);
         double total = plan.Phases.Sum(p => p.Seconds ?? 0);
         if (total > 0)
         {
-            sb.AppendLine(inv, $"  a round: ~{Engine.Placement.Throughput.Duration(total)}, estimated from these rates (scaled by the weight bytes each token reads; answers at their full length, prompts of {Planning.RoundPlan.PromptTokens} tokens):");
+            sb.AppendLine(inv, $"  a round: ~{Engine.Jobs.Pace.Format(TimeSpan.FromSeconds(total))}, estimated from these rates (scaled by the weight bytes each token reads; answers at their full length, prompts of {Planning.RoundPlan.PromptTokens} tokens):");
             foreach (var rate in plan.Phases.SelectMany(p => p.RatesFrom).Distinct())
                 sb.AppendLine(inv, $"    {rate.Kind.ToString().ToLowerInvariant()} on {rate.Device}: {rate.TokensPerSecond:G4} tok/s at {rate.ActiveGib:F1} GiB per token, {rate.Source}");
             sb.AppendLine(inv, $"    (`merlinite bench sample|score --record` measures your machine's; they are kept in {Engine.Placement.Throughput.UserFile})");
@@ -119,8 +120,4 @@ public static class RecipePlan
         int[] widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(row => row[c].Length)).ToArray();
         foreach (var row in rows) sb.AppendLine("  " + string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
     }
-
-    private static string Gib(double bytes) => bytes >= 1 << 30
-        ? (bytes / (1 << 30)).ToString("F1", CultureInfo.InvariantCulture) + " GiB"
-        : (bytes / (1 << 20)).ToString("F1", CultureInfo.InvariantCulture) + " MiB";
 }

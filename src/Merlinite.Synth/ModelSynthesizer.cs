@@ -62,17 +62,11 @@ public static class ModelSynthesizer
         var tensors = LlamaTensorNames.Expected(hp);
         long total = tensors.Sum(t => t.ElementCount);
 
-        var writer = new GgufWriter();
-        writer.AddString(LlamaGgufKeys.Architecture, LlamaGgufKeys.ArchitectureName);
-        writer.AddString("general.name", options.ResolveName());
-        hp.WriteTo(writer);
-        writer.AddUInt32("general.file_type", FileTypeOf(storedType));
-        writer.AddUInt32("general.quantization_version", 2);
-        vocab.WriteTo(writer);
-        writer.AddUInt32(KeySynthVersion, AlgorithmVersion);
-        writer.AddUInt64(KeySynthSeed, options.Seed);
-        writer.AddString(KeySynthPreset, SynthParsing.FormatPreset(options.Preset));
-        writer.AddString(KeySynthArch, SynthParsing.FormatArch(arch));
+        var writer = Header(options, arch, hp, vocab, options.ResolveName(), FileTypeOf(storedType), w =>
+        {
+            w.AddUInt32(KeySynthVersion, AlgorithmVersion);
+            w.AddUInt64(KeySynthSeed, options.Seed);
+        });
 
         long done = 0;
         for (int index = 0; index < tensors.Count; index++)
@@ -102,15 +96,8 @@ public static class ModelSynthesizer
         var arch = options.ResolveArch();
         var hp = options.ResolveHyperParameters();
         var tensors = LlamaTensorNames.Expected(hp);
-        var writer = new GgufWriter();
-        writer.AddString(LlamaGgufKeys.Architecture, LlamaGgufKeys.ArchitectureName);
-        writer.AddString("general.name", options.ResolveName() + "-shape");
-        hp.WriteTo(writer);
-        writer.AddUInt32("general.file_type", typeName == "q4_k_m" ? 15u : 0u);  // LLAMA_FTYPE_MOSTLY_Q4_K_M
-        writer.AddUInt32("general.quantization_version", 2);
-        SentencePieceVocabulary.Create(hp.VocabSize).WriteTo(writer);
-        writer.AddString(KeySynthPreset, SynthParsing.FormatPreset(options.Preset));
-        writer.AddString(KeySynthArch, SynthParsing.FormatArch(arch));
+        var writer = Header(options, arch, hp, SentencePieceVocabulary.Create(hp.VocabSize), options.ResolveName() + "-shape",
+            typeName == "q4_k_m" ? 15u : 0u, _ => { });  // 15: LLAMA_FTYPE_MOSTLY_Q4_K_M
         writer.AddString(KeyShapeOnly, typeName);
         foreach (var spec in tensors) writer.AddZeroTensor(spec.Name, spec.Shape, ShapeOnlyTypes.TypeOf(typeName, spec, hp));
         writer.Write(outPath);
@@ -118,6 +105,24 @@ public static class ModelSynthesizer
         var weightType = ShapeOnlyTypes.TypeOf(typeName, tensors.First(t => t.Role == LlamaTensorRole.AttentionQuery), hp);
         return new SynthResult(outPath, arch, options.Preset, hp, weightType, tensors.Count,
             tensors.Sum(t => t.ElementCount), new FileInfo(outPath).Length);
+    }
+
+    /// <summary>The metadata both kinds of file share, in this order (synthesized files are byte-identical per seed),
+    /// with <paramref name="beforeNames"/>' keys before the preset and arch names.</summary>
+    private static GgufWriter Header(SynthOptions options, SynthArch arch, LlamaHyperParameters hp,
+        SentencePieceVocabulary vocab, string name, uint fileType, Action<GgufWriter> beforeNames)
+    {
+        var writer = new GgufWriter();
+        writer.AddString(LlamaGgufKeys.Architecture, LlamaGgufKeys.ArchitectureName);
+        writer.AddString("general.name", name);
+        hp.WriteTo(writer);
+        writer.AddUInt32("general.file_type", fileType);
+        writer.AddUInt32("general.quantization_version", 2);
+        vocab.WriteTo(writer);
+        beforeNames(writer);
+        writer.AddString(KeySynthPreset, SynthParsing.FormatPreset(options.Preset));
+        writer.AddString(KeySynthArch, SynthParsing.FormatArch(arch));
+        return writer;
     }
 
     /// <summary>Written by <see cref="SynthesizeShape"/>: the file holds a shape, its weights are zero.</summary>

@@ -85,4 +85,17 @@ public sealed class RoundPlanCliTests : IDisposable
         Assert.Equal(2, flag.ExitCode);
         Assert.Contains("'many' is not auto or a number of layers", flag.Stderr);
     }
+
+    [Fact]
+    public void A_negative_vram_is_refused_on_the_command_line_and_in_the_recipe()
+    {
+        var run = MerliniteBinary.Run("run", _recipe, "--dry-run", "--vram", "-1");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--vram must be 0 (the free GPU memory) or a size in GiB (got -1)", run.Stderr);
+
+        File.WriteAllText(_recipe, "vram: -2\n" + File.ReadAllText(_recipe));
+        var recipe = MerliniteBinary.Run("run", _recipe, "--dry-run");
+        Assert.Equal(2, recipe.ExitCode);
+        Assert.Contains("'vram': must be 0 (the free GPU memory) or a size in GiB (got -2)", recipe.Stderr);
+    }
 }

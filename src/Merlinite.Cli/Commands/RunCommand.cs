@@ -52,14 +52,15 @@ public static class RunCommand
                 if (v is < 0 or >= 1 << 20) throw new UsageException($"--vram must be 0 (the free GPU memory) or a size in GiB (got {v})");
                 loaded.Recipe.SetVram(v);
             }
+            var plan = Recipes.Planning.RoundPlan.For(loaded.Recipe);
             if (dry)
             {
-                Console.Write(RecipePlan.Describe(loaded));
-                bool refused = Recipes.Planning.RoundPlan.For(loaded.Recipe).Refused.Any();
+                Console.Write(RecipePlan.Describe(loaded, plan));
+                bool refused = plan.Refused.Any();
                 return Task.FromResult(loaded.MissingFiles.Count > 0 || refused ? ExitCodes.UsageError : ExitCodes.Ok);
             }
             // A round that cannot fit is refused before any model loads, not when its phase comes.
-            if (parse.GetValue(phase) is null && Recipes.Planning.RoundPlan.For(loaded.Recipe).Refused.ToList() is { Count: > 0 } refusedPhases)
+            if (parse.GetValue(phase) is null && plan.Refused.ToList() is { Count: > 0 } refusedPhases)
                 throw new UsageException(string.Join("\n", refusedPhases.Select(p => $"phase {p.Name} does not fit: {p.Problem}")) +
                     "\n(run --dry-run prints the whole plan)");
 

@@ -52,9 +52,7 @@ public static class ProgressDisplay
     public static void Phase(string title, Action<Action<double, string?>> work) =>
         Run(title, sink => { work((fraction, detail) => sink.Report(fraction, detail)); return 0; });
 
-    /// <summary>"1m05s", "12.3 s": durations as people read them.</summary>
-    public static string Duration(TimeSpan t) =>
-        t.TotalSeconds < 60 ? $"{t.TotalSeconds:F1} s" : t.TotalHours < 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:D2}s" : $"{(int)t.TotalHours}h{t.Minutes:D2}m";
+    private static string Duration(TimeSpan t) => Pace.Format(t);
 
     private sealed class SpectreSink(ProgressTask task, string title, Pace pace) : IProgressSink
     {

@@ -27,4 +27,10 @@ public sealed class Pace
         var spent = elapsed - start.Time;
         return done > 0.01 && spent > TimeSpan.FromSeconds(1) ? spent * ((1 - fraction) / done) : null;
     }
+
+    /// <summary>"1m05s", "12.3 s", "3h07m": durations as people read them (progress lines, plan estimates).</summary>
+    public static string Format(TimeSpan t) =>
+        t.TotalSeconds < 60 ? FormattableString.Invariant($"{t.TotalSeconds:F1} s")
+        : t.TotalHours < 1 ? FormattableString.Invariant($"{(int)t.TotalMinutes}m{t.Seconds:D2}s")
+        : FormattableString.Invariant($"{(int)t.TotalHours}h{t.Minutes:D2}m");
 }

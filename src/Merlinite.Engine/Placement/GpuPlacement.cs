@@ -21,8 +21,8 @@ public sealed record GpuPlacement(int GpuLayers, IReadOnlyList<int> ExpertsOnCpu
 
     /// <summary>The tensor-name patterns llama.cpp keeps in host memory (regex_search on names like
     /// blk.20.ffn_up_exps.weight): one for all the overflowing blocks.</summary>
-    public IReadOnlyList<string> CpuTensorPatterns => ExpertsOnCpu.Count == 0 ? []
-        : [$@"^blk\.({string.Join('|', ExpertsOnCpu.Order())})\.ffn_(gate|up|down)_exps"];
+    public IReadOnlyList<string> CpuTensorPatterns =>
+        Llama.LlamaTensorPatterns.ExpertLayers(ExpertsOnCpu) is { } pattern ? [pattern] : [];
 
     /// <summary>"all 33 layers on the GPU", "33/33 layers on the GPU, experts of blocks 20-31 in RAM", "CPU only".</summary>
     public string Describe(ModelDims dims)

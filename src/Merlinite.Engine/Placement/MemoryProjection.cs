@@ -64,10 +64,8 @@ public static class MemoryProjection
             (anyHostCompute || !anyGpu ? graph : ComputeBuffer.HostInputBytes(d, c)) + ComputeBuffer.OutputBytes(d, c));
     }
 
-    /// <summary>One block's K and V for every cell: n_head_kv × (key + value length) per cell, F32 (the engine's
-    /// exact default) or F16 (fast attention).</summary>
-    public static long KvBytesPerBlock(ModelDims d, ContextShape c) =>
-        KvCells(c) * d.HeadCountKv * (d.KeyLength + d.ValueLength) * (c.FastAttention ? 2L : 4L);
+    /// <summary>One block's K and V for every cell llama.cpp allocates.</summary>
+    public static long KvBytesPerBlock(ModelDims d, ContextShape c) => KvCells(c) * d.KvBytesPerBlockCell(c.FastAttention);
 
     /// <summary>The cells llama.cpp allocates: the context rounded up to 256, and with a buffer per sequence each
     /// sequence's share rounded up to 256 again (llama_context's constructor).</summary>

@@ -60,9 +60,9 @@ public sealed partial record ModelWeights(string Path, ModelDims Dims, long Inpu
         catch (IOException e) { throw new InputFormatException($"{path}: cannot be read ({e.Message})"); }
     }
 
-    /// <summary>blk.N.*, with group 2 set for the merged expert tensors (ffn_gate_exps, ffn_up_exps, ffn_down_exps)
-    /// that llama.cpp's tensor overrides move.</summary>
-    [GeneratedRegex(@"^blk\.(\d+)\.(ffn_(?:gate|up|down)_exps\.)?")]
+    /// <summary>blk.N.*, with group 2 set for the expert tensors the overrides move
+    /// (<see cref="Llama.LlamaTensorPatterns.ExpertLayers"/>: up, down, gate, fused gate_up, chunked).</summary>
+    [GeneratedRegex(@"^blk\.(\d+)\.(ffn_(?:up|down|gate_up|gate)_(?:ch)?exps\.)?")]
     private static partial Regex BlockTensor();
 }
 
@@ -71,6 +71,14 @@ public sealed record ModelDims(string Architecture, int Layers, int EmbeddingLen
     int KeyLength, int ValueLength, int VocabSize, int FeedForwardLength, int ExpertCount, int ExpertUsedCount,
     int TrainedContext)
 {
+    /// <summary>K and V of one cell in one block: n_head_kv × (key + value length), F32 (the engine's exact default)
+    /// or F16 (fast attention). Head sizes as llama.cpp takes them: attention.key_length / value_length where the GGUF
+    /// gives them, else n_embd / n_head.</summary>
+    public long KvBytesPerBlockCell(bool f16) => (long)HeadCountKv * (KeyLength + ValueLength) * (f16 ? 2 : 4);
+
+    /// <summary>Bytes one token takes in the KV cache of every block.</summary>
+    public long KvBytesPerCell(bool f16) => Layers * KvBytesPerBlockCell(f16);
+
     /// <summary>The share of expert weights one token reads (n_expert_used / n_expert; 0 for a dense model).</summary>
     public double ExpertFraction => ExpertCount > 0 ? (double)ExpertUsedCount / ExpertCount : 0;
 

@@ -117,12 +117,4 @@ public static class Throughput
             if (row is not null) yield return row;
         }
     }
-
-    /// <summary>"1 h 12 min", "14 min", "45 s".</summary>
-    public static string Duration(double seconds) => seconds switch
-    {
-        >= 3600 => string.Create(CultureInfo.InvariantCulture, $"{(int)(seconds / 3600)} h {(int)(seconds % 3600 / 60):D2} min"),
-        >= 60 => string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:F0} min"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{seconds:F0} s"),
-    };
 }
