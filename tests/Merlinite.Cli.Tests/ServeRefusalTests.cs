@@ -6,16 +6,12 @@ namespace Merlinite.Cli.Tests;
 
 /// <summary>`merlinite serve` refusing what it cannot do: each refusal in OpenAI's error shape, naming the field and
 /// logged with its reason, and a busy port in one line.</summary>
-public sealed class ServeRefusalTests : IDisposable
+public sealed class ServeRefusalTests : IClassFixture<ServeModel>, IDisposable
 {
     private readonly TempDir _dir = new();
     private readonly string _model;
 
-    public ServeRefusalTests()
-    {
-        _model = _dir.File("srv.gguf");
-        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "11", "--out", _model).ExitCode);
-    }
+    public ServeRefusalTests(ServeModel model) => _model = model.Path;
 
     public void Dispose() => _dir.Dispose();
 

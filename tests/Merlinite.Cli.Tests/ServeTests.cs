@@ -9,16 +9,12 @@ using OpenAI.Chat;
 namespace Merlinite.Cli.Tests;
 
 /// <summary>`merlinite serve` against the official OpenAI .NET SDK and raw HTTP, on a synthesized model.</summary>
-public sealed class ServeTests : IDisposable
+public sealed class ServeTests : IClassFixture<ServeModel>, IDisposable
 {
     private readonly TempDir _dir = new();
     private readonly string _model;
 
-    public ServeTests()
-    {
-        _model = _dir.File("srv.gguf");
-        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "11", "--out", _model).ExitCode);
-    }
+    public ServeTests(ServeModel model) => _model = model.Path;
 
     public void Dispose() => _dir.Dispose();
 

@@ -10,17 +10,13 @@ namespace Merlinite.Cli.Tests;
 /// Issue 28: per-token bytes through the synthesized vocabulary, whose words are all ASCII, so every other character
 /// goes through byte-fallback tokens (<c>&lt;0xC3&gt;</c>): joining the tokens' bytes must rebuild the text exactly.
 /// </summary>
-public sealed class TokenBytesTests : IDisposable
+public sealed class TokenBytesTests : IClassFixture<ServeModel>, IDisposable
 {
     private const string Text = "é, ü, 漢字, emoji 🎉";
     private readonly TempDir _dir = new();
     private readonly string _model;
 
-    public TokenBytesTests()
-    {
-        _model = _dir.File("bytes.gguf");
-        Assert.Equal(0, MerliniteBinary.Run("synth", "--seed", "11", "--out", _model).ExitCode);
-    }
+    public TokenBytesTests(ServeModel model) => _model = model.Path;
 
     public void Dispose() => _dir.Dispose();
 

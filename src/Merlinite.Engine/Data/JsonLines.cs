@@ -13,7 +13,9 @@ namespace Merlinite.Engine.Data;
 /// </summary>
 public static class JsonLines
 {
-    public static IReadOnlyList<T> Read<T>(string path, Func<JsonElement, string, int, T> parse)
+    /// <param name="allowEmpty">for files this program wrote (a shard with no items writes a complete, empty
+    /// output); an input file without items is refused.</param>
+    public static IReadOnlyList<T> Read<T>(string path, Func<JsonElement, string, int, T> parse, bool allowEmpty = false)
     {
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new InputFormatException($"{full}: is a folder, not a JSONL file");
@@ -52,7 +54,7 @@ public static class JsonLines
             }
             start = end + 1;
         }
-        if (items.Count == 0) throw new InputFormatException($"{full}: no items (the file is empty)");
+        if (items.Count == 0 && !allowEmpty) throw new InputFormatException($"{full}: no items (the file is empty)");
         return items;
     }
 

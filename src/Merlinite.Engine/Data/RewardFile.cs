@@ -27,7 +27,8 @@ public static class RewardFile
         });
     }
 
-    /// <summary>The rewards in file order (each as written, rounded to 6 decimals, so a reread run selects as the first did).</summary>
+    /// <summary>The rewards in file order (each as written, rounded to 6 decimals, so a reread run selects as the first
+    /// did). A reward output may be empty: a shard given no pairs writes a complete empty one.</summary>
     public static IReadOnlyList<RewardResult> Read(string path) =>
         JsonLines.Read(path, (root, where, lineNo) =>
         {
@@ -36,5 +37,5 @@ public static class RewardFile
             double Number(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
                 ? v.GetDouble() : throw new InputFormatException($"{where}: expected a number \"{name}\"");
             return new RewardResult(id, Number("reward"), Number("instruct_logprob"), Number("reference_logprob"), (int)Number("count"), null);
-        });
+        }, allowEmpty: true);
 }

@@ -39,7 +39,8 @@ public static class SampleFile
         });
     }
 
-    public static IReadOnlyList<SampledPrompt> Read(string path) => JsonLines.Read(path, Parse);
+    /// <summary>A sample output as written (empty for a shard given no prompts).</summary>
+    public static IReadOnlyList<SampledPrompt> Read(string path) => JsonLines.Read(path, Parse, allowEmpty: true);
 
     public static SampledPrompt Parse(JsonElement root, string where, int lineNo)
     {

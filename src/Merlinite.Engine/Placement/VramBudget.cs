@@ -21,8 +21,17 @@ public static class VramBudget
         return free > 0 ? Math.Max(0, free - Margin) : null;
     }
 
-    /// <summary>The free memory of the GPUs this build of llama.cpp can use (0 without a GPU backend).</summary>
-    public static long FreeGpuBytes() => LlamaRuntime.SupportsGpuOffload
-        ? LlamaRuntime.GetDevices().Where(d => d.Type == GgmlBackendDevType.Gpu).Sum(d => (long)d.MemoryFree)
-        : 0;
+    /// <summary>The free memory of the GPUs this build of llama.cpp can use (0 without a GPU backend, or without
+    /// llama.cpp's libraries: a plan is still made then, for the CPU, and the load that needs them says what is
+    /// missing).</summary>
+    public static long FreeGpuBytes()
+    {
+        try
+        {
+            return LlamaRuntime.SupportsGpuOffload
+                ? LlamaRuntime.GetDevices().Where(d => d.Type == GgmlBackendDevType.Gpu).Sum(d => (long)d.MemoryFree)
+                : 0;
+        }
+        catch (LlamaLibraryException) { return 0; }
+    }
 }

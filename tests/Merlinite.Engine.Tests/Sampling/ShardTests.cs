@@ -69,6 +69,25 @@ public sealed class ShardTests(TinyModels models) : IDisposable
     }
 
     [Fact]
+    public void A_shard_given_no_pairs_is_complete_and_a_rerun_keeps_it()
+    {
+        // 10 pairs are one block of the scorer's grid: one of 2 shards gets none. A rerun after an interrupted run
+        // finds its empty output complete and up to date (it once failed reading it back: "no items").
+        File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 5).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"task {i}\"}}"));
+        string samples = Path.Combine(_dir, "samples.jsonl");
+        Job(samples).Run(ReusePolicy.ResumeOrRecompute, null, default);
+        var shards = Enumerable.Range(0, 2).Select(k => Reward(samples, Path.Combine(_dir, "few.jsonl")).ForShard(new Shard(k, 2))).ToList();
+        var first = shards.Select(s => s.Run(ReusePolicy.ResumeOrRecompute, null, default).Rewards.Count).ToList();
+        Assert.Equal([0, 10], first.Order());
+        foreach (var shard in shards)
+        {
+            var (rewards, result) = shard.Run(ReusePolicy.ResumeOrRecompute, null, default);
+            Assert.True(result.UpToDate);
+            Assert.Contains(rewards.Count, first);
+        }
+    }
+
+    [Fact]
     public void A_missing_or_stale_shard_is_named_and_nothing_is_written()
     {
         File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 70).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"task {i}\"}}"));
