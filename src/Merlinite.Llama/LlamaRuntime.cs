@@ -300,7 +300,9 @@ public static unsafe class LlamaRuntime
             bool keep = level >= GgmlLogLevel.Warn;
             if (!keep && handler is null && !Verbose && capture is null) return;
             string s = Utf8(text) ?? "";
-            capture?.Append(s);
+            // Only the capturing thread's lines: models loaded meanwhile on other threads log the same kinds of
+            // lines (a KV size from a parallel test's load once replaced the projected one).
+            if (capture is not null && capture.Thread == Environment.CurrentManagedThreadId) capture.Append(s);
             if (keep)
             {
                 lock (RecentGate)
@@ -329,7 +331,7 @@ public static unsafe class LlamaRuntime
     /// Collects every log line, at every level, until disposed, whatever <see cref="LogHandler"/> and
     /// <see cref="Verbose"/> say (they still see the lines as before; a capture alone prints nothing). Some figures
     /// llama.cpp only logs (buffer sizes); one capture at a time, so callers wait for each other. Lines logged by other
-    /// threads meanwhile are captured too: parse only lines whose format is unambiguous.
+    /// threads meanwhile are left out (llama.cpp logs a load and a context's creation on the thread that calls it).
     /// </summary>
     internal static LogCapture CaptureLog()
     {
@@ -344,6 +346,9 @@ public static unsafe class LlamaRuntime
     {
         private readonly System.Text.StringBuilder _text = new();
         private bool _disposed;
+
+        /// <summary>The thread whose llama.cpp calls are captured.</summary>
+        internal int Thread { get; } = Environment.CurrentManagedThreadId;
 
         internal void Append(string s)
         {
