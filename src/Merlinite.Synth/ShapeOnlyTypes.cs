@@ -5,15 +5,18 @@ namespace Merlinite.Synth;
 
 /// <summary>
 /// The tensor types of a shape-only file (<see cref="ModelSynthesizer.SynthesizeShape"/>): one type for every weight,
-/// or <c>q4_k_m</c>, the per-tensor mix llama.cpp's quantizer writes for LLAMA_FTYPE_MOSTLY_Q4_K_M on llama-architecture
-/// models (src/llama-quant.cpp of the pinned release), so a planned Q4_K_M model has the size of a real one.
+/// or <c>q4_k_m</c>, the per-tensor mix llama.cpp's quantizer writes for LLAMA_FTYPE_MOSTLY_Q4_K_M on
+/// llama-architecture models (src/llama-quant.cpp of the pinned release), so a planned Q4_K_M model has the size of a
+/// real one.
 /// </summary>
 public static class ShapeOnlyTypes
 {
     /// <summary>The types a shape-only file may be written in (its bytes are never encoded).</summary>
-    public static readonly IReadOnlyList<string> Names = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q6_k", "q4_k_m"];
+    public static readonly IReadOnlyList<string> Names =
+        ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q6_k", "q4_k_m"];
 
-    /// <summary>The type of <paramref name="spec"/> in a file of <paramref name="name"/> (one of <see cref="Names"/>).</summary>
+    /// <summary>The type of <paramref name="spec"/> in a file of <paramref name="name"/> (one of
+    /// <see cref="Names"/>).</summary>
     public static GgmlType TypeOf(string name, LlamaTensorSpec spec, LlamaHyperParameters hp)
     {
         if (spec.IsNorm || spec.Role == LlamaTensorRole.ExpertRouter) return GgmlType.F32;
@@ -27,7 +30,8 @@ public static class ShapeOnlyTypes
             "q4_k" => GgmlType.Q4_K,
             "q6_k" => GgmlType.Q6_K,
             "q4_k_m" => Q4KM(spec, hp),
-            _ => throw new ArgumentException($"'{name}' is not a shape-only type: use one of {string.Join(", ", Names)}"),
+            _ => throw new ArgumentException(
+                $"'{name}' is not a shape-only type: use one of {string.Join(", ", Names)}"),
         };
     }
 

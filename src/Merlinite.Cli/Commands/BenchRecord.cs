@@ -17,7 +17,8 @@ public static class BenchRecord
         var weights = ModelWeights.Read(model);
         string device = Llama.LlamaRuntime.SupportsGpuOffload && VramBudget.FreeGpuBytes() > 0 ? "gpu" : "cpu";
         var row = new ThroughputRow(kind, device, weights.ActiveBytesPerToken() / VramBudget.Gib, tokensPerSecond,
-            $"merlinite bench {kind.ToString().ToLowerInvariant()} on this machine, {Path.GetFileName(model)}, {what} " +
+            $"merlinite bench {kind.ToString().ToLowerInvariant()} on this machine, " +
+            $"{Path.GetFileName(model)}, {what} " +
             $"({DateTime.UtcNow:yyyy-MM-dd})");
         Throughput.Record(row);
         Console.WriteLine($"recorded {tokensPerSecond:F1} tok/s ({device}) in {Throughput.UserFile}");

@@ -16,7 +16,8 @@ public static class ComputeBuffer
         long cellsPerStream = MemoryProjection.KvCells(c) / (c.Unified ? 1 : Math.Max(1, c.Sequences));
         long mask = cellsPerStream * (c.FastAttention ? 2 : 4);
         long gqa = (long)d.HeadCountKv * d.KeyLength;
-        long attention = mask + 4 * (5L * d.EmbeddingLength + 2 * gqa) + (c.FastAttention ? 0 : 4 * cellsPerStream * d.HeadCount);
+        long scores = c.FastAttention ? 0 : 4 * cellsPerStream * d.HeadCount;
+        long attention = mask + 4 * (5L * d.EmbeddingLength + 2 * gqa) + scores;
         long ffWidth = (long)d.FeedForwardLength * Math.Max(1, d.ExpertUsedCount);
         long feedForward = mask + 4 * (3 * ffWidth + 4L * d.EmbeddingLength);
         long output = 4 * ((long)d.VocabSize + 2L * d.EmbeddingLength);
@@ -27,5 +28,6 @@ public static class ComputeBuffer
     public static long HostInputBytes(ModelDims d, ContextShape c) => (long)c.MicroBatch * d.EmbeddingLength * 4L * 2;
 
     /// <summary>llama.cpp's output buffer (host memory): a row of logits for each output one decode returns.</summary>
-    public static long OutputBytes(ModelDims d, ContextShape c) => (long)Math.Max(c.Outputs, c.Sequences) * d.VocabSize * 4;
+    public static long OutputBytes(ModelDims d, ContextShape c) =>
+        (long)Math.Max(c.Outputs, c.Sequences) * d.VocabSize * 4;
 }

@@ -24,12 +24,14 @@ public sealed record GpuPlacement(int GpuLayers, IReadOnlyList<int> ExpertsOnCpu
     public IReadOnlyList<string> CpuTensorPatterns =>
         Llama.LlamaTensorPatterns.ExpertLayers(ExpertsOnCpu) is { } pattern ? [pattern] : [];
 
-    /// <summary>"all 33 layers on the GPU", "33/33 layers on the GPU, experts of blocks 20-31 in RAM", "CPU only".</summary>
+    /// <summary>"all 33 layers on the GPU", "all 33 layers on the GPU, experts of 7 blocks (25-31) in RAM",
+    /// "20/33 layers on the GPU", "CPU only".</summary>
     public string Describe(ModelDims dims)
     {
         int total = dims.Layers + 1;
         if (GpuLayers <= 0) return "CPU only";
-        string layers = GpuLayers >= total ? $"all {total} layers on the GPU" : $"{GpuLayers}/{total} layers on the GPU";
+        string layers = GpuLayers >= total ? $"all {total} layers on the GPU"
+            : $"{GpuLayers}/{total} layers on the GPU";
         return ExpertsOnCpu.Count == 0 ? layers : $"{layers}, experts of {Blocks(ExpertsOnCpu, dims)} in RAM";
     }
 

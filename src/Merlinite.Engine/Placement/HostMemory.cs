@@ -7,7 +7,8 @@ namespace Merlinite.Engine.Placement;
 public static class HostMemory
 {
     /// <summary>MemTotal, at most the container's limit: what a plan may count on.</summary>
-    public static long Total => Math.Min(Read("MemTotal:") ?? long.MaxValue, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+    public static long Total =>
+        Math.Min(Read("MemTotal:") ?? long.MaxValue, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 
     /// <summary>MemAvailable: what can be taken now without swapping.</summary>
     public static long Available => Read("MemAvailable:") ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
@@ -18,7 +19,8 @@ public static class HostMemory
         {
             foreach (var line in File.ReadLines("/proc/meminfo"))
                 if (line.StartsWith(key, StringComparison.Ordinal))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                    return 1024 * long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+                        CultureInfo.InvariantCulture);
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

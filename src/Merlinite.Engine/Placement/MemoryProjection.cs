@@ -1,7 +1,8 @@
 namespace Merlinite.Engine.Placement;
 
 /// <summary>Projected bytes of one loaded model and its context, on the GPU and in host memory.</summary>
-public sealed record MemoryUse(long GpuWeights, long GpuKv, long GpuCompute, long HostWeights, long HostKv, long HostCompute)
+public sealed record MemoryUse(
+    long GpuWeights, long GpuKv, long GpuCompute, long HostWeights, long HostKv, long HostCompute)
 {
     public bool UsesGpu => GpuWeights + GpuKv > 0;
     /// <summary>Everything on the GPU, with the CUDA runtime's own share when the GPU is used at all.</summary>
@@ -65,7 +66,8 @@ public static class MemoryProjection
     }
 
     /// <summary>One block's K and V for every cell llama.cpp allocates.</summary>
-    public static long KvBytesPerBlock(ModelDims d, ContextShape c) => KvCells(c) * d.KvBytesPerBlockCell(c.FastAttention);
+    public static long KvBytesPerBlock(ModelDims d, ContextShape c) =>
+        KvCells(c) * d.KvBytesPerBlockCell(c.FastAttention);
 
     /// <summary>The cells llama.cpp allocates: the context rounded up to 256, and with a buffer per sequence each
     /// sequence's share rounded up to 256 again (llama_context's constructor).</summary>

@@ -17,7 +17,8 @@ public readonly record struct BlockBytes(long Dense, long Experts)
 /// embeddings, which llama.cpp always keeps in host memory), one entry per block, and the output layer (final norm and
 /// LM head; without an LM head the embeddings are used again, and llama.cpp loads them a second time for it).
 /// </summary>
-public sealed partial record ModelWeights(string Path, ModelDims Dims, long Input, long Output, IReadOnlyList<BlockBytes> Blocks)
+public sealed partial record ModelWeights(
+    string Path, ModelDims Dims, long Input, long Output, IReadOnlyList<BlockBytes> Blocks)
 {
     public long Total => Input + Output + Blocks.Sum(b => b.Total);
     public long Experts => Blocks.Sum(b => b.Experts);
@@ -28,7 +29,8 @@ public sealed partial record ModelWeights(string Path, ModelDims Dims, long Inpu
     public double ActiveBytesPerToken(long? experts = null) =>
         Output + Blocks.Sum(b => b.Dense) + (double)(experts ?? Experts) * Dims.ExpertFraction;
 
-    /// <summary>Reads the tensor table of <paramref name="path"/>; a file that is not a GGUF model gets one line.</summary>
+    /// <summary>Reads the tensor table of <paramref name="path"/>; a file that is not a GGUF model gets one
+    /// line.</summary>
     public static ModelWeights Read(string path)
     {
         try
@@ -54,7 +56,8 @@ public sealed partial record ModelWeights(string Path, ModelDims Dims, long Inpu
                 }
             }
             if (!head && gguf.TryGetTensor("token_embd.weight", out var tied)) output += tied.ByteSize;
-            return new ModelWeights(path, dims, input, output, blocks.Select(b => new BlockBytes(b.Dense, b.Experts)).ToArray());
+            var perBlock = blocks.Select(b => new BlockBytes(b.Dense, b.Experts)).ToArray();
+            return new ModelWeights(path, dims, input, output, perBlock);
         }
         catch (GgufFormatException e) { throw new InputFormatException(e.Message); }
         catch (IOException e) { throw new InputFormatException($"{path}: cannot be read ({e.Message})"); }
@@ -92,7 +95,8 @@ public sealed record ModelDims(string Architecture, int Layers, int EmbeddingLen
         int heads = Get("attention.head_count");
         int embd = Get("embedding_length");
         int headK = Get("attention.key_length", heads > 0 ? embd / heads : 0);
-        int vocab = meta.TryGetValue("tokenizer.ggml.tokens", out var tokens) ? tokens.ArrayLength : Get("vocab_size", 0);
+        int vocab = meta.TryGetValue("tokenizer.ggml.tokens", out var tokens) ? tokens.ArrayLength
+            : Get("vocab_size", 0);
         return new ModelDims(arch, Get("block_count"), embd, heads, Get("attention.head_count_kv", heads), headK,
             Get("attention.value_length", headK), vocab, Get("feed_forward_length", 0), Get("expert_count", 0),
             Get("expert_used_count", 0), Get("context_length", 0));

@@ -12,7 +12,8 @@ public enum WorkKind { Sample, Score, Train }
 /// reads <see cref="ActiveGib"/> of weights per token. Estimates scale it by weight bytes (decoding and batched
 /// scoring of these models are bound by reading weights), so one row serves every model size roughly.
 /// </summary>
-public sealed record ThroughputRow(WorkKind Kind, string Device, double ActiveGib, double TokensPerSecond, string Source)
+public sealed record ThroughputRow(
+    WorkKind Kind, string Device, double ActiveGib, double TokensPerSecond, string Source)
 {
     /// <summary>Weight bytes read per second: the rate the estimate divides by.</summary>
     public double BytesPerSecond => TokensPerSecond * ActiveGib * VramBudget.Gib;
@@ -30,36 +31,43 @@ public static class Throughput
     /// project's 2-core AMD EPYC (Zen 4) machine.</summary>
     public static readonly IReadOnlyList<ThroughputRow> Defaults =
     [
-        new(WorkKind.Sample, "gpu", 4.0, 3002, "llama-batched-bench best-of-32 on an H100, Mistral-7B-shape Q4_K_M (2026-11-24)"),
+        new(WorkKind.Sample, "gpu", 4.0, 3002,
+            "llama-batched-bench best-of-32 on an H100, Mistral-7B-shape Q4_K_M (2026-11-24)"),
         new(WorkKind.Score, "gpu", 4.0, 9600, "llama-bench pp512 on an H100, Mistral-7B-shape Q4_K_M (2026-11-24)"),
-        new(WorkKind.Train, "gpu", 13.5, 1967, "merlinite train on an H200, Mistral-7B-shape bf16, checkpointing (2026-11-30)"),
+        new(WorkKind.Train, "gpu", 13.5, 1967,
+            "merlinite train on an H200, Mistral-7B-shape bf16, checkpointing (2026-11-30)"),
         new(WorkKind.Sample, "cpu", 4.0, 10.1,
             "bench/round.sh on a 2-core AMD EPYC, Mistral-7B-shape Q4_K_M, best-of-8 x 32 tokens (2026-12-07)"),
         new(WorkKind.Score, "cpu", 0.55, 36.8,
             "bench/round.sh on a 2-core AMD EPYC, a 2-block Mixtral-8x7B-shape Q4_K_M (2026-12-07)"),
-        new(WorkKind.Train, "cpu", 13.5, 6.3, "bench/train-memory.sh on a 2-core AMD EPYC, Mistral-7B-shape bf16 (2026-11-30)"),
+        new(WorkKind.Train, "cpu", 13.5, 6.3,
+            "bench/train-memory.sh on a 2-core AMD EPYC, Mistral-7B-shape bf16 (2026-11-30)"),
     ];
 
-    /// <summary>Where `bench --record` keeps the user's rates: $XDG_DATA_HOME/merlinite (or ~/.local/share/merlinite).</summary>
+    /// <summary>Where `bench --record` keeps the user's rates: $XDG_DATA_HOME/merlinite (or
+    /// ~/.local/share/merlinite).</summary>
     public static string UserFile
     {
         get
         {
             string? data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
             if (string.IsNullOrEmpty(data))
-                data = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+                data = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+                    ".local", "share");
             return Path.Combine(data, "merlinite", "throughput.jsonl");
         }
     }
 
-    /// <summary>The rate for <paramref name="kind"/> on <paramref name="device"/>: the user's newest, else the default.</summary>
+    /// <summary>The rate for <paramref name="kind"/> on <paramref name="device"/>: the user's newest, else the
+    /// default.</summary>
     public static ThroughputRow For(WorkKind kind, string device) =>
         ReadUser().LastOrDefault(r => r.Kind == kind && r.Device == device)
         ?? Defaults.First(r => r.Kind == kind && r.Device == device);
 
     /// <summary>Seconds for <paramref name="tokens"/> of <paramref name="kind"/> with the model as placed: the bytes it
     /// reads on the GPU at the GPU's rate plus those it reads from RAM at the CPU's.</summary>
-    public static (double Seconds, IReadOnlyList<ThroughputRow> From) Estimate(WorkKind kind, FittedModel m, double tokens)
+    public static (double Seconds, IReadOnlyList<ThroughputRow> From) Estimate(
+        WorkKind kind, FittedModel m, double tokens)
     {
         var (gpu, host) = ActiveBytes(m);
         var rows = new List<ThroughputRow>();
@@ -107,7 +115,8 @@ public static class Throughput
             ThroughputRow? row = null;
             try
             {
-                if (JsonNode.Parse(line) is JsonObject o && Enum.TryParse<WorkKind>((string?)o["kind"], true, out var kind)
+                if (JsonNode.Parse(line) is JsonObject o
+                    && Enum.TryParse<WorkKind>((string?)o["kind"], true, out var kind)
                     && (string?)o["device"] is "cpu" or "gpu" && (double?)o["active_gib"] is > 0 and double gib
                     && (double?)o["tokens_per_second"] is > 0 and double tps)
                     row = new ThroughputRow(kind, (string)o["device"]!, gib, tps, (string?)o["source"] ?? UserFile);

@@ -13,7 +13,8 @@ public static class VramBudget
     public const double Gib = 1 << 30;
 
     /// <summary>Bytes to plan for: <paramref name="vramGib"/> when given (above 0), else the free memory of the GPUs
-    /// llama.cpp sees minus <see cref="Margin"/>; null when there is no GPU and no budget was given (CPU only).</summary>
+    /// llama.cpp sees minus <see cref="Margin"/>; null when there is no GPU and no budget was given (CPU
+    /// only).</summary>
     public static long? Resolve(double vramGib)
     {
         if (vramGib > 0) return (long)(vramGib * Gib);

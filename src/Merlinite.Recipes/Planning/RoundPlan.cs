@@ -38,13 +38,16 @@ public sealed class RoundPlan
         long? budget = VramBudget.Resolve(r.Vram);
         long host = Engine.Placement.HostMemory.Total;
         int prompts = r.Prompts.PerRound, n = r.Sampling.N, answer = r.Sampling.Sampler.MaxTokens;
-        string policyFile = r.Lab is { Phases.Count: > 0 } l ? $"lab/{l.Phases[^1].Name}/model.gguf" : Path.GetFileName(r.Policy.Path);
+        string policyFile = r.Lab is { Phases.Count: > 0 } l ? $"lab/{l.Phases[^1].Name}/model.gguf"
+            : Path.GetFileName(r.Policy.Path);
         var sampleShape = r.Sampling.LoadOptions(r.Policy, [new SampleRequest("plan", new int[PromptTokens])]);
-        var scoreOptions = (ModelSpec m) => r.Reward.Scoring.LoadOptions(m, [new ScoreItem("plan", new int[PromptTokens], new int[answer + 1])]);
+        var scoreOptions = (ModelSpec m) =>
+            r.Reward.Scoring.LoadOptions(m, [new ScoreItem("plan", new int[PromptTokens], new int[answer + 1])]);
         var phases = new List<PhasePlan>
         {
-            Llama("1 sample", policyFile + " + LoRA", $"{prompts} prompts x {n}, <= {answer} tokens", r.Policy, sampleShape,
-                WorkKind.Sample, (double)prompts * n * answer, budget, host, "sampling.context or sampling.parallel"),
+            Llama("1 sample", policyFile + " + LoRA", $"{prompts} prompts x {n}, <= {answer} tokens", r.Policy,
+                sampleShape, WorkKind.Sample, (double)prompts * n * answer, budget, host,
+                "sampling.context or sampling.parallel"),
             Llama("2 score (instruct)", Path.GetFileName(r.Instruct.Path), $"{prompts * n} responses", r.Instruct,
                 scoreOptions(r.Instruct), WorkKind.Score, (double)prompts * (PromptTokens + n * answer), budget, host,
                 "reward.context or reward.parallel"),
@@ -63,9 +66,13 @@ public sealed class RoundPlan
         if (!File.Exists(spec.Path)) return new(name, model, work, "? (file missing)", null, null, null, [], null);
         ModelWeights weights;
         try { weights = ModelWeights.Read(spec.Path); }
-        catch (Engine.Data.InputFormatException e) { return new(name, model, work, "? " + e.Message, null, null, null, [], null); }
+        catch (Engine.Data.InputFormatException e)
+        {
+            return new(name, model, work, "? " + e.Message, null, null, null, [], null);
+        }
         // Scoring takes the logits of every token of a batch; sampling one row per sequence.
-        var shape = ContextShape.Of(options, weights.Dims.TrainedContext, kind == WorkKind.Score ? options.BatchSize : 1);
+        int outputs = kind == WorkKind.Score ? options.BatchSize : 1;
+        var shape = ContextShape.Of(options, weights.Dims.TrainedContext, outputs);
         var fitted = spec.GpuLayers is int manual ? PlacementFit.Manual(weights, shape, manual, budget)
             : PlacementFit.Fit(weights, shape, budget);
         var (seconds, from) = Throughput.Estimate(kind, fitted, tokens);
@@ -87,7 +94,8 @@ public sealed class RoundPlan
         const string name = "5 train (sidecar)";
         var t = r.Sft.Train;
         string work = "LoRA SFT on the winners";
-        if (!File.Exists(r.Policy.Path)) return new(name, policyFile, work, "? (file missing)", null, null, null, [], null);
+        if (!File.Exists(r.Policy.Path))
+            return new(name, policyFile, work, "? (file missing)", null, null, null, [], null);
         LlamaHyperParameters hp;
         try
         {
@@ -109,13 +117,16 @@ public sealed class RoundPlan
         var rate = Throughput.For(Engine.Placement.WorkKind.Train, cuda ? "gpu" : "cpu");
         double seconds = tokens * active / rate.BytesPerSecond;
         string? problem = need <= limit ? null
-            : $"the LoRA trainer needs {Gib(need)} on the {(cuda ? "GPU" : "CPU")}{(checkpointing ? " with checkpointing" : "")}, " +
+            : $"the LoRA trainer needs {Gib(need)} on the {(cuda ? "GPU" : "CPU")}" +
+              $"{(checkpointing ? " with checkpointing" : "")}, " +
               $"over the {Gib(limit)} {(cuda ? "budget" : "of this machine")}: " +
-              (cuda ? "raise --vram, lower sft.max_batch_tokens, or set sft.device: cpu" : "lower sft.max_batch_tokens, or train on a GPU");
+              (cuda ? "raise --vram, lower sft.max_batch_tokens, or set sft.device: cpu"
+                    : "lower sft.max_batch_tokens, or train on a GPU");
         // On CUDA the host holds the runtime only: the base is read into the GPU chunk by chunk.
         return new(name, policyFile, work, placement, cuda ? need : 0, cuda ? TrainingMemoryPlan.CpuRuntimeBytes : need,
             seconds, [rate], problem);
     }
 
-    public static string Gib(long bytes) => (bytes / VramBudget.Gib).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " GiB";
+    public static string Gib(long bytes) =>
+        (bytes / VramBudget.Gib).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " GiB";
 }
