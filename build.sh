@@ -7,29 +7,32 @@
 #   ./build.sh headers    fetch llama.cpp v0.5.0's headers (ignored .cache/llama.cpp; tests compare struct layouts)
 #   ./build.sh clean      remove build outputs
 #
-# llama.cpp: by default its CPU backend is compiled from the pinned source for this machine (GGML_NATIVE, OpenMP) into
-# .cache/llama-native, once (later builds reuse it). Without a usable compiler the build falls back to the npm prebuilt
-# and says so.
-#   --prebuilt            use the npm prebuilt CPU libraries (generic x86-64 variants, no OpenMP; slower)
-#   --cuda                use the npm CUDA 13 prebuilt
-#   --native-cpu          the default (accepted for older scripts)
-# Every build also compiles the portable x86-64-v3 build into .cache/llama-portable (bin/portable), which the
-# reproducible mode loads: the same bytes on every AVX2 machine (docs/reproducibility.md).
+# llama.cpp: by default bin/merlinite is one file: the pinned llama.cpp, compiled for x86-64-v3 (the reproducible mode's
+# build) into static archives in .cache/llama-static, is linked into it with OpenMP and the C++ runtime, so it runs on
+# any AVX2 Linux with nothing beside it and `merlinite pack` can make chat binaries of it. Other builds put llama.cpp's
+# libraries beside the binary instead:
+#   --native-cpu          the CPU backend compiled for this machine (GGML_NATIVE): faster here for F16 (docs/benchmarks.md)
+#   --prebuilt            the npm prebuilt CPU libraries (generic x86-64 variants, no OpenMP; slower)
+#   --cuda                the npm CUDA 13 prebuilt
+# Every build also compiles the shared libraries: this CPU's into .cache/llama-native (the test hosts load them) and
+# the portable x86-64-v3 build into .cache/llama-portable (bin/portable for the library builds' reproducible mode).
+# Without cmake and g++ the build falls back to the npm prebuilt libraries and says so.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
 LLAMA_NPM_VERSION=3.22.1
-LIBS=native   # native | prebuilt | cuda
+LIBS=static   # static | native | prebuilt | cuda
 ACTION=build
 for arg in "$@"; do
   case "$arg" in
     --cuda) LIBS=cuda ;;
     --prebuilt) LIBS=prebuilt ;;
     --native-cpu) LIBS=native ;;
+    --static) LIBS=static ;;
     build|test|run|headers|clean) ACTION="$arg" ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -68,7 +71,7 @@ native_libs() {
   case "$LIBS" in
     cuda) prebuilt_libs linux-x64-cuda native/cuda ;;
     prebuilt) prebuilt_libs linux-x64 native ;;
-    native) native_cpu_libs || { say "could not compile llama.cpp here ($NATIVE_FAILURE); using the npm prebuilt instead (slower: docs/benchmarks.md; ./build.sh --prebuilt skips the attempt)"; prebuilt_libs linux-x64 native; } ;;
+    native|static) native_cpu_libs || { say "could not compile llama.cpp here ($NATIVE_FAILURE); using the npm prebuilt instead (slower: docs/benchmarks.md; ./build.sh --prebuilt skips the attempt)"; prebuilt_libs linux-x64 native; } ;;
   esac
 }
 
@@ -181,6 +184,36 @@ portable_libs() {
   cp -L "$PORTABLE_BUILD"/bin/lib*.so "$PORTABLE_BUILD"/bin/lib*.so.0 ${gomp:+"$gomp"} native/lib-portable/
 }
 
+# The single-file build's llama.cpp: the portable build's options (so it computes the same bytes as bin/portable did),
+# as static, position-independent archives for the Native AOT linker. Only the libraries: no tools.
+STATIC_BUILD=.cache/llama-static
+STATIC_OPTIONS="$(echo "$PORTABLE_OPTIONS" | sed -e 's/-DBUILD_SHARED_LIBS=ON/-DBUILD_SHARED_LIBS=OFF/' \
+  -e 's/-DLLAMA_BUILD_TOOLS=ON/-DLLAMA_BUILD_TOOLS=OFF/' -e 's/-DLLAMA_BUILD_COMMON=ON/-DLLAMA_BUILD_COMMON=OFF/' \
+  -e 's/ -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON -DCMAKE_INSTALL_RPATH=\$ORIGIN//') -DCMAKE_POSITION_INDEPENDENT_CODE=ON"
+static_libs() {
+  STATIC_FAILURE=""
+  local stamp; stamp="$(echo "$STATIC_OPTIONS"; g++ --version 2>/dev/null | head -1)"
+  if [ ! -f "$STATIC_BUILD/.merlinite-stamp" ] || [ "$(cat "$STATIC_BUILD/.merlinite-stamp")" != "$stamp" ] \
+     || [ ! -f "$STATIC_BUILD/src/libllama.a" ]; then
+    headers
+    command -v cmake >/dev/null 2>&1 || { STATIC_FAILURE="no cmake"; return 1; }
+    command -v g++ >/dev/null 2>&1 || { STATIC_FAILURE="no g++"; return 1; }
+    say "compiling llama.cpp (v0.5.0 source) for x86-64-v3 into $STATIC_BUILD (linked into bin/merlinite): once"
+    local log; log=$(mktemp)
+    rm -f "$STATIC_BUILD/.merlinite-stamp"
+    # shellcheck disable=SC2086
+    if ! { cmake -S .cache/llama.cpp -B "$STATIC_BUILD" $STATIC_OPTIONS \
+           && cmake --build "$STATIC_BUILD" --target llama -j "$(nproc)"; } >"$log" 2>&1; then
+      STATIC_FAILURE="the CMake build failed; its last lines: $(tail -3 "$log" | tr '\n' ' ')"; rm -f "$log"; return 1
+    fi
+    rm -f "$log"
+    echo "$stamp" > "$STATIC_BUILD/.merlinite-stamp"
+  fi
+  local gomp; gomp=$(gcc -print-file-name=libgomp.a 2>/dev/null || true)
+  [ -f "$gomp" ] || { STATIC_FAILURE="no libgomp.a (OpenMP's static runtime, package libgcc-12-dev)"; return 1; }
+  STATIC_PROPS=(-p:MerliniteLlamaStaticDir="$ROOT/$STATIC_BUILD" -p:MerliniteLibGomp="$gomp")
+}
+
 headers() {
   [ -f .cache/llama.cpp/include/llama.h ] && return 0
   say "fetching llama.cpp v0.5.0 headers (node-llama-cpp@$LLAMA_NPM_VERSION source bundle) into .cache/"
@@ -195,18 +228,31 @@ publish() {
   check_tools
   portable_libs
   native_libs
-  say "dotnet publish (Native AOT) -> bin/merlinite"
+  STATIC_PROPS=()
+  if [ "$LIBS" = static ] && ! static_libs; then
+    say "could not build the single-file binary ($STATIC_FAILURE); bin/merlinite loads the libraries beside it instead"
+    STATIC_PROPS=()
+  fi
+  say "dotnet publish (Native AOT) -> bin/merlinite${STATIC_PROPS[*]:+ (one file: llama.cpp linked in)}"
   local log; log=$(mktemp)
-  if ! dotnet publish src/Merlinite.Cli/Merlinite.Cli.csproj -c Release -o bin -nologo -v:q >"$log" 2>&1; then
+  # The property changes what ILC compiles and links (direct calls or library loads): switching between the two kinds
+  # of build starts the native step afresh instead of trusting MSBuild to see that a property changed.
+  local kind="${STATIC_PROPS[*]:-libraries}" mark=src/Merlinite.Cli/obj/.merlinite-link-kind
+  if [ ! -f "$mark" ] || [ "$(cat "$mark")" != "$kind" ]; then rm -rf src/Merlinite.Cli/obj/Release/net10.0/linux-x64/native; fi
+  if ! dotnet publish src/Merlinite.Cli/Merlinite.Cli.csproj -c Release -o bin -nologo -v:q \
+      "${STATIC_PROPS[@]:--p:MerliniteLlamaStaticDir=}" >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"; die "publish failed"
   fi
   # Zero trim/AOT warnings is a project rule, so a warning fails the build here too.
   if grep -E "warning IL[0-9]{4}" "$log" >&2; then rm -f "$log"; die "AOT/trim warnings (see above)"; fi
   rm -f "$log"
+  mkdir -p "$(dirname "$mark")" && echo "$kind" > "$mark"
   rm -f bin/*.so bin/*.so.*
-  cp native/lib/*.so* bin/
   rm -rf bin/portable
-  if [ -d native/lib-portable ]; then cp -r native/lib-portable bin/portable; fi
+  if [ ${#STATIC_PROPS[@]} -eq 0 ]; then
+    cp native/lib/*.so* bin/
+    if [ -d native/lib-portable ]; then cp -r native/lib-portable bin/portable; fi
+  fi
   rm -f bin/*.pdb bin/*.dbg
   say "built $(du -h bin/merlinite | cut -f1) bin/merlinite"
   publish_trainer

@@ -28,6 +28,14 @@ public static unsafe class LlamaQuantizer
             throw new LlamaException($"llama_model_quantize({input} -> {output}, {parameters.ftype}) failed ({rc}){LlamaRuntime.RecentErrorsSuffix()}");
     }
 
+    /// <summary>The name of a GGUF's general.file_type value ("Q4_K_M"), from the binding's enum: no library
+    /// load.</summary>
+    public static string? FileTypeName(uint value) =>
+        Enum.IsDefined((LlamaFtype)value)
+            ? ((LlamaFtype)value).ToString().Replace("Mostly", "", StringComparison.Ordinal)
+                .Replace("AllF32", "F32", StringComparison.Ordinal)
+            : null;
+
     /// <summary><c>llama_ftype_name</c>, e.g. "Q4_K - Medium".</summary>
     public static string FtypeName(LlamaFtype ftype)
     {

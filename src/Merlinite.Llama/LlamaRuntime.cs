@@ -39,6 +39,14 @@ public static unsafe class LlamaRuntime
 
     // ------------------------------------------------------------------ public surface
 
+    /// <summary>
+    /// True in the single-file build: llama.cpp and ggml (the x86-64-v3 build) are linked into the executable and
+    /// called directly, so no library folder is read and <c>$MERLINITE_LIB_DIR</c> is ignored. The publish that links
+    /// them sets the switch (src/Merlinite.Cli/Merlinite.Cli.csproj); test hosts and the CUDA build load libraries.
+    /// </summary>
+    public static bool IsStaticallyLinked =>
+        AppContext.TryGetSwitch("Merlinite.Llama.StaticallyLinked", out bool on) && on;
+
     /// <summary>True once <see cref="EnsureInitialized"/> has succeeded.</summary>
     public static bool IsInitialized { get { lock (Gate) return _initialized; } }
 
@@ -71,6 +79,11 @@ public static unsafe class LlamaRuntime
     /// </summary>
     public static void EnsureInitialized(string? libDir = null)
     {
+        if (IsStaticallyLinked)
+        {
+            lock (Gate) InitializeLinked();
+            return;
+        }
         string dir = ResolveLibraryDirectory(libDir);
         lock (Gate)
         {
@@ -267,6 +280,27 @@ public static unsafe class LlamaRuntime
             _initializing = false;
         }
     }
+
+    /// <summary>The single-file build: the code is already here; what is left is the CPU check (the build uses AVX2
+    /// from its first call, so an older CPU must be told so rather than meet an illegal instruction), the log and
+    /// the backend's start.</summary>
+    private static void InitializeLinked()
+    {
+        // Caller holds Gate.
+        if (_initialized) return;
+        if (_stickyFailure is not null) throw _stickyFailure;
+        if (CpuLevel.MissingForX86_64_V3() is { Length: > 0 } missing)
+            throw _stickyFailure = new LlamaLibraryException(
+                $"this merlinite is built for x86-64-v3 CPUs (AVX2, FMA, F16C, BMI2) and this CPU lacks " +
+                $"{string.Join(", ", missing)}; build it here with ./build.sh --native-cpu");
+        LlamaAbi.CheckDefaults(LinkedName);
+        LlamaNative.llama_log_set(&OnLog, null);
+        LlamaNative.llama_backend_init();
+        _initialized = true;
+    }
+
+    /// <summary>What <see cref="LibraryDirectory"/>'s callers show for the single-file build.</summary>
+    public const string LinkedName = "linked into this executable (x86-64-v3)";
 
     private static nint Load(string path)
     {

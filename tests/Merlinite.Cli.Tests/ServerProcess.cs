@@ -17,10 +17,24 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Starts the server; without <paramref name="waitUntilHealthy"/> it returns as soon as the process runs, so
     /// a test can watch it load (then call <see cref="WaitUntilHealthy"/>).</summary>
     public ServerProcess(string model, bool waitUntilHealthy, params string[] extra)
+        : this(FreePort(), port => ["serve", "-m", model, "--port", Text(port), "-t", "1", .. extra], waitUntilHealthy) { }
+
+    /// <summary>Another executable that serves (a chat binary): <paramref name="command"/> gives its start for a free
+    /// port, file first.</summary>
+    public static ServerProcess Start(Func<int, string[]> command) => new(FreePort(), command, waitUntilHealthy: true);
+
+    private static string Text(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private ServerProcess(int port, Func<int, string[]> command, bool waitUntilHealthy)
     {
-        Port = FreePort();
-        var psi = new ProcessStartInfo(MerliniteBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "serve", "-m", model, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "1" }.Concat(extra)) psi.ArgumentList.Add(a);
+        Port = port;
+        string[] line = command(port);
+        bool own = line[0] == "serve";
+        var psi = new ProcessStartInfo(own ? MerliniteBinary.Path : line[0])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in own ? line : line[1..]) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };

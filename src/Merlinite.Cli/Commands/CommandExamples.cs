@@ -28,6 +28,11 @@ public static class CommandExamples
             $"merlinite serve -m {Model} --port 8080",
             $"merlinite serve -m {Model} --lora tuned=runs/pt/round-1/adapter.gguf --api-key secret --host 0.0.0.0",
         ],
+        ["pack"] =
+        [
+            "merlinite pack -m runs/tiny/world/base.gguf --lora runs/tiny/run/round-2/adapter.gguf -o mychat",
+            $"merlinite pack -m {Model} --system \"You are a helpful assistant.\" --name helper -o helper",
+        ],
         ["generate"] = [$"merlinite generate -m {Model} -i prompts.jsonl -o answers.jsonl --temp 0 --max-tokens 512"],
         ["sample"] =
         [

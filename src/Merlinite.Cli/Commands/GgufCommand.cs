@@ -22,13 +22,9 @@ public static class GgufCommand
             using var gguf = GgufFile.Open(f.FullName);
             Console.Out.Write(parse.GetValue(json)
                 ? GgufInfo.ToJson(gguf, parse.GetValue(full))
-                : GgufInfo.ToText(gguf, parse.GetValue(full), FileTypeName));
+                : GgufInfo.ToText(gguf, parse.GetValue(full), Llama.LlamaQuantizer.FileTypeName));
             return ExitCodes.Ok;
         });
         return new Command("gguf", "Inspect GGUF files.") { info };
     }
-
-    /// <summary>llama.cpp's name of a general.file_type value ("Q4_K_M"), from the binding's enum (no library load).</summary>
-    private static string? FileTypeName(uint value) =>
-        Enum.IsDefined((Llama.Native.LlamaFtype)value) ? ((Llama.Native.LlamaFtype)value).ToString().Replace("Mostly", "", StringComparison.Ordinal).Replace("AllF32", "F32", StringComparison.Ordinal) : null;
 }

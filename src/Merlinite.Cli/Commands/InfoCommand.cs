@@ -18,7 +18,7 @@ public static class InfoCommand
             Console.WriteLine($"merlinite      {version.Split('+')[0]}");
             LlamaRuntime.EnsureInitialized();
             Console.WriteLine($"llama.cpp      release {LlamaRuntime.LlamaCppRelease} (libllama {LlamaRuntime.Version})");
-            Console.WriteLine($"libraries      {LlamaRuntime.LibraryDirectory}");
+            Console.WriteLine($"libraries      {LlamaRuntime.LibraryDirectory ?? LlamaRuntime.LinkedName}");
             Console.WriteLine($"gpu offload    {(LlamaRuntime.SupportsGpuOffload ? "yes" : "no")}");
             Console.WriteLine($"backends       {string.Join(", ", LlamaRuntime.GetBackendNames())}");
             Console.WriteLine("devices");
@@ -40,7 +40,8 @@ public static class InfoCommand
     {
         string dir = ReproducibleMode.LibraryDirectory;
         string[] missing = CpuLevel.MissingForX86_64_V3();
-        string build = Directory.Exists(dir)
+        string build = LlamaRuntime.IsStaticallyLinked ? $"the {ReproducibleMode.IsaLevel} build linked in"
+            : Directory.Exists(dir)
             ? $"{ReproducibleMode.IsaLevel} build in {dir}"
             : $"no portable build ({dir} is missing)";
         return missing.Length == 0 ? $"{build}; this CPU runs it" : $"{build}; this CPU lacks {string.Join(", ", missing)}";

@@ -11,6 +11,7 @@ public static class RootCommandFactory
     {
         ChatCommand.Create(),
         ServeCommand.Create(),
+        PackCommand.Create(),
         GenerateCommand.Create(),
         SampleCommand.Create(),
         GenerateDataCommand.Create(),

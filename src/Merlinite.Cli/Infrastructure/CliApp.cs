@@ -118,7 +118,7 @@ public static class CliApp
             SettingException s => (ExitCodes.UsageError, string.Join(Environment.NewLine + "error: ", s.Problems.Select(Messages.Setting))),
             StaleOutputException s => (ExitCodes.UsageError, Messages.Stale(s)),
             OutputPathException o => (ExitCodes.UsageError, Messages.OutputPath(o)),
-            ArgumentException => (ExitCodes.UsageError, ex.Message),
+            ArgumentException or Engine.Packing.PackException => (ExitCodes.UsageError, ex.Message),
             _ => (ExitCodes.RuntimeError, ex.Message),
         };
         Console.Error.WriteLine($"error: {message}");

@@ -11,9 +11,6 @@ namespace Merlinite.Engine.Outputs;
 /// </summary>
 public static class FileHashes
 {
-    /// <summary>Overrides the cache folder (default: $XDG_CACHE_HOME/merlinite or ~/.cache/merlinite).</summary>
-    public const string CacheVariable = "MERLINITE_CACHE_DIR";
-
     /// <summary>Files smaller than this are not worth a cache entry.</summary>
     private const long CacheFrom = 64L << 20;
 
@@ -61,16 +58,7 @@ public static class FileHashes
 
     private static string? EntryPath(string fullPath)
     {
-        string? root = Environment.GetEnvironmentVariable(CacheVariable);
-        if (string.IsNullOrEmpty(root))
-        {
-            string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            root = !string.IsNullOrEmpty(xdg) ? Path.Combine(xdg, "merlinite")
-                : !string.IsNullOrEmpty(home) ? Path.Combine(home, ".cache", "merlinite")
-                : null;
-        }
-        if (root is null) return null;
+        if (CacheFolder.Root() is not { } root) return null;
         string name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fullPath)))[..32];
         return Path.Combine(root, "file-hashes", name);
     }

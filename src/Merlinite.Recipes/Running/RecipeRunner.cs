@@ -67,6 +67,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         }
         RunReport.Write(layout, loaded, rounds, rewards, lab);
         if (recipe.Output.Merge) Make(manifest, phases.Merge(RunReport.PeakRound(rounds)), layout, ct);
+        if (recipe.Output.Pack) Make(manifest, phases.Pack(RunReport.PeakRound(rounds)), layout, ct);
         return rounds;
     }
 

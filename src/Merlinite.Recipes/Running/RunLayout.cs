@@ -16,6 +16,8 @@ public sealed record RunLayout(string Dir)
     public string ReportHtml => Path.Combine(Dir, "report.html");
     /// <summary>The peak round's policy merged into one GGUF (output.merge).</summary>
     public string Result => Path.Combine(Dir, "result.gguf");
+    /// <summary>The peak round's policy as a chat binary (output.pack), named after the recipe.</summary>
+    public string ChatBinary(string recipe) => Path.Combine(Dir, $"{(recipe.Length > 0 ? recipe : "recipe")}-chat");
     /// <summary>The held-out prompts, drawn once for every round's evaluation.</summary>
     public string HeldOut => Path.Combine(Dir, "held-out.jsonl");
 

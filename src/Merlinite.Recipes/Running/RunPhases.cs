@@ -4,6 +4,7 @@ using Merlinite.Engine.DataGeneration;
 using Merlinite.Engine.Jobs;
 using Merlinite.Engine.Models;
 using Merlinite.Engine.Outputs;
+using Merlinite.Engine.Packing;
 using Merlinite.Gguf.Lora;
 using Merlinite.Recipes.Schema;
 
@@ -183,6 +184,30 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
             if (adapter is not null) LoraMerger.Merge(Policy.Path, [(adapter, 1.0f)], layout.Result, f => report(f, null));
             else { File.Copy(Policy.Path, output.PartialPath, overwrite: true); File.Move(output.PartialPath, layout.Result, overwrite: true); }
         })]);
+    }
+
+    /// <summary>output.pack: the peak round's policy, with the recipe's template and system prompt, as one executable
+    /// that chats (merlinite pack); a new build of merlinite packs again.</summary>
+    public Phase Pack(int peak)
+    {
+        string path = layout.ChatBinary(recipe.Name);
+        var output = new OutputFile(path);
+        string? adapter = layout.PolicyAdapter(peak, recipe.StartAdapter);
+        var engine = PackEngine.Current();
+        var request = new PackRequest(Policy.Path, adapter is null ? [] : [new LoraSpec(adapter, 1)],
+            recipe.Prompts.System, recipe.Sampling.Template, Path.GetFileName(path),
+            new PackSource(recipe.Name, layout.Dir, peak, "the highest batch reward"));
+        Fingerprint Made() => new Fingerprint("pack").AddFile("model", Policy.Path).AddFile("lora", adapter)
+            .Add("engine", engine.Sha256()).Add("system", request.System).Add("template", request.Template.Name())
+            .Add("round", peak);
+        return new("chat", $"pack round {peak}'s policy -> {Path.GetFileName(path)}",
+        [
+            new(output, adapter is null ? [] : [adapter], Made, (report, ct) =>
+            {
+                output.Prepare(Made(), ReusePolicy.Recompute);
+                PackWriter.Write(request, path, engine, (done, total) => report((double)done / total, null), ct);
+            }),
+        ]);
     }
 
     // ------------------------------------------------------------------ the round's figures, from its files

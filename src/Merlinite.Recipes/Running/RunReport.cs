@@ -90,6 +90,8 @@ public static class RunReport
             ["recipe_sha256"] = recipe.Sha256,
             ["peak_round"] = peak,
             ["result_adapter"] = result is null ? null : Path.GetRelativePath(recipe.Recipe.Output.Dir, result),
+            ["chat_binary"] = recipe.Recipe.Output.Pack
+                ? Path.GetFileName(new RunLayout(recipe.Recipe.Output.Dir).ChatBinary(recipe.Recipe.Name)) : null,
             ["rounds"] = array,
             ["reward_correlation"] = new JsonArray(correlations.Select(c => (JsonNode)new JsonObject
             {
@@ -149,12 +151,17 @@ public static class RunReport
     {
         // Paths relative to the run folder (where the report is), so a report does not depend on where the run lives.
         string dir = recipe.Recipe.Output.Dir, policy = Path.GetRelativePath(dir, recipe.Recipe.Policy.Path);
+        string chat = Path.GetFileName(new RunLayout(dir).ChatBinary(recipe.Recipe.Name));
+        string packed = recipe.Recipe.Output.Pack
+            ? $"\n\nOr run the chat binary it was packed into, one file you can copy to any x86-64 Linux with AVX2: " +
+              $"`./{chat}` (`./{chat} -p \"...\"` answers once, `./{chat} serve` serves it, `./{chat} info` tells what is inside)"
+            : "";
         if (result is null)
-            return $"Result: the base model `{policy}` itself: round {peak}, which sampled from it without an adapter, had the highest batch reward, so no tuned adapter beat it.";
+            return $"Result: the base model `{policy}` itself: round {peak}, which sampled from it without an adapter, had the highest batch reward, so no tuned adapter beat it.{packed}";
         string adapter = Path.GetRelativePath(dir, result);
         string merged = recipe.Recipe.Output.Merge ? " It is also merged into the model `result.gguf`." : "";
         return $"Result: the adapter `{adapter}` (trained after round {peak - 1}); round {peak}, which sampled from it, had the highest batch reward.{merged}\n\n" +
-               $"Try it, in the run folder: `merlinite chat {policy} --lora {adapter}`";
+               $"Try it, in the run folder: `merlinite chat {policy} --lora {adapter}`{packed}";
     }
 
     private static string Markdown(LoadedRecipe recipe, IReadOnlyList<RoundStats> rounds, int peak, string? result, IReadOnlyList<RewardCorrelation> correlations)

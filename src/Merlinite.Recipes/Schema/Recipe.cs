@@ -138,4 +138,6 @@ public sealed record OutputSettings
     public string Dir { get; init; } = "";
     /// <summary>Also write the peak round's policy merged into one GGUF (result.gguf).</summary>
     public bool Merge { get; init; }
+    /// <summary>Also pack the peak round's policy into a chat binary (NAME-chat, merlinite pack).</summary>
+    public bool Pack { get; init; }
 }

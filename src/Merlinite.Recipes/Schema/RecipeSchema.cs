@@ -184,7 +184,8 @@ public static class RecipeSchema
             new Field("tasks", new MapListNode(EvalTaskNode, r => r.Eval = r.Eval with { Tasks = [.. r.Eval.Tasks, new EvalTask()] })))),
         new Field("output", new MapNode(
             new Field("dir", Folder((r, v) => r.Output = r.Output with { Dir = v }), Required: true),
-            new Field("merge", Bool((r, v) => r.Output = r.Output with { Merge = v }))), Required: true),
+            new Field("merge", Bool((r, v) => r.Output = r.Output with { Merge = v })),
+            new Field("pack", Bool((r, v) => r.Output = r.Output with { Pack = v }))), Required: true),
         new Field("cluster", new MapNode(
             new Field("executor", OneOf([("local", ShardExecutor.Local), ("slurm", ShardExecutor.Slurm), ("kubernetes", ShardExecutor.Kubernetes)],
                 (r, v) => Cluster(r, c => c with { Executor = v }))),

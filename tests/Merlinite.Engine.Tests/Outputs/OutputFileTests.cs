@@ -146,7 +146,7 @@ public sealed class OutputFileTests : IDisposable
     public void Large_files_are_hashed_once_and_the_cache_follows_size_and_time()
     {
         string cache = File("cache");
-        Environment.SetEnvironmentVariable(FileHashes.CacheVariable, cache);
+        Environment.SetEnvironmentVariable(CacheFolder.Variable, cache);
         try
         {
             string big = File("big.bin");
@@ -164,6 +164,6 @@ public sealed class OutputFileTests : IDisposable
             System.IO.File.SetLastWriteTimeUtc(big, DateTime.UtcNow.AddMinutes(-2));
             Assert.Equal(sha, FileHashes.Sha256(big));
         }
-        finally { Environment.SetEnvironmentVariable(FileHashes.CacheVariable, null); }
+        finally { Environment.SetEnvironmentVariable(CacheFolder.Variable, null); }
     }
 }

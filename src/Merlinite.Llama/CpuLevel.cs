@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics.X86;
 
-namespace Merlinite.Engine.Reproducibility;
+namespace Merlinite.Llama;
 
 /// <summary>Which x86-64-v3 features this CPU lacks, from CPUID. (Native AOT compiles for the x86-64 baseline, so
 /// <c>Avx2.IsSupported</c> answers for the binary, not for the CPU.)</summary>
