@@ -93,14 +93,15 @@ public class CliUsageTests
     }
 
     [Fact]
-    public void A_missing_llama_library_folder_is_a_clear_error()
+    public void The_single_file_needs_no_library_folder_and_says_a_given_one_is_ignored()
     {
         var psi = new System.Diagnostics.ProcessStartInfo(MerliniteBinary.Path, "info") { RedirectStandardError = true, RedirectStandardOutput = true };
         psi.Environment["MERLINITE_LIB_DIR"] = "/nonexistent/libs";
         using var p = System.Diagnostics.Process.Start(psi)!;
-        string err = p.StandardError.ReadToEnd();
+        string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        Assert.Equal(1, p.ExitCode);
-        Assert.Contains("/nonexistent/libs", err);
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains("libraries      linked into this executable (x86-64-v3); MERLINITE_LIB_DIR (/nonexistent/libs) " +
+                        "is ignored", output);
     }
 }

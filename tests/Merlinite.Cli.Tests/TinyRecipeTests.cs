@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Snapshooter.Xunit;
@@ -45,6 +46,15 @@ public sealed class TinyRecipeTests(TinyWorld world)
             r.GetProperty("evals").GetProperty("digits-chat").GetProperty("groups").EnumerateObject().Select(p => p.Name)));
         Assert.Contains("digits-chat by category", File.ReadAllText(Path.Combine(outDir, "report.md")));
         Assert.Contains("<polyline", File.ReadAllText(Path.Combine(outDir, "digits-chat-categories.svg")));
+
+        // output.pack: the peak round's policy as a chat binary that says where it came from.
+        Assert.Equal("tiny-chat", report.GetProperty("chat_binary").GetString());
+        var info = Process.Start(new ProcessStartInfo(Path.Combine(outDir, "tiny-chat"), ["info"]) { RedirectStandardOutput = true })!;
+        string inside = info.StandardOutput.ReadToEnd();
+        info.WaitForExit();
+        Assert.Equal(0, info.ExitCode);
+        Assert.Contains($"recipe tiny, run {outDir}: round {report.GetProperty("peak_round").GetInt32()}'s policy", inside);
+        Assert.Contains($"adapter    adapter.gguf", inside);
 
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json"))).RootElement;
         string F(double v) => Math.Round(v, 2).ToString("F2", CultureInfo.InvariantCulture);

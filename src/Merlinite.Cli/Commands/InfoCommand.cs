@@ -18,7 +18,10 @@ public static class InfoCommand
             Console.WriteLine($"merlinite      {version.Split('+')[0]}");
             LlamaRuntime.EnsureInitialized();
             Console.WriteLine($"llama.cpp      release {LlamaRuntime.LlamaCppRelease} (libllama {LlamaRuntime.Version})");
-            Console.WriteLine($"libraries      {LlamaRuntime.LibraryDirectory ?? LlamaRuntime.LinkedName}");
+            string? libDir = Environment.GetEnvironmentVariable(LlamaRuntime.LibDirEnvVar);
+            Console.WriteLine($"libraries      {LlamaRuntime.LibraryDirectory ?? LlamaRuntime.LinkedName}" +
+                              (LlamaRuntime.IsStaticallyLinked && !string.IsNullOrEmpty(libDir)
+                                  ? $"; {LlamaRuntime.LibDirEnvVar} ({libDir}) is ignored" : ""));
             Console.WriteLine($"gpu offload    {(LlamaRuntime.SupportsGpuOffload ? "yes" : "no")}");
             Console.WriteLine($"backends       {string.Join(", ", LlamaRuntime.GetBackendNames())}");
             Console.WriteLine("devices");
