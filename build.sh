@@ -11,7 +11,7 @@
 # build) into static archives in .cache/llama-static, is linked into it with OpenMP and the C++ runtime, so it runs on
 # any AVX2 Linux with nothing beside it and `merlinite pack` can make chat binaries of it. Other builds put llama.cpp's
 # libraries beside the binary instead:
-#   --native-cpu          the CPU backend compiled for this machine (GGML_NATIVE): faster here for F16 (docs/benchmarks.md)
+#   --native-cpu          the CPU backend compiled for this machine (GGML_NATIVE): faster here (docs/benchmarks.md)
 #   --prebuilt            the npm prebuilt CPU libraries (generic x86-64 variants, no OpenMP; slower)
 #   --cuda                the npm CUDA 13 prebuilt
 # Every build also compiles the shared libraries: this CPU's into .cache/llama-native (the test hosts load them) and
@@ -238,7 +238,9 @@ publish() {
   # The property changes what ILC compiles and links (direct calls or library loads): switching between the two kinds
   # of build starts the native step afresh instead of trusting MSBuild to see that a property changed.
   local kind="${STATIC_PROPS[*]:-libraries}" mark=src/Merlinite.Cli/obj/.merlinite-link-kind
-  if [ ! -f "$mark" ] || [ "$(cat "$mark")" != "$kind" ]; then rm -rf src/Merlinite.Cli/obj/Release/net10.0/linux-x64/native; fi
+  if [ ! -f "$mark" ] || [ "$(cat "$mark")" != "$kind" ]; then
+    rm -rf src/Merlinite.Cli/obj/Release/net10.0/linux-x64/native
+  fi
   if ! dotnet publish src/Merlinite.Cli/Merlinite.Cli.csproj -c Release -o bin -nologo -v:q \
       "${STATIC_PROPS[@]:--p:MerliniteLlamaStaticDir=}" >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"; die "publish failed"

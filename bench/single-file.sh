@@ -25,8 +25,8 @@ rm -rf "$W/native-bin" && mkdir -p "$W/native-bin"
 cp -r bin/merlinite bin/*.so* bin/portable "$W/native-bin/"
 ./build.sh >/dev/null 2>&1
 echo "single file:   bin/merlinite $(mb bin/merlinite) MB"
-echo "library build: merlinite $(mb "$W/native-bin/merlinite") MB + this CPU's libraries $(mb "$W"/native-bin/*.so*) MB" \
-     "+ the portable build $(mb "$W/native-bin/portable") MB"
+echo "library build: merlinite $(mb "$W/native-bin/merlinite") MB" \
+     "+ this CPU's libraries $(mb "$W"/native-bin/*.so*) MB + the portable build $(mb "$W/native-bin/portable") MB"
 ldd bin/merlinite | sed 's/^/  ldd: /'
 
 echo "== sampling and scoring, $T threads, best of 3 (bench sample / bench score)"
@@ -34,7 +34,8 @@ for type in f16 q8_0 q4_k_m; do
   m="$W/small-$type.gguf"
   if [ ! -f "$m" ]; then
     if [ "$type" = q4_k_m ]; then
-      [ -f "$W/small-f16.gguf" ] || bin/merlinite synth --preset small --seed 1 --type f16 --out "$W/small-f16.gguf" >/dev/null
+      [ -f "$W/small-f16.gguf" ] ||
+        bin/merlinite synth --preset small --seed 1 --type f16 --out "$W/small-f16.gguf" >/dev/null
       bin/merlinite quantize -m "$W/small-f16.gguf" -o "$m" --type q4_k_m >/dev/null 2>&1
     else
       bin/merlinite synth --preset small --seed 1 --type "$type" --out "$m" >/dev/null
@@ -43,8 +44,10 @@ for type in f16 q8_0 q4_k_m; do
   for build in bin "$W/native-bin"; do
     name=$([ "$build" = bin ] && echo "single file (x86-64-v3)" || echo "library build (this CPU)")
     # gen tok/s of 8 samples decoded together; scored tok/s of 4 prompts x 8 responses.
-    s=$("$build/merlinite" bench sample -m "$m" --n 8 --gen-tokens 64 -t $T --no-single 2>/dev/null | awk '$1 == 8 {print $5}')
-    c=$("$build/merlinite" bench score -m "$m" --n 8 --prompts 4 -t $T --no-single 2>/dev/null | awk '/^shared-prompt/ {print $5}')
+    s=$("$build/merlinite" bench sample -m "$m" --n 8 --gen-tokens 64 -t $T --no-single 2>/dev/null |
+      awk '$1 == 8 {print $5}')
+    c=$("$build/merlinite" bench score -m "$m" --n 8 --prompts 4 -t $T --no-single 2>/dev/null |
+      awk '/^shared-prompt/ {print $5}')
     echo "$type  $name | sample gen tok/s: $s | score scored tok/s: $c"
   done
 done
@@ -55,7 +58,8 @@ starts() { # DIR
   rm -rf "$d/chat7b" "$d/cache" && mkdir -p "$d"
   echo "pack:                  $(secs bin/merlinite pack -m "$model" -o "$d/chat7b") s ($(mb "$d/chat7b") MB)"
   local run=(env -i "MERLINITE_CACHE_DIR=$d/cache" "$d/chat7b" -p hi --max-tokens 1 -t $T)
-  echo "first start + 1 token: $(secs "${run[@]}") s (cache: $(mb "$d/cache") MB on disk as du counts it; $(df -B1 --output=used "$d" | tail -1) B used on $d)"
+  echo "first start + 1 token: $(secs "${run[@]}") s (cache: $(mb "$d/cache") MB as du counts it;" \
+       "$(df -B1 --output=used "$d" | tail -1) B used on the file system)"
   echo "later start + 1 token: $(secs "${run[@]}") s"
   echo "again:                 $(secs "${run[@]}") s"
 }
@@ -64,8 +68,8 @@ starts() { # DIR
 # The shape-only file is sparse; a real model's bytes are on disk, so the comparison copies it into a dense file.
 [ -f "$W/model-dense.gguf" ] || cp --sparse=never "$W/mistral-7b-q4_k_m.gguf" "$W/model-dense.gguf"
 mv -f "$W/model-dense.gguf" "$W/mistral-7b-q4_k_m.gguf"
-echo "merlinite chat + 1 token (the same file, no pack): $(secs bin/merlinite chat "$W/mistral-7b-q4_k_m.gguf" -p hi --max-tokens 1 -t $T) s," \
-     "again $(secs bin/merlinite chat "$W/mistral-7b-q4_k_m.gguf" -p hi --max-tokens 1 -t $T) s"
+chat=(bin/merlinite chat "$W/mistral-7b-q4_k_m.gguf" -p hi --max-tokens 1 -t $T)
+echo "merlinite chat + 1 token (the same file, no pack): $(secs "${chat[@]}") s, again $(secs "${chat[@]}") s"
 echo "-- on $(findmnt -no FSTYPE -T "$W") ($W)"
 starts "$W/ext"
 if [ -n "$REFLINK" ]; then

@@ -101,7 +101,7 @@ public class CliUsageTests
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         Assert.Equal(0, p.ExitCode);
-        Assert.Contains("libraries      linked into this executable (x86-64-v3); MERLINITE_LIB_DIR (/nonexistent/libs) " +
-                        "is ignored", output);
+        Assert.Contains("libraries      linked into this executable (x86-64-v3); " +
+                        "MERLINITE_LIB_DIR (/nonexistent/libs) is ignored", output);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Merlinite.Gguf;
@@ -60,12 +61,14 @@ public sealed class PackTests(TinyWorld world) : IDisposable
         Assert.Equal(direct.Stdout, packed.Stdout);
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(chat)!)); // nothing was written beside it
 
-        using var server = ServerProcess.Start(port => ["env", "-i", chat, "serve", "--port", port.ToString(), "-t", "1"]);
+        using var server = ServerProcess.Start(port =>
+            ["env", "-i", chat, "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "-t", "1"]);
         var (status, body, _) = server.Post("v1/chat/completions",
             """{"messages": [{"role": "user", "content": "Add one: 4"}], "temperature": 0, "max_tokens": 8}""").Result;
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("mychat", body.GetProperty("model").GetString());
-        Assert.False(string.IsNullOrEmpty(body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()));
+        var message = body.GetProperty("choices")[0].GetProperty("message");
+        Assert.False(string.IsNullOrEmpty(message.GetProperty("content").GetString()));
     }
 
     [Fact]
@@ -137,7 +140,8 @@ public sealed class PackTests(TinyWorld world) : IDisposable
     /// <summary>The manifest JSON: the trailer's last 16 bytes give its offset and length.</summary>
     private static string ManifestJson(byte[] file)
     {
-        long offset = BitConverter.ToInt64(file, file.Length - 16), length = BitConverter.ToInt64(file, file.Length - 8);
+        long offset = BitConverter.ToInt64(file, file.Length - 16);
+        long length = BitConverter.ToInt64(file, file.Length - 8);
         return System.Text.Encoding.UTF8.GetString(file, (int)offset, (int)length);
     }
 
@@ -163,7 +167,8 @@ public sealed class PackTests(TinyWorld world) : IDisposable
 
         string narrow = _dir.File("narrow-adapter.gguf");
         AdapterFixture.Write(narrow, width: 64, rank: 4);
-        Assert.Contains("narrow-adapter.gguf does not fit base.gguf", Pack("-m", model, "--lora", narrow, "-o", _dir.File("x")).Stderr);
+        Assert.Contains("narrow-adapter.gguf does not fit base.gguf",
+            Pack("-m", model, "--lora", narrow, "-o", _dir.File("x")).Stderr);
 
         // The world's adapter, said (by its record) to be trained on a model with another vocabulary.
         string other = _dir.File("other.gguf");
@@ -172,7 +177,8 @@ public sealed class PackTests(TinyWorld world) : IDisposable
         string adapter = _dir.File("adapter.gguf");
         File.Copy(Adapter, adapter);
         File.WriteAllText(adapter + ".meta.json", File.ReadAllText(Adapter + ".meta.json")
-            .Replace(JsonEncodedText.Encode(Base).ToString(), JsonEncodedText.Encode(other).ToString(), StringComparison.Ordinal));
+            .Replace(JsonEncodedText.Encode(Base).ToString(), JsonEncodedText.Encode(other).ToString(),
+                StringComparison.Ordinal));
         Assert.Contains($"adapter.gguf was trained on {other}, whose vocabulary",
             Pack("-m", model, "--lora", adapter, "-o", _dir.File("y")).Stderr);
 

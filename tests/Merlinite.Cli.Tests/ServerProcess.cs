@@ -17,7 +17,8 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Starts the server; without <paramref name="waitUntilHealthy"/> it returns as soon as the process runs, so
     /// a test can watch it load (then call <see cref="WaitUntilHealthy"/>).</summary>
     public ServerProcess(string model, bool waitUntilHealthy, params string[] extra)
-        : this(FreePort(), port => ["serve", "-m", model, "--port", Text(port), "-t", "1", .. extra], waitUntilHealthy) { }
+        : this(FreePort(), port => ["serve", "-m", model, "--port", Text(port), "-t", "1", .. extra],
+            waitUntilHealthy) { }
 
     /// <summary>Another executable that serves (a chat binary): <paramref name="command"/> gives its start for a free
     /// port, file first.</summary>

@@ -49,11 +49,13 @@ public sealed class TinyRecipeTests(TinyWorld world)
 
         // output.pack: the peak round's policy as a chat binary that says where it came from.
         Assert.Equal("tiny-chat", report.GetProperty("chat_binary").GetString());
-        var info = Process.Start(new ProcessStartInfo(Path.Combine(outDir, "tiny-chat"), ["info"]) { RedirectStandardOutput = true })!;
+        var info = Process.Start(
+            new ProcessStartInfo(Path.Combine(outDir, "tiny-chat"), ["info"]) { RedirectStandardOutput = true })!;
         string inside = info.StandardOutput.ReadToEnd();
         info.WaitForExit();
         Assert.Equal(0, info.ExitCode);
-        Assert.Contains($"recipe tiny, run {outDir}: round {report.GetProperty("peak_round").GetInt32()}'s policy", inside);
+        int peak = report.GetProperty("peak_round").GetInt32();
+        Assert.Contains($"recipe tiny, run {outDir}: round {peak}'s policy", inside);
         Assert.Contains($"adapter    adapter.gguf", inside);
 
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json"))).RootElement;

@@ -72,17 +72,21 @@ public static class PackedChat
                 $"adapter    {a.File} × {a.Scale} ({Mb(a.Length)}, sha256 {Short(a.Sha256)}…)"));
         if (m.Adapters.Count == 0) Console.WriteLine("adapters   none");
         Console.WriteLine($"template   {m.Template}");
-        Console.WriteLine($"system     {m.System switch { null => "the template's own", "" => "none", _ => $"\"{m.System}\"" }}");
+        string system = m.System switch { null => "the template's own", "" => "none", _ => $"\"{m.System}\"" };
+        Console.WriteLine($"system     {system}");
         Console.WriteLine($"engine     {m.Engine}; packed by merlinite {m.Merlinite}");
         if (m.Source is { } s)
-            Console.WriteLine($"source     recipe {s.Recipe}, run {s.Run}: round {s.Round}'s policy{(s.Why is null ? "" : $" ({s.Why})")}");
+            Console.WriteLine($"source     recipe {s.Recipe}, run {s.Run}: round {s.Round}'s policy" +
+                              (s.Why is null ? "" : $" ({s.Why})"));
         string dir = Path.Combine(PackUnpacker.Folder(), m.Model.Sha256[..16]);
-        Console.WriteLine($"unpacked   {(Directory.Exists(dir) ? dir : $"not yet (at the first start, into {PackUnpacker.Folder()})")}");
+        string unpacked = Directory.Exists(dir) ? dir : $"not yet (at the first start, into {PackUnpacker.Folder()})";
+        Console.WriteLine($"unpacked   {unpacked}");
         return ExitCodes.Ok;
     }
 
     private static string Usage(PackManifest m, string self) => $"""
-        {m.Name}: a chat with {m.Model.File}{(m.Adapters.Count > 0 ? $" and {m.Adapters.Count} adapter(s)" : "")}, made by merlinite pack.
+        {m.Name}: a chat with {m.Model.File}{(m.Adapters.Count > 0 ? $" and {m.Adapters.Count} adapter(s)" : "")},
+        made by merlinite pack.
 
         Usage:
           ./{self}                      the chat (a line editor on a terminal; /help inside lists its commands)

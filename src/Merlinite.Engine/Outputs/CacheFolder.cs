@@ -1,6 +1,7 @@
 namespace Merlinite.Engine.Outputs;
 
-/// <summary>The user's cache folder for merlinite: what can be recomputed (file hashes, unpacked chat models).</summary>
+/// <summary>The user's cache folder for merlinite: what can be recomputed (file hashes, unpacked chat
+/// models).</summary>
 public static class CacheFolder
 {
     /// <summary>Overrides the cache folder (default: $XDG_CACHE_HOME/merlinite or ~/.cache/merlinite).</summary>

@@ -31,7 +31,8 @@ internal static class PackChecks
         string? arch = model.Metadata.GetStringOrDefault("general.architecture");
         string? adapterArch = adapter.Metadata.GetStringOrDefault("general.architecture");
         if (adapterArch is not null && adapterArch != arch)
-            throw new PackException($"{name} is an adapter for a {adapterArch} model; {modelName} is {arch ?? "unknown"}");
+            throw new PackException(
+                $"{name} is an adapter for a {adapterArch} model; {modelName} is {arch ?? "unknown"}");
         foreach (var a in adapter.Tensors.Where(t => t.Name.EndsWith(".lora_a", StringComparison.Ordinal)))
         {
             string weight = a.Name[..^".lora_a".Length];
@@ -42,7 +43,8 @@ internal static class PackChecks
                         && a.Dimension(0) == w.Dimension(0) && b.Dimension(1) == w.Dimension(1);
             if (!fits)
                 throw new PackException($"{name} does not fit {modelName}: {weight} is {w.Dimension(0)} × " +
-                                        $"{w.Dimension(1)} in the model, and the adapter was trained for another shape");
+                                        $"{w.Dimension(1)} in the model, and the adapter was trained for another " +
+                                        "shape");
         }
     }
 
@@ -55,10 +57,11 @@ internal static class PackChecks
         if (FileIdentity.Same(basePath, modelPath)) return;
         var packed = VocabularyFingerprint.Read(modelPath);
         var trained = VocabularyFingerprint.Read(basePath);
-        if (packed.TokenCount != trained.TokenCount || packed.Sha256 != trained.Sha256)
-            throw new PackException($"{Path.GetFileName(adapterPath)} was trained on {basePath}, whose vocabulary " +
-                                    $"({trained.TokenCount} tokens) is not {Path.GetFileName(modelPath)}'s " +
-                                    $"({packed.TokenCount} tokens{(packed.TokenCount == trained.TokenCount ? ", other texts" : "")})");
+        if (packed.TokenCount == trained.TokenCount && packed.Sha256 == trained.Sha256) return;
+        string how = packed.TokenCount == trained.TokenCount ? ", other texts" : "";
+        throw new PackException($"{Path.GetFileName(adapterPath)} was trained on {basePath}, whose vocabulary " +
+                                $"({trained.TokenCount} tokens) is not {Path.GetFileName(modelPath)}'s " +
+                                $"({packed.TokenCount} tokens{how})");
     }
 
     private static string? TrainedOn(string adapterPath)
@@ -70,7 +73,8 @@ internal static class PackChecks
             using var doc = JsonDocument.Parse(File.ReadAllBytes(meta));
             if (!doc.RootElement.TryGetProperty("settings", out var settings)) return null;
             foreach (var s in settings.EnumerateArray())
-                if (s.TryGetProperty("key", out var k) && k.GetString() == "model" && s.TryGetProperty("file", out var f))
+                if (s.TryGetProperty("key", out var k) && k.GetString() == "model"
+                    && s.TryGetProperty("file", out var f))
                     return f.GetString();
         }
         catch (JsonException) { } // a damaged sidecar only loses this check; the shapes were checked already

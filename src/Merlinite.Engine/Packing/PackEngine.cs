@@ -10,18 +10,8 @@ public sealed record PackEngine(string Path, long Length, string Description, IR
     /// <summary>SHA-256 of the engine's bytes: a chat binary packed by another build is not this one's.</summary>
     public string Sha256()
     {
-        using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(
-            System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 20];
-        for (long left = Length; left > 0;)
-        {
-            int n = file.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
-            if (n == 0) break;
-            sha.AppendData(buffer, 0, n);
-            left -= n;
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        return PartCopy.Copy(file, null, Length, () => new PackException($"{Path} is shorter than its engine"));
     }
 
     public static PackEngine Current()
@@ -32,7 +22,8 @@ public sealed record PackEngine(string Path, long Length, string Description, IR
                                     "not under a .NET host");
         long length = PackLayout.ReadManifest(exe)?.EngineLength ?? new FileInfo(exe).Length;
         if (LlamaRuntime.IsStaticallyLinked)
-            return new PackEngine(exe, length, $"llama.cpp {LlamaRuntime.LlamaCppRelease}, {LlamaRuntime.LinkedName}", []);
+            return new PackEngine(exe, length,
+                $"llama.cpp {LlamaRuntime.LlamaCppRelease}, {LlamaRuntime.LinkedName}", []);
         // The CUDA or per-CPU build loads llama.cpp from the folder beside it: the chat binary needs the same files
         // beside it, found the same way.
         string dir = LlamaRuntime.ResolveLibraryDirectory();

@@ -25,7 +25,8 @@ public static class PackLayout
         file.Seek(0, SeekOrigin.Begin);
         if (file.Read(h) < 64 || !h[..4].SequenceEqual("\u007FELF"u8) || h[4] != 2 || h[5] != 1) return null;
         long sectionHeaders = BinaryPrimitives.ReadInt64LittleEndian(h[0x28..]);
-        int size = BinaryPrimitives.ReadUInt16LittleEndian(h[0x3A..]), count = BinaryPrimitives.ReadUInt16LittleEndian(h[0x3C..]);
+        int size = BinaryPrimitives.ReadUInt16LittleEndian(h[0x3A..]);
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(h[0x3C..]);
         return sectionHeaders + (long)size * count;
     }
 
@@ -40,7 +41,8 @@ public static class PackLayout
     }
 
     /// <summary>The manifest of the chat binary at <paramref name="path"/>, or null when the file carries none (the
-    /// plain merlinite). Throws <see cref="PackFormatException"/> when the trailer is there but the rest is not.</summary>
+    /// plain merlinite). Throws <see cref="PackFormatException"/> when the trailer is there but the rest is
+    /// not.</summary>
     public static PackManifest? ReadManifest(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);

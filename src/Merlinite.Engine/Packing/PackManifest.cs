@@ -44,12 +44,16 @@ public sealed record PackManifest
 
     public string ToJson() => JsonSerializer.Serialize(this, PackJson.Default.PackManifest);
 
-    /// <summary>Parses the stored JSON; throws <see cref="PackFormatException"/> naming <paramref name="where"/>.</summary>
+    /// <summary>Parses the stored JSON; throws <see cref="PackFormatException"/> naming
+    /// <paramref name="where"/>.</summary>
     public static PackManifest Parse(byte[] json, string where)
     {
         PackManifest? manifest;
         try { manifest = JsonSerializer.Deserialize(json, PackJson.Default.PackManifest); }
-        catch (JsonException e) { throw new PackFormatException($"{where}: the chat binary's manifest is damaged ({e.Message})"); }
+        catch (JsonException e)
+        {
+            throw new PackFormatException($"{where}: the chat binary's manifest is damaged ({e.Message})");
+        }
         if (manifest is null) throw new PackFormatException($"{where}: the chat binary's manifest is empty");
         if (manifest.Format != PackLayout.Format)
             throw new PackFormatException($"{where}: a chat binary of format {manifest.Format}; this merlinite reads " +

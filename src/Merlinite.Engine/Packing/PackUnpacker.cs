@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Merlinite.Engine.Outputs;
 
 namespace Merlinite.Engine.Packing;
@@ -77,20 +76,12 @@ public static class PackUnpacker
     private static void CopyChecked(FileStream source, FileStream target, PackPart part, string executable,
         Action<long, long>? progress)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[4 << 20];
         source.Position = part.Offset;
-        for (long done = 0; done < part.Length;)
-        {
-            int n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, part.Length - done));
-            if (n == 0) throw new PackFormatException($"{executable}: cut short inside {part.File}: copy it again");
-            target.Write(buffer, 0, n);
-            sha.AppendData(buffer, 0, n);
-            done += n;
-            progress?.Invoke(done, part.Length);
-        }
-        if (Convert.ToHexStringLower(sha.GetHashAndReset()) != part.Sha256)
-            throw new PackFormatException($"{executable}: {part.File} is damaged (its SHA-256 is not the one packed): " +
-                                          "copy the chat binary again");
+        string sha = PartCopy.Copy(source, target, part.Length,
+            () => new PackFormatException($"{executable}: cut short inside {part.File}: copy it again"),
+            done => progress?.Invoke(done, part.Length));
+        if (sha != part.Sha256)
+            throw new PackFormatException($"{executable}: {part.File} is damaged (its SHA-256 is not the one " +
+                                          "packed): copy the chat binary again");
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Merlinite.Engine.Outputs;
 using Merlinite.Gguf;
@@ -30,33 +29,26 @@ public static class PackWriter
             using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 long done = 0;
-                void Copy(string path, long length, IncrementalHash? sha)
+                string Copy(string path, long length)
                 {
                     using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-                    var buffer = new byte[4 << 20];
-                    for (long left = length; left > 0;)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                        int n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
-                        if (n == 0) throw new PackException($"{path} became shorter while it was packed");
-                        stream.Write(buffer, 0, n);
-                        sha?.AppendData(buffer, 0, n);
-                        left -= n;
-                        done += n;
-                        progress?.Invoke(done, total);
-                    }
+                    long before = done;
+                    return PartCopy.Copy(source, stream, length,
+                        () => new PackException($"{path} became shorter while it was packed"),
+                        n =>
+                        {
+                            done = before + n; // not inside the ?. call: it would be skipped without a listener
+                            progress?.Invoke(done, total);
+                        }, ct);
                 }
                 PackPart Part(string path, float scale)
                 {
                     stream.Position = PackLayout.Align(stream.Position);
                     long offset = stream.Position, length = new FileInfo(path).Length;
-                    using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    Copy(path, length, sha);
-                    return new PackPart(Path.GetFileName(path), offset, length,
-                        Convert.ToHexStringLower(sha.GetHashAndReset()), scale);
+                    return new PackPart(Path.GetFileName(path), offset, length, Copy(path, length), scale);
                 }
 
-                Copy(engine.Path, engine.Length, null);
+                Copy(engine.Path, engine.Length);
                 var model = Part(request.Model, 1);
                 var adapters = request.Adapters.Select(a => Part(a.Path, a.Scale)).ToArray();
                 // The parts end on the boundary too, so a reflink of a part's last block stays inside the file.

@@ -6,7 +6,8 @@ namespace Merlinite.Engine.Reproducibility;
 /// The reproducible mode (<c>--reproducible</c>, a recipe's <c>reproducible: true</c>, the tiny world's default): every
 /// model computation of this process gives the same bytes on any x86-64 CPU with AVX2, FMA and F16C (x86-64-v3),
 /// whatever else it has, and with any thread count. It runs llama.cpp from the portable build (fixed ISA, beside the
-/// fast per-CPU one; the single-file build is that build) and the trainer with libtorch pinned to one code path (<c>merlinite-trainer --reproducible</c>).
+/// fast per-CPU one; the single-file build is that build) and the trainer with libtorch pinned to one code path
+/// (<c>merlinite-trainer --reproducible</c>).
 /// It is a property of the process because llama.cpp's libraries are: it is turned on before any model loads, and
 /// every output's fingerprint records it, so an output made the other way is never reused as if it were the same.
 /// What it measured to take, and what stays machine-dependent: docs/reproducibility.md.

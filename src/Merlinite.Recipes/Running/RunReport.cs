@@ -154,10 +154,12 @@ public static class RunReport
         string chat = Path.GetFileName(new RunLayout(dir).ChatBinary(recipe.Recipe.Name));
         string packed = recipe.Recipe.Output.Pack
             ? $"\n\nOr run the chat binary it was packed into, one file you can copy to any x86-64 Linux with AVX2: " +
-              $"`./{chat}` (`./{chat} -p \"...\"` answers once, `./{chat} serve` serves it, `./{chat} info` tells what is inside)"
+              $"`./{chat}` (`./{chat} -p \"...\"` answers once, `./{chat} serve` serves it, `./{chat} info` tells " +
+              "what is inside)"
             : "";
         if (result is null)
-            return $"Result: the base model `{policy}` itself: round {peak}, which sampled from it without an adapter, had the highest batch reward, so no tuned adapter beat it.{packed}";
+            return $"Result: the base model `{policy}` itself: round {peak}, which sampled from it without an " +
+                   $"adapter, had the highest batch reward, so no tuned adapter beat it.{packed}";
         string adapter = Path.GetRelativePath(dir, result);
         string merged = recipe.Recipe.Output.Merge ? " It is also merged into the model `result.gguf`." : "";
         return $"Result: the adapter `{adapter}` (trained after round {peak - 1}); round {peak}, which sampled from it, had the highest batch reward.{merged}\n\n" +
