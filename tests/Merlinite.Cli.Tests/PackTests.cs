@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Merlinite.Gguf;
 
@@ -100,10 +101,20 @@ public sealed class PackTests(TinyWorld world) : IDisposable
         Assert.Contains("system     \"Be brief.\"", info.Stdout);
         Assert.Contains("linked into this executable (x86-64-v3)", info.Stdout);
 
+        var help = Bare(chat, ["--help"]);
+        Assert.True(help.ExitCode == 0, help.Stderr);
+        Assert.Contains("./mychat serve [--port N]", help.Stdout);
+
         string cache = _dir.File("cache");
+        // What a first start killed during its copy leaves (process 2147483646 does not exist): removed, not used.
+        string sha16 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Base)))[..16];
+        string abandoned = Path.Combine(cache, "packs", sha16, "helper.gguf.2147483646.partial");
+        Directory.CreateDirectory(Path.GetDirectoryName(abandoned)!);
+        File.WriteAllText(abandoned, "half a model");
         var first = Bare(chat, ["-p", "Add one: 4", "--temp", "0"], $"MERLINITE_CACHE_DIR={cache}");
         Assert.True(first.ExitCode == 0, first.Stderr);
         Assert.Contains("unpacking base.gguf", first.Stderr);
+        Assert.False(File.Exists(abandoned));
         var model = Directory.GetFiles(cache, "helper.gguf", SearchOption.AllDirectories).Single();
         Assert.Equal(File.ReadAllBytes(Base), File.ReadAllBytes(model));
         var later = Bare(chat, ["-p", "Add one: 4", "--temp", "0"], $"MERLINITE_CACHE_DIR={cache}");

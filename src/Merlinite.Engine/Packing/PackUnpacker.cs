@@ -28,6 +28,7 @@ public static class PackUnpacker
             string path = Path.Combine(dir, file);
             if (new FileInfo(path) is { Exists: true } f && f.Length == part.Length) return path;
             Directory.CreateDirectory(dir);
+            RemoveAbandoned(path);
             // A name of its own per process: two first starts at once each write theirs, and the same bytes win.
             string partial = $"{path}.{Environment.ProcessId}.partial";
             try
@@ -57,6 +58,19 @@ public static class PackUnpacker
         string model = Place(manifest.Model, FileName(manifest.Name) + ".gguf");
         var adapters = manifest.Adapters.Select(a => Place(a, FileName(a.File))).ToArray();
         return new Unpacked(model, adapters, root);
+    }
+
+    /// <summary>Partial copies left by first starts that were killed (their process is gone): a copy is never
+    /// resumed, so they would only take disk.</summary>
+    private static void RemoveAbandoned(string path)
+    {
+        string name = Path.GetFileName(path);
+        foreach (string partial in Directory.GetFiles(Path.GetDirectoryName(path)!, name + ".*.partial"))
+        {
+            string pid = Path.GetFileName(partial)[(name.Length + 1)..^".partial".Length];
+            if (int.TryParse(pid, out int id) && !Directory.Exists($"/proc/{id}"))
+                try { File.Delete(partial); } catch (IOException) { } // another start removed it first
+        }
     }
 
     private static string Size(long bytes) => bytes >= 1e9 ? $"{bytes / 1e9:F2} GB" : $"{bytes / 1e6:F1} MB";
