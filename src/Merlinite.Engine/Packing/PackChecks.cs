@@ -88,7 +88,12 @@ internal static class PackChecks
         new OutputFile(output).EnsureWritable(request.Adapters.Select(a => (Key: "lora", a.Path))
             .Prepend(("model", request.Model)));
         string dir = Path.GetDirectoryName(output)!;
-        long free = new DriveInfo(dir).AvailableFreeSpace;
+        var drive = new DriveInfo(dir);
+        // FAT (a USB stick) holds no file of 4 GiB or more; the write would fail after minutes of copying.
+        if (bytes >= 4L << 30 && drive.DriveFormat.ToLowerInvariant() is "vfat" or "msdos" or "fat" or "fat32")
+            throw new PackException($"{output}: the chat binary takes {bytes / 1e9:F2} GB and {dir} is on a FAT " +
+                                    "file system, whose files stop at 4 GiB; write it to another disk");
+        long free = drive.AvailableFreeSpace;
         if (free < bytes)
             throw new PackException($"{output}: the chat binary takes {bytes / 1e9:F2} GB and {dir} has " +
                                     $"{free / 1e9:F2} GB free");
