@@ -22,14 +22,14 @@ public sealed unsafe class LlamaContext : IDisposable
     internal llama_context* Ptr => Handle.Pointer;
 
     /// <summary><c>llama_context_default_params()</c> (initializes llama.cpp first).</summary>
-    public static llama_context_params DefaultParams()
+    internal static llama_context_params DefaultParams()
     {
         LlamaRuntime.EnsureInitialized();
         return LlamaNative.llama_context_default_params();
     }
 
     /// <summary><c>llama_init_from_model</c>; throws <see cref="LlamaException"/> with llama.cpp's reason on failure.</summary>
-    public static LlamaContext Create(LlamaModel model, llama_context_params parameters)
+    internal static LlamaContext Create(LlamaModel model, llama_context_params parameters)
     {
         ArgumentNullException.ThrowIfNull(model);
         LlamaRuntime.DrainRecentLogErrors();

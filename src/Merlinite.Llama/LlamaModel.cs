@@ -23,7 +23,7 @@ public sealed unsafe class LlamaModel : IDisposable
     internal llama_model* Ptr => Handle.Pointer;
 
     /// <summary><c>llama_model_default_params()</c> (initializes llama.cpp first).</summary>
-    public static llama_model_params DefaultParams()
+    internal static llama_model_params DefaultParams()
     {
         LlamaRuntime.EnsureInitialized();
         return LlamaNative.llama_model_default_params();
@@ -31,6 +31,11 @@ public sealed unsafe class LlamaModel : IDisposable
 
     /// <summary>Loads a GGUF model with the default parameters.</summary>
     public static LlamaModel Load(string path) => Load(path, DefaultParams());
+
+    /// <summary>Loads a GGUF model as <paramref name="options"/> say (see the overload below for what is
+    /// thrown).</summary>
+    public static LlamaModel Load(string path, LlamaModelOptions options, Func<float, bool>? progress = null) =>
+        Load(path, options.ToNative(), progress, options.CpuTensorPatterns);
 
     /// <summary>
     /// Loads a GGUF model (<c>llama_model_load_from_file</c>). <paramref name="progress"/> receives 0..1 and returns false to
@@ -40,7 +45,7 @@ public sealed unsafe class LlamaModel : IDisposable
     /// <see cref="LlamaTensorPatternException"/> before the file is read.
     /// Throws <see cref="LlamaModelLoadException"/> naming the path when the file is missing or llama.cpp rejects it.
     /// </summary>
-    public static LlamaModel Load(string path, llama_model_params parameters, Func<float, bool>? progress = null,
+    internal static LlamaModel Load(string path, llama_model_params parameters, Func<float, bool>? progress = null,
         IReadOnlyList<string>? cpuTensorPatterns = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -92,7 +97,11 @@ public sealed unsafe class LlamaModel : IDisposable
     /// a file of many gigabytes. The figures are read from llama.cpp's log (its per-buffer C++ API is not callable
     /// from C); what each one is, and how exact, is on <see cref="LlamaMemoryProjection"/>.
     /// </summary>
-    public static LlamaMemoryProjection ProjectMemory(string path, llama_model_params modelParams,
+    public static LlamaMemoryProjection ProjectMemory(string path, LlamaModelOptions model,
+        LlamaContextOptions context) =>
+        ProjectMemory(path, model.ToNative(), context.ToNative(), model.CpuTensorPatterns);
+
+    internal static LlamaMemoryProjection ProjectMemory(string path, llama_model_params modelParams,
         llama_context_params contextParams, IReadOnlyList<string>? cpuTensorPatterns = null)
     {
         modelParams.no_alloc = true;
@@ -197,7 +206,10 @@ public sealed unsafe class LlamaModel : IDisposable
     }
 
     /// <summary>Creates a context (<see cref="LlamaContext.Create"/>).</summary>
-    public LlamaContext CreateContext(llama_context_params parameters) => LlamaContext.Create(this, parameters);
+    internal LlamaContext CreateContext(llama_context_params parameters) => LlamaContext.Create(this, parameters);
+
+    /// <summary>A context for this model shaped by <paramref name="options"/>.</summary>
+    public LlamaContext CreateContext(LlamaContextOptions options) => LlamaContext.Create(this, options.ToNative());
 
     /// <summary>Loads a LoRA adapter for this model (<see cref="LlamaLoraAdapter.Load"/>).</summary>
     public LlamaLoraAdapter LoadLoraAdapter(string path) => LlamaLoraAdapter.Load(this, path);

@@ -10,9 +10,14 @@ namespace Merlinite.Llama;
 public delegate void LlamaLogHandler(GgmlLogLevel level, string text);
 
 /// <summary>A ggml backend device (for <c>merlinite info</c>).</summary>
+/// <param name="Kind">ggml's device type: Cpu, Gpu, Igpu (integrated), Accel, Meta.</param>
 public sealed record LlamaBackendDevice(
-    int Index, string Name, string Description, GgmlBackendDevType Type,
-    ulong MemoryFree, ulong MemoryTotal, string? DeviceId, string? BackendName);
+    int Index, string Name, string Description, string Kind,
+    ulong MemoryFree, ulong MemoryTotal, string? DeviceId, string? BackendName)
+{
+    /// <summary>A GPU with memory of its own (what the VRAM budget counts).</summary>
+    public bool IsGpu => Kind == nameof(GgmlBackendDevType.Gpu);
+}
 
 /// <summary>
 /// Loads llama.cpp (release v0.5.0) once per process: resolves the short library names of <see cref="LlamaNative"/> and
@@ -135,7 +140,7 @@ public static unsafe class LlamaRuntime
                 (int)i,
                 Utf8(props.name) ?? Utf8(GgmlNative.ggml_backend_dev_name(dev)) ?? "",
                 Utf8(props.description) ?? Utf8(GgmlNative.ggml_backend_dev_description(dev)) ?? "",
-                props.type, props.memory_free, props.memory_total,
+                props.type.ToString(), props.memory_free, props.memory_total,
                 Utf8(props.device_id),
                 reg == null ? null : Utf8(GgmlNative.ggml_backend_reg_name(reg))));
         }

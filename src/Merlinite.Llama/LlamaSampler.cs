@@ -62,7 +62,11 @@ public sealed unsafe class LlamaSampler : IDisposable
     public static LlamaSampler Penalties(int nVocab, int lastN, float repeat, float frequency = 0f, float presence = 0f) =>
         new(Init(() => (nint)LlamaNative.llama_sampler_init_penalties(nVocab, lastN, repeat, frequency, presence)), false, "penalties");
 
-    public static LlamaSampler LogitBias(int nVocab, ReadOnlySpan<llama_logit_bias> biases)
+    /// <summary>Adds <c>Bias</c> to each listed token's logit (negative infinity: never drawn).</summary>
+    public static LlamaSampler LogitBias(int nVocab, IEnumerable<(int Token, float Bias)> biases) =>
+        LogitBias(nVocab, biases.Select(b => new llama_logit_bias { token = b.Token, bias = b.Bias }).ToArray());
+
+    internal static LlamaSampler LogitBias(int nVocab, ReadOnlySpan<llama_logit_bias> biases)
     {
         LlamaRuntime.EnsureInitialized();
         fixed (llama_logit_bias* b = biases)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Unicode;
 using Merlinite.Engine.Generation;
+using Merlinite.Engine.Models;
 using Merlinite.Engine.Scoring;
 using Merlinite.Engine.Serving;
 
@@ -33,14 +34,14 @@ public sealed class ChoiceState(int index)
 }
 
 /// <summary>Turns token ids into the bytes and strings a response shows.</summary>
-public sealed class TokenText(Merlinite.Llama.LlamaVocab vocab)
+public sealed class TokenText(LoadedModel model)
 {
     /// <summary>The token's own bytes, special tokens rendered: a byte-fallback token (<c>&lt;0xC3&gt;</c>) is the one
     /// byte it stands for, so joining a choice's tokens' bytes rebuilds its text exactly.</summary>
-    public byte[] Bytes(int token) => vocab.TokenToPieceBytes(token, special: true);
+    public byte[] Bytes(int token) => model.TokenBytes(token, special: true);
 
     /// <summary>The bytes a token adds to the text (control tokens such as BOS add none).</summary>
-    public byte[] TextBytes(int token) => vocab.TokenToPieceBytes(token, special: false);
+    public byte[] TextBytes(int token) => model.TokenBytes(token, special: false);
 
     public IReadOnlyList<(byte[], double)> Top(IReadOnlyList<TokenLogProb> top) =>
         top.Select(t => (Bytes(t.Token), t.LogProb)).ToList();

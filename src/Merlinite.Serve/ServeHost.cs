@@ -23,7 +23,6 @@ namespace Merlinite.Serve;
 public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IReadOnlyDictionary<string, LoraSpec>? namedAdapters = null)
 {
     private readonly IReadOnlyDictionary<string, LoraSpec> _namedSpecs = namedAdapters ?? new Dictionary<string, LoraSpec>();
-    private readonly List<Merlinite.Llama.LlamaLoraAdapter> _loadedAdapters = new();
     private LoadedModel? _model;
     private ServeScheduler? _scheduler;
     private PromptRenderer? _renderer;
@@ -78,7 +77,6 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
         catch (OperationCanceledException) { }
         await app.StopAsync(CancellationToken.None);
         _scheduler?.Dispose();
-        foreach (var a in _loadedAdapters) a.Dispose();
         _model?.Dispose();
         return _loadError is null ? 0 : 1;
     }
@@ -118,15 +116,8 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
                 },
             });
             _renderer = new PromptRenderer(model, settings.Template);
-            _text = new TokenText(model.Vocab);
-            var named = new Dictionary<string, (Merlinite.Llama.LlamaLoraAdapter, float)>(StringComparer.Ordinal);
-            foreach (var (name, spec) in _namedSpecs)
-            {
-                var adapter = model.Model.LoadLoraAdapter(spec.Path);
-                _loadedAdapters.Add(adapter);
-                named[name] = (adapter, spec.Scale);
-            }
-            _scheduler = new ServeScheduler(model, settings.MaxQueued, named);
+            _text = new TokenText(model);
+            _scheduler = new ServeScheduler(model, settings.MaxQueued, _namedSpecs);
             _model = model;
             int perRequest = _scheduler.TokensPerSequence;
             announce($"model loaded: a request may use {perRequest} tokens (prompt + max_tokens), " +

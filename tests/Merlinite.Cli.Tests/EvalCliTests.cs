@@ -44,8 +44,11 @@ public class EvalCliTests
         Assert.Equal("acc", summary.GetProperty("headline").GetString());
         Assert.Equal(2, summary.GetProperty("items").GetInt32());
 
-        // A rerun keeps the finished output; with --restart it is recomputed; a different --limit is refused.
-        var again = MerliniteBinary.Run("eval", "multiple_choice", "-m", model, "-d", data, "-o", dir.File("out/mc.jsonl"), "-t", "1");
+        // A rerun keeps the finished output (given with -i, as every command takes its input: the same setting as
+        // -d); with --restart it is recomputed; a different --limit is refused.
+        var again = MerliniteBinary.Run("eval", "multiple_choice", "-m", model, "-i", data, "-o", dir.File("out/mc.jsonl"),
+            "-t", "1");
+        Assert.DoesNotContain("recomput", again.Stderr);
         Assert.Equal(0, again.ExitCode);
         Assert.Contains("acc *", again.Stdout);
         Assert.Contains("is up to date", again.Stderr);

@@ -34,7 +34,7 @@ public sealed class RuntimeTests
     {
         Assert.Contains("CPU", LlamaRuntime.GetBackendNames());
         var devices = LlamaRuntime.GetDevices();
-        var cpu = Assert.Single(devices, d => d.Type == GgmlBackendDevType.Cpu);
+        var cpu = Assert.Single(devices, d => d.Kind == "Cpu");
         Assert.False(string.IsNullOrEmpty(cpu.Name));
         Assert.True(cpu.MemoryTotal > 0);
         Assert.Equal("CPU", cpu.BackendName);

@@ -81,10 +81,10 @@ public static class CommandExamples
         ["gguf info"] = [$"merlinite gguf info {Model}", "merlinite gguf info adapter.gguf --full"],
         ["eval"] =
         [
-            "merlinite eval mmlu -m model.gguf -d mmlu-test.jsonl --shots-file mmlu-dev.jsonl -k 5 -o results/mmlu.jsonl",
-            "merlinite eval hellaswag -m model.gguf -d hellaswag-val.jsonl -k 10 --limit 500 -o results/hellaswag.jsonl",
-            "merlinite eval gsm8k -m model.gguf -d gsm8k-test.jsonl --shots-file gsm8k-train.jsonl -k 5 -o results/gsm8k.jsonl",
-            "merlinite eval mt_bench -m model.gguf --template model -d question.jsonl --judge judge.gguf -o results/mt.jsonl",
+            "merlinite eval mmlu -m model.gguf -i mmlu-test.jsonl --shots-file mmlu-dev.jsonl -k 5 -o results/mmlu.jsonl",
+            "merlinite eval hellaswag -m model.gguf -i hellaswag-val.jsonl -k 10 --limit 500 -o results/hellaswag.jsonl",
+            "merlinite eval gsm8k -m model.gguf -i gsm8k-test.jsonl --shots-file gsm8k-train.jsonl -k 5 -o results/gsm8k.jsonl",
+            "merlinite eval mt_bench -m model.gguf --template model -i question.jsonl --judge judge.gguf -o results/mt.jsonl",
         ],
         ["taxonomy check"] =
         [

@@ -28,7 +28,7 @@ public static class InfoCommand
             foreach (var d in LlamaRuntime.GetDevices())
             {
                 string mem = d.MemoryTotal > 0 ? $", {d.MemoryFree / 1073741824.0:F1}/{d.MemoryTotal / 1073741824.0:F1} GiB free" : "";
-                Console.WriteLine($"  [{d.Index}] {d.Type,-5} {d.Name}: {d.Description}{mem}");
+                Console.WriteLine($"  [{d.Index}] {d.Kind,-5} {d.Name}: {d.Description}{mem}");
             }
             Console.WriteLine($"system         {LlamaRuntime.SystemInfo.Trim()}");
             Console.WriteLine($"trainer        {TrainerSidecar.Describe()}");

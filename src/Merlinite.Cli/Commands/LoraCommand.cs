@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Merlinite.Cli.Infrastructure;
+using Merlinite.Llama;
 using Merlinite.Engine.Models;
 using Merlinite.Gguf.Lora;
 
@@ -92,7 +93,7 @@ public static class LoraCommand
         var baseModel = Flags.Required<FileInfo>("model", "the base GGUF model", "M.gguf");
         var lora = Flags.Required<string[]>("lora", "adapter to merge, ADAPTER.gguf[:scale] (repeatable; applied in order)", "ADAPTER[:scale]");
         var output = Flags.Required<FileInfo>("out", "the merged GGUF to write", "M2.gguf");
-        var type = new Option<string?>("--type") { Description = $"quantize the merged model to this type ({string.Join(", ", QuantizeCommand.Types.Keys)}); default: keep the base's types (weights in K-quants etc. become f16)" };
+        var type = new Option<string?>("--type") { Description = $"quantize the merged model to this type ({string.Join(", ", LlamaQuantizer.TypeNames)}); default: keep the base's types (weights in K-quants etc. become f16)" };
         var threads = Flags.Threads("quantization threads (0 = one per core)");
         var cmd = new Command("merge", "Merge LoRA adapters into a base model: W' = W + scale·(alpha/r)·B·A for every adapted weight. The output appears only when complete.")
         {
@@ -108,8 +109,8 @@ public static class LoraCommand
             string outPath = outFile.Path;
             outFile.EnsureWritable([("model", basePath.FullName), .. adapters.Select(a => ("lora", a.Path))]);
             string? typeName = parse.GetValue(type);
-            if (typeName is not null && !QuantizeCommand.Types.ContainsKey(typeName))
-                throw new UsageException($"--type '{typeName}' is not one of {string.Join(", ", QuantizeCommand.Types.Keys)}");
+            if (typeName is not null && !LlamaQuantizer.TypeNames.Contains(typeName, StringComparer.OrdinalIgnoreCase))
+                throw new UsageException($"--type '{typeName}' is not one of {string.Join(", ", LlamaQuantizer.TypeNames)}");
 
             string merged = typeName is null ? outPath : outPath + ".merged-f.gguf";
             try
@@ -118,7 +119,7 @@ public static class LoraCommand
                     LoraMerger.Merge(basePath.FullName, adapters.Select(a => (Path.GetFullPath(a.Path), a.Scale)).ToList(), merged, f => sink.Report(f)));
                 foreach (var note in result.Requantized.Take(3)) Console.Error.WriteLine($"note: {note} (no encoder for the base type; use --type to requantize)");
                 Console.Error.WriteLine($"merged {result.MergedTensors} weights, copied {result.CopiedTensors}");
-                if (typeName is not null) QuantizeCommand.QuantizeFile(merged, outPath, QuantizeCommand.Types[typeName], parse.GetValue(threads));
+                if (typeName is not null) QuantizeCommand.QuantizeFile(merged, outPath, typeName, parse.GetValue(threads));
             }
             finally
             {

@@ -32,7 +32,7 @@ public static class Flags
         ["batch_size"] = ["--batch-size"], ["grad_accum"] = ["--grad-accum"], ["max_grad_norm"] = ["--max-grad-norm"],
         ["weight_decay"] = ["--weight-decay"], ["checkpoint_every"] = ["--checkpoint-every"], ["max_seq_len"] = ["--max-seq-len"],
         // evaluation
-        ["data"] = ["--data", "-d"], ["shots"] = ["--shots", "-k"], ["shots_file"] = ["--shots-file"], ["limit"] = ["--limit"],
+        ["data"] = ["--input", "-i", "--data", "-d"], ["shots"] = ["--shots", "-k"], ["shots_file"] = ["--shots-file"], ["limit"] = ["--limit"],
         ["metric"] = ["--metric"], ["name"] = ["--name"], ["judge"] = ["--judge"], ["judge_prompt"] = ["--judge-prompt"],
         ["judge_prompts"] = ["--judge-prompts"], ["references"] = ["--references"], ["runs"] = ["--runs"],
         ["judge_template"] = ["--judge-template"], ["judge_max_tokens"] = ["--judge-max-tokens"],

@@ -10,7 +10,7 @@ public static class SamplerChain
     {
         var chain = LlamaSampler.CreateChain();
         if (banned is { Count: > 0 })
-            chain.Add(LlamaSampler.LogitBias(vocabSize, banned.Select(t => new Llama.Native.llama_logit_bias { token = t, bias = float.NegativeInfinity }).ToArray()));
+            chain.Add(LlamaSampler.LogitBias(vocabSize, banned.Select(t => (t, float.NegativeInfinity))));
         if (o.RepeatPenalty != 1.0f) chain.Add(LlamaSampler.Penalties(vocabSize, SamplingOptions.RepeatLastN, o.RepeatPenalty));
         if (o.Temperature <= 0)
             return chain.Add(LlamaSampler.Greedy());

@@ -24,6 +24,10 @@ public sealed class LoadedModel : IDisposable
     public LlamaContext Context => _context ?? throw new InvalidOperationException($"{Options.Path} was loaded for its vocabulary only");
     public LlamaVocab Vocab => Model.Vocab;
     public int ContextSize => Context.ContextSize;
+
+    /// <summary>A token's bytes as the model's vocabulary spells them; <paramref name="special"/> renders control
+    /// tokens too.</summary>
+    public byte[] TokenBytes(int token, bool special) => Vocab.TokenToPieceBytes(token, special);
     /// <summary>The context the model was trained with (llama.context_length): past it, answers degrade.</summary>
     public int TrainedContext => Model.ContextLengthTrain;
 
@@ -38,15 +42,17 @@ public sealed class LoadedModel : IDisposable
         ModelFiles.CheckModel(options.Path, modelKey);
         foreach (var lora in options.Model.Loras) ModelFiles.CheckAdapter(lora.Path);
 
-        var modelParams = LlamaModel.DefaultParams();
-        modelParams.vocab_only = options.VocabularyOnly;
-        // Read, not memory-mapped: on the CPU llama.cpp repacks Q4_0/Q4_K/IQ4 weights into copies of its own, and with
-        // mmap those came on top of the mapped file (peak RSS of a 7B Q4_K_M: 8.3 GB mapped, 5.0 GB read;
-        // docs/benchmarks.md). llama.cpp also asks for it when tensors are kept on the CPU by pattern.
-        modelParams.load_mode = Llama.Native.LlamaLoadMode.None;
         var placement = options.VocabularyOnly ? null : Place(options);
-        modelParams.n_gpu_layers = options.VocabularyOnly ? 0 : placement?.Placement.GpuLayers ?? options.Model.GpuLayers ?? -1;
-        var model = LlamaModel.Load(options.Path, modelParams, cpuTensorPatterns: placement?.Placement.CpuTensorPatterns);
+        var model = LlamaModel.Load(options.Path, new LlamaModelOptions
+        {
+            VocabularyOnly = options.VocabularyOnly,
+            GpuLayers = options.VocabularyOnly ? 0 : placement?.Placement.GpuLayers ?? options.Model.GpuLayers ?? -1,
+            // Read, not memory-mapped: on the CPU llama.cpp repacks Q4_0/Q4_K/IQ4 weights into copies of its own, and
+            // with mmap those came on top of the mapped file (peak RSS of a 7B Q4_K_M: 8.3 GB mapped, 5.0 GB read;
+            // docs/benchmarks.md). llama.cpp also asks for it when tensors are kept on the CPU by pattern.
+            Read = true,
+            CpuTensorPatterns = placement?.Placement.CpuTensorPatterns,
+        });
         if (options.VocabularyOnly) return new LoadedModel(options, model, null, []);
         var adapters = new List<LlamaLoraAdapter>();
         try
@@ -56,22 +62,16 @@ public sealed class LoadedModel : IDisposable
                 : options.ChooseContext?.Invoke(model) ?? model.ContextLengthTrain;
             if (options.Sequences > Math.Min(context, options.BatchSize))
                 throw new SettingException("context", $"the context ({context} tokens) is too small for the {options.Sequences} sequences it must hold");
-            var ctxParams = LlamaContext.DefaultParams();
-            ctxParams.n_ctx = (uint)context;
-            ctxParams.n_batch = (uint)options.BatchSize;
-            ctxParams.n_ubatch = (uint)MicroBatch(options);
-            ctxParams.n_seq_max = (uint)options.Sequences;
-            // One KV buffer for all sequences (a shared prompt's cells then belong to several sequences at once), unless
-            // the job asks for one per sequence.
-            ctxParams.kv_unified = options.Sequences > 1 && !options.KvPerSequence;
-            if (!runtime.FastAttention)
+            var ctx = model.CreateContext(new LlamaContextOptions
             {
-                ctxParams.type_k = ctxParams.type_v = Llama.Native.GgmlType.F32;
-                ctxParams.flash_attn_type = Llama.Native.LlamaFlashAttnType.Disabled;
-            }
-            ctxParams.n_threads = runtime.EffectiveThreads;
-            ctxParams.n_threads_batch = runtime.EffectiveThreads;
-            var ctx = model.CreateContext(ctxParams);
+                ContextSize = context, BatchSize = options.BatchSize, MicroBatchSize = MicroBatch(options),
+                Sequences = options.Sequences,
+                // One KV buffer for all sequences (a shared prompt's cells then belong to several sequences at once),
+                // unless the job asks for one per sequence.
+                UnifiedKv = options.Sequences > 1 && !options.KvPerSequence,
+                ExactAttention = !runtime.FastAttention,
+                Threads = runtime.EffectiveThreads,
+            });
 
             foreach (var lora in options.Model.Loras) adapters.Add(model.LoadLoraAdapter(lora.Path));
             if (adapters.Count > 0)

@@ -12,9 +12,7 @@ public sealed record VocabularyFingerprint(string ModelPath, int TokenCount, str
 {
     public static VocabularyFingerprint Read(string modelPath)
     {
-        var p = LlamaModel.DefaultParams();
-        p.vocab_only = true;
-        using var model = LlamaModel.Load(modelPath, p);
+        using var model = LlamaModel.Load(modelPath, new LlamaModelOptions { VocabularyOnly = true });
         var vocab = model.Vocab;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         for (int t = 0; t < vocab.Count; t++)

@@ -1,5 +1,4 @@
 using Merlinite.Llama;
-using Merlinite.Llama.Native;
 
 namespace Merlinite.Engine.Placement;
 
@@ -30,7 +29,7 @@ public static class VramBudget
         try
         {
             return LlamaRuntime.SupportsGpuOffload
-                ? LlamaRuntime.GetDevices().Where(d => d.Type == GgmlBackendDevType.Gpu).Sum(d => (long)d.MemoryFree)
+                ? LlamaRuntime.GetDevices().Where(d => d.IsGpu).Sum(d => (long)d.MemoryFree)
                 : 0;
         }
         catch (LlamaLibraryException) { return 0; }

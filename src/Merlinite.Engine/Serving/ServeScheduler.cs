@@ -36,11 +36,23 @@ public sealed class ServeScheduler : IDisposable
     private string? _activeAdapter;
 
     /// <param name="maxQueued">Requests waiting beyond the running ones; more are refused (<see cref="TryEnqueue"/>).</param>
-    /// <param name="named">Adapters a request may name. llama.cpp applies adapters per context, so requests are
-    /// queued by adapter: one with another adapter waits until the running requests end, then the context switches.</param>
-    public ServeScheduler(LoadedModel model, int maxQueued, IReadOnlyDictionary<string, (LlamaLoraAdapter Adapter, float Scale)>? named = null)
+    /// <param name="named">Adapters a request may name, loaded here and freed with the scheduler. llama.cpp applies
+    /// adapters per context, so requests are queued by adapter: one with another adapter waits until the running
+    /// requests end, then the context switches.</param>
+    public ServeScheduler(LoadedModel model, int maxQueued, IReadOnlyDictionary<string, LoraSpec>? named = null)
     {
-        _named = named ?? new Dictionary<string, (LlamaLoraAdapter, float)>();
+        var adapters = new Dictionary<string, (LlamaLoraAdapter, float)>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var (name, spec) in named ?? new Dictionary<string, LoraSpec>())
+                adapters[name] = (model.Model.LoadLoraAdapter(spec.Path), spec.Scale);
+        }
+        catch
+        {
+            foreach (var (adapter, _) in adapters.Values) adapter.Dispose();
+            throw;
+        }
+        _named = adapters;
         _model = model;
         _perSequence = model.Options.KvPerSequence ? model.Context.ContextSizePerSequence : 0;
         _cells = model.ContextSize;
@@ -368,5 +380,6 @@ public sealed class ServeScheduler : IDisposable
         _stop.Cancel();
         _queue.Writer.TryComplete();
         _thread.Join(TimeSpan.FromSeconds(10));
+        foreach (var (adapter, _) in _named.Values) adapter.Dispose();
     }
 }

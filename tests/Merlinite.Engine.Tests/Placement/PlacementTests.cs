@@ -1,6 +1,5 @@
 using Merlinite.Engine.Placement;
 using Merlinite.Llama;
-using Merlinite.Llama.Native;
 using Merlinite.Synth;
 
 namespace Merlinite.Engine.Tests.Placement;
@@ -40,20 +39,11 @@ public sealed class PlacementTests : IDisposable
         var weights = ModelWeights.Read(path);
         var ours = MemoryProjection.Project(weights, GpuPlacement.CpuOnly, shape);
 
-        var cp = LlamaContext.DefaultParams();
-        cp.n_ctx = (uint)cells;
-        cp.n_batch = cp.n_ubatch = (uint)microBatch;
-        cp.n_seq_max = (uint)sequences;
-        cp.kv_unified = unified;
-        if (!fastAttention)
+        var theirs = LlamaModel.ProjectMemory(path, new LlamaModelOptions { GpuLayers = 0 }, new LlamaContextOptions
         {
-            cp.type_k = cp.type_v = GgmlType.F32;
-            cp.flash_attn_type = LlamaFlashAttnType.Disabled;
-        }
-        cp.n_threads = cp.n_threads_batch = 1;
-        var mp = LlamaModel.DefaultParams();
-        mp.n_gpu_layers = 0;
-        var theirs = LlamaModel.ProjectMemory(path, mp, cp);
+            ContextSize = cells, BatchSize = microBatch, MicroBatchSize = microBatch, Sequences = sequences,
+            UnifiedKv = unified, ExactAttention = !fastAttention, Threads = 1,
+        });
 
         // Weights: every tensor's bytes, exactly (llama_model_size).
         Assert.Equal(theirs.ModelBytes, weights.Total);
