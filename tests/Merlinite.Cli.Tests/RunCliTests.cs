@@ -467,12 +467,32 @@ public sealed class RunCliTests : IDisposable
         Assert.True(rerun.ExitCode == 0, rerun.Stderr);
         Assert.Contains(logged, rerun.Stdout);
         if (what is "beta" or "lr" or "model") Assert.DoesNotContain("round-0/samples.jsonl: recomputing", rerun.Stdout);
+        DryRunNamesWhatTheRunRemakes(plan.Stdout, rerun.Stdout);
         if (what == "lr") Assert.DoesNotContain("round-0/rewards.jsonl: recomputing", rerun.Stdout);
 
         Assert.Equal(0, MerliniteBinary.Run("run", Recipe(fresh, edit: Edit), "-t", "1").ExitCode);
         foreach (var f in Outputs)
             Assert.True(File.ReadAllBytes(Path.Combine(_dir.File(fresh), "out", f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(_dir.File(edited), "out", f))),
                 $"{f} differs from a fresh run after editing {what}");
+    }
+
+    /// <summary>Every output the rerun remade is one the dry-run said it would or might remake; every one the dry-run
+    /// said it would remake for a setting, the rerun remade, naming the same setting, old and new value.</summary>
+    private static void DryRunNamesWhatTheRunRemakes(string dryRun, string rerun)
+    {
+        const string Marker = ": recomputing, ";
+        var listed = dryRun.Split('\n').SkipWhile(l => !l.StartsWith("what a run would do in ", StringComparison.Ordinal))
+            .Skip(1).Where(l => l.StartsWith("  ", StringComparison.Ordinal) && !l.StartsWith("  (", StringComparison.Ordinal))
+            .Select(l => l.Trim()).Select(l => (Path: l[..l.IndexOf(' ')], What: l[l.IndexOf(' ')..].Trim())).ToList();
+        Assert.NotEmpty(listed);
+        var remade = rerun.Split('\n').Where(l => l.Contains(Marker, StringComparison.Ordinal))
+            .Select(l => (Path: l[..l.IndexOf(Marker, StringComparison.Ordinal)], Why: l[(l.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)..].Trim()))
+            .ToList();
+        Assert.NotEmpty(remade);
+        foreach (var (path, _) in remade)
+            Assert.StartsWith("recompute", Assert.Single(listed, x => x.Path == path).What);
+        foreach (var (path, what) in listed.Where(x => x.What.StartsWith("recompute: ", StringComparison.Ordinal)))
+            Assert.Contains((path, what["recompute: ".Length..]), remade);
     }
 
     [Fact]

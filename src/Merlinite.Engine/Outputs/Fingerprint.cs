@@ -86,17 +86,28 @@ public sealed class Fingerprint
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    /// <summary>The first thing that differs between what made an existing output and this; null when nothing does.</summary>
-    public FingerprintDifference? CompareTo(Fingerprint made)
+    /// <summary>The first thing that differs between what made an existing output and this; null when nothing does.
+    /// A setting is named before a file: when both differ, the setting is the cause the user can act on (a changed
+    /// beta makes the reward file differ too), and the dry-run, which cannot know the files' new bytes yet, names the
+    /// same one.</summary>
+    public FingerprintDifference? CompareTo(Fingerprint made) =>
+        CompareSettingsTo(made) ?? Compare(made, files: true);
+
+    /// <summary>As <see cref="CompareTo"/>, settings only (entries that are not files' contents).</summary>
+    public FingerprintDifference? CompareSettingsTo(Fingerprint made) =>
+        made.Job != Job ? new FingerprintDifference("job", made.Job, Job) : Compare(made, files: false);
+
+    private FingerprintDifference? Compare(Fingerprint made, bool files)
     {
-        if (made.Job != Job) return new FingerprintDifference("job", made.Job, Job);
         var old = made._entries.ToDictionary(e => e.Key);
         foreach (var e in _entries)
         {
-            if (!old.TryGetValue(e.Key, out var before)) return new FingerprintDifference(e.Key, NotRecorded, e.Shown);
+            old.TryGetValue(e.Key, out var before);
+            if ((e.File is not null || before?.File is not null) != files) continue;
+            if (before is null) return new FingerprintDifference(e.Key, NotRecorded, e.Shown);
             if (before.Value != e.Value) return new FingerprintDifference(e.Key, before.Shown, e.Shown);
         }
-        var gone = made._entries.FirstOrDefault(e => _entries.All(n => n.Key != e.Key));
+        var gone = made._entries.FirstOrDefault(e => (e.File is not null) == files && _entries.All(n => n.Key != e.Key));
         return gone is null ? null : new FingerprintDifference(gone.Key, gone.Shown, NoSuchSetting);
     }
 

@@ -30,33 +30,23 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         var rewards = new List<RoundRewards>();
         for (int round = 0; round <= recipe.Rounds.Max; round++)
         {
-            // "round 1 of 0–3 · phase 2/6" before each phase's title: where a long run is, at a glance.
-            int phaseCount = 3 + (phases.EvaluatesHeldOut ? 1 : 0) + (recipe.Eval.Tasks.Count > 0 ? 1 : 0) + (round < recipe.Rounds.Max ? 1 : 0), phase = 0;
-            string Where() => $"round {round} of 0–{recipe.Rounds.Max} · phase {++phase}/{phaseCount} · ";
-            Make(manifest, phases.Sample(round, Sharding), layout, ct, Where());
-            Make(manifest, phases.Reward(round, Sharding), layout, ct, Where());
-            Make(manifest, phases.Select(round), layout, ct, Where());
+            var list = phases.Round(round, Sharding);
+            bool last = round == recipe.Rounds.Max;
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (RunPhases.IsTraining(list[i]) && StopsHere(rounds, phases.Selection(round).Stats.BatchReward))
+                {
+                    last = true;
+                    break;
+                }
+                // "round 1 of 0–3 · phase 2/6" before each phase's title: where a long run is, at a glance.
+                Make(manifest, list[i], layout, ct, $"round {round} of 0–{recipe.Rounds.Max} · phase {i + 1}/{list.Count} · ");
+            }
             var selection = phases.Selection(round);
-            double? heldOut = null;
-            if (phases.EvaluatesHeldOut)
-            {
-                Make(manifest, phases.Eval(round, Sharding), layout, ct, Where());
-                heldOut = phases.HeldOutAccuracy(round);
-            }
-            IReadOnlyList<Engine.Evaluation.EvalSummary> evals = [];
-            if (recipe.Eval.Tasks.Count > 0)
-            {
-                Make(manifest, phases.EvalTasks(round), layout, ct, Where());
-                evals = phases.EvalScores(round);
-            }
+            double? heldOut = phases.EvaluatesHeldOut ? phases.HeldOutAccuracy(round) : null;
+            IReadOnlyList<Engine.Evaluation.EvalSummary> evals = recipe.Eval.Tasks.Count > 0 ? phases.EvalScores(round) : [];
             rewards.Add(phases.Rewards(round));
-            bool last = round == recipe.Rounds.Max || StopsHere(rounds, selection.Stats.BatchReward);
-            double? loss = null;
-            if (!last)
-            {
-                Make(manifest, phases.Train(round), layout, ct, Where());
-                loss = phases.SftLoss(round);
-            }
+            double? loss = last ? null : phases.SftLoss(round);
             rounds.Add(RoundStats.From(round, selection.Stats, phases.SampleAccuracy(round), heldOut, loss) with
             {
                 Evals = evals.Select(e => new EvalScore(e.Task, e.Headline, e.HeadlineValue,
@@ -66,8 +56,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             if (last) break;
         }
         RunReport.Write(layout, loaded, rounds, rewards, lab);
-        if (recipe.Output.Merge) Make(manifest, phases.Merge(RunReport.PeakRound(rounds)), layout, ct);
-        if (recipe.Output.Pack) Make(manifest, phases.Pack(RunReport.PeakRound(rounds)), layout, ct);
+        foreach (var phase in phases.Finish(RunReport.PeakRound(rounds))) Make(manifest, phase, layout, ct);
         return rounds;
     }
 
@@ -75,32 +64,25 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
     /// then each SFT phase and its held-out accuracy.</summary>
     private LabStats RunLab(Schema.LabSettings lab, RunPhases phases, RunManifest manifest, RunLayout layout, CancellationToken ct)
     {
-        foreach (var leaf in phases.GenerateLeaves(lab)) Make(manifest, leaf, layout, ct, "lab · ");
-        Make(manifest, phases.GenerateCombine(lab), layout, ct, "lab · ");
-        var generated = phases.GenerationReport(lab);
-        foreach (var leaf in generated.Leaves) log.WriteLine($"lab: {leaf.Line()}");
-        double? before = null;
-        if (phases.EvaluatesHeldOut)
+        foreach (var phase in phases.Lab(lab))
         {
-            Make(manifest, phases.LabEval("base", loaded.Recipe.Policy, layout.LabBaseEval), layout, ct, "lab · ");
-            before = phases.LabAccuracy(layout.LabBaseEval);
+            // A phase's training needs data of its own: say so before the trainer is started on nothing.
+            if (RunPhases.LabTrainingIndex(lab, phase) is int index
+                && File.ReadLines(phases.LabOwnData(lab, index)).All(l => l.Length == 0))
+                throw new Engine.Settings.SettingException("lab", $"SFT phase '{lab.Phases[index].Name}' has no data: the filters kept no {lab.Phases[index].DataName} " +
+                    "example (counts above); lower lab.generate.min_question_rating or min_pair_rating, raise lab.generate.questions, or drop the phase");
+            Make(manifest, phase, layout, ct, "lab · ");
+            if (phase.Key == "lab/generate")
+                foreach (var leaf in phases.GenerationReport(lab).Leaves) log.WriteLine($"lab: {leaf.Line()}");
         }
+        var generated = phases.GenerationReport(lab);
+        double? before = phases.EvaluatesHeldOut ? phases.LabAccuracy(layout.LabBaseEval) : null;
         var stats = new List<LabPhaseStats>();
         for (int i = 0; i < lab.Phases.Count; i++)
         {
             var phase = lab.Phases[i];
-            var train = phases.LabTrain(lab, i);
             int own = File.ReadLines(phases.LabOwnData(lab, i)).Count(l => l.Length > 0);
-            if (own == 0)
-                throw new Engine.Settings.SettingException("lab", $"SFT phase '{phase.Name}' has no data: the filters kept no {phase.DataName} " +
-                    "example (counts above); lower lab.generate.min_question_rating or min_pair_rating, raise lab.generate.questions, or drop the phase");
-            Make(manifest, train, layout, ct, $"lab · ");
-            double? accuracy = null;
-            if (phases.EvaluatesHeldOut)
-            {
-                Make(manifest, phases.LabEval(phase.Name, phases.LabPhaseModel(lab, i), layout.LabEval(phase.Name)), layout, ct, "lab · ");
-                accuracy = phases.LabAccuracy(layout.LabEval(phase.Name));
-            }
+            double? accuracy = phases.EvaluatesHeldOut ? phases.LabAccuracy(layout.LabEval(phase.Name)) : null;
             int examples = File.ReadLines(layout.LabPhaseData(phase.Name)).Count(l => l.Length > 0);
             stats.Add(new LabPhaseStats(phase.Name, examples, examples - own, phases.LabLoss(phase.Name), accuracy));
         }

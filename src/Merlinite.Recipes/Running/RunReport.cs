@@ -16,6 +16,18 @@ public sealed record RewardCorrelation(string Eval, int Rounds, double Pearson, 
 /// reward) is the result.</summary>
 public static class RunReport
 {
+    /// <summary>The peak round the last report names, or null without a readable report.</summary>
+    public static int? ReadPeakRound(RunLayout layout)
+    {
+        try
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(layout.ReportJson));
+            return node?["peak_round"]?.GetValue<int>();
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException
+                                      or FormatException or UnauthorizedAccessException) { return null; }
+    }
+
     public static int PeakRound(IReadOnlyList<RoundStats> rounds) =>
         rounds.Where(r => double.IsFinite(r.BatchReward)).OrderByDescending(r => r.BatchReward).ThenBy(r => r.Round).FirstOrDefault()?.Round ?? 0;
 

@@ -35,51 +35,61 @@ public static class RunStatus
             {
                 string what = Status(step, changed, layout);
                 if (!what.StartsWith("keep", StringComparison.Ordinal)) changed.Add(step.Output.Path);
-                lines.Add($"  {layout.Relative(step.Output.Path),-26} {what}");
+                lines.Add($"  {layout.Relative(step.Output.Path)}\t{what}");
             }
         }
         if (recipe.Lab is { } lab)
         {
-            try { Add(LabPhases(recipe, lab, phases, layout)); }
+            try { Add(phases.Lab(lab)); }
             catch (Exception e) when (e is RecipeException or IOException) { lines.Add($"  lab: the taxonomy cannot be read ({e.Message.Split('\n')[0]})"); }
         }
-        for (int round = 0; round <= recipe.Rounds.Max; round++)
-        {
-            var list = new List<Phase> { phases.Sample(round), phases.Reward(round), phases.Select(round) };
-            if (phases.EvaluatesHeldOut) list.Add(phases.Eval(round));
-            if (round < recipe.Rounds.Max) list.Add(phases.Train(round));
-            Add(list);
-        }
+        for (int round = 0; round <= recipe.Rounds.Max; round++) Add(phases.Round(round));
         if (recipe.Rounds.MinImprovement is double m)
             lines.Add($"  (rounds after the first run only while the batch reward improves by at least {m})");
-        return lines;
-    }
-
-    /// <summary>The LAB stage's phases in the order a run makes them.</summary>
-    private static IEnumerable<Phase> LabPhases(Recipe recipe, LabSettings lab, RunPhases phases, RunLayout layout)
-    {
-        var list = phases.GenerateLeaves(lab).ToList();
-        list.Add(phases.GenerateCombine(lab));
-        if (phases.EvaluatesHeldOut) list.Add(phases.LabEval("base", recipe.Policy, layout.LabBaseEval));
-        for (int i = 0; i < lab.Phases.Count; i++)
+        if (recipe.Output.Merge || recipe.Output.Pack)
         {
-            list.Add(phases.LabTrain(lab, i));
-            if (phases.EvaluatesHeldOut) list.Add(phases.LabEval(lab.Phases[i].Name, phases.LabPhaseModel(lab, i), layout.LabEval(lab.Phases[i].Name)));
+            // Made from the peak round's policy, known once the rounds' rewards are: the last report's peak while
+            // nothing before has to be remade.
+            if (changed.Count == 0 && RunReport.ReadPeakRound(layout) is int peak) Add(phases.Finish(peak));
+            else lines.Add($"  then from the peak round's policy: {string.Join(", ", Finishing(recipe, layout))}");
         }
-        return list;
+        // One column for the paths, as wide as the longest.
+        int width = lines.Where(l => l.Contains('\t')).Select(l => l.IndexOf('\t')).DefaultIfEmpty(0).Max() + 1;
+        return lines.Select(l => l.IndexOf('\t') is var tab and > 0 ? l[..tab].PadRight(width) + l[(tab + 1)..] : l)
+            .ToList();
     }
 
+    private static IEnumerable<string> Finishing(Recipe recipe, RunLayout layout)
+    {
+        if (recipe.Output.Merge) yield return layout.Relative(layout.Result);
+        if (recipe.Output.Pack) yield return layout.Relative(layout.ChatBinary(recipe.Name));
+    }
+
+    /// <summary>What a run will do to the step's output, and why. An input that is remade makes the output's fate
+    /// depend on the new bytes, unless one of its own settings changed: then it is remade for that reason, which the
+    /// run will name too (<see cref="Fingerprint.CompareTo"/> puts settings before files).</summary>
     private static string Status(Step step, HashSet<string> changed, RunLayout layout)
     {
-        if (step.Inputs.FirstOrDefault(changed.Contains) is { } input) return $"recompute if {layout.Relative(input)} comes out different";
-        OutputCheck check;
-        try { check = step.Output.Check(step.Fingerprint()); }
-        catch (Exception e) when (e is FileNotFoundException or InputFormatException or IOException) { return "compute"; }
+        string? remade = step.Inputs.FirstOrDefault(changed.Contains);
+        Fingerprint now;
+        try { now = step.Fingerprint(); }
+        catch (Exception e) when (e is FileNotFoundException or InputFormatException or IOException)
+        {
+            return remade is null || !step.Output.IsComplete ? "compute"
+                : $"recompute if {layout.Relative(remade)} comes out different";
+        }
+        var check = step.Output.Check(now);
+        if (check.Status == OutputStatus.Missing) return "compute";
+        if (remade is not null)
+        {
+            if (step.Output.ReadFingerprint() is { } made && now.CompareSettingsTo(made) is { } setting)
+                return $"recompute: {Reason(new OutputCheck(OutputStatus.Stale, setting))}";
+            return $"recompute if {layout.Relative(remade)} comes out different";
+        }
         return check.Status switch
         {
             OutputStatus.Complete => "keep (up to date)",
             OutputStatus.Partial => "resume",
-            OutputStatus.Missing => "compute",
             _ => $"recompute: {Reason(check)}",
         };
     }
