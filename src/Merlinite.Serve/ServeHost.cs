@@ -117,7 +117,7 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
             });
             _renderer = new PromptRenderer(model, settings.Template);
             _text = new TokenText(model);
-            _scheduler = new ServeScheduler(model, settings.MaxQueued, _namedSpecs);
+            _scheduler = new ServeScheduler(model, settings.MaxQueued, _namedSpecs, settings.PromptCache);
             _model = model;
             int perRequest = _scheduler.TokensPerSequence;
             announce($"model loaded: a request may use {perRequest} tokens (prompt + max_tokens), " +
@@ -151,7 +151,10 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
             sb.Append(name).Append(' ').Append(value).Append('\n');
         }
         Metric("merlinite_requests_total", "counter", "Requests accepted by the scheduler.", m.Requests);
-        Metric("merlinite_prompt_tokens_total", "counter", "Prompt tokens decoded.", m.PromptTokens);
+        Metric("merlinite_prompt_tokens_total", "counter", "Prompt tokens of admitted requests, cached ones included.",
+            m.PromptTokens);
+        Metric("merlinite_prompt_tokens_cached_total", "counter",
+            "Prompt tokens reused from a sequence's cached prefix instead of decoded.", m.CachedPromptTokens);
         Metric("merlinite_generated_tokens_total", "counter", "Tokens generated.", m.GeneratedTokens);
         Metric("merlinite_queue_depth", "gauge", "Requests waiting for sequences or KV cells.", m.Queued);
         Metric("merlinite_live_sequences", "gauge", "Choices being generated.", m.LiveSequences);

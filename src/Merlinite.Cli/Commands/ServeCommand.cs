@@ -23,6 +23,8 @@ public static class ServeCommand
         var template = ScoringFlags.Template(D.Template, "how chat messages become the prompt: merlinite (Merlinite's template), model (the GGUF's own), raw");
         var system = Flags.Optional<string?>("system", "system prompt for chats that send none (default: the template's; \"\" for none)");
         var maxTokens = Flags.Create("max_tokens", "max_tokens of a request that gives none", D.DefaultMaxTokens, "N");
+        var promptCache = Flags.Create("prompt_cache", "reuse the longest start a new prompt shares with the last one " +
+            "a sequence decoded (the system prompt, a chat's history); false decodes every prompt whole", D.PromptCache);
         var ignoreEos = Flags.Create("ignore_eos", "never stop at an end-of-generation token unless a request's ignore_eos says otherwise (fixed-length answers, benchmarks)", D.IgnoreEos);
         var runtime = new RuntimeFlags(defaults: D.Runtime, contextHelp: "KV cells of all sequences together " +
             "(0 = each sequence gets the model's trained context, as far as half the free memory holds)");
@@ -31,7 +33,7 @@ public static class ServeCommand
             "logprobs, echo with prompt log-probs), GET /v1/models, /health, /metrics, and a chat page at /. All running " +
             "requests are batched together. Ctrl+C or SIGTERM stops it.")
         {
-            model, lora, host, port, parallel, maxQueued, apiKey, template, system, maxTokens, ignoreEos,
+            model, lora, host, port, parallel, maxQueued, apiKey, template, system, maxTokens, ignoreEos, promptCache,
         };
         runtime.AddTo(cmd);
         cmd.SetAction(async (parse, ct) =>
@@ -41,6 +43,7 @@ public static class ServeCommand
                 Host = parse.GetValue(host)!, Port = parse.GetValue(port), Parallel = parse.GetValue(parallel), MaxQueued = parse.GetValue(maxQueued),
                 ApiKey = parse.GetValue(apiKey), Template = ChatTemplates.Parse(parse.GetValue(template)!), System = parse.GetValue(system),
                 DefaultMaxTokens = parse.GetValue(maxTokens), IgnoreEos = parse.GetValue(ignoreEos), Runtime = runtime.Read(parse),
+                PromptCache = parse.GetValue(promptCache),
             };
             SettingException.ThrowIfAny(settings.Problems());
             if (!System.Net.IPAddress.TryParse(settings.Host == "localhost" ? "127.0.0.1" : settings.Host, out _))

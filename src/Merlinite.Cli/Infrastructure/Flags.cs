@@ -42,7 +42,7 @@ public static class Flags
         ["seeds_per_prompt"] = ["--seeds-per-prompt"], ["answer_tokens"] = ["--answer-tokens"], ["check_tokens"] = ["--check-tokens"],
         ["min_question_rating"] = ["--min-question-rating"], ["min_pair_rating"] = ["--min-pair-rating"], ["chunk_words"] = ["--chunk-words"], ["prompt"] = ["--prompt"],
         // serving
-        ["host"] = ["--host"], ["port"] = ["--port"], ["api_key"] = ["--api-key"], ["max_queued"] = ["--max-queued"], ["ignore_eos"] = ["--ignore-eos"],
+        ["host"] = ["--host"], ["port"] = ["--port"], ["api_key"] = ["--api-key"], ["max_queued"] = ["--max-queued"], ["ignore_eos"] = ["--ignore-eos"], ["prompt_cache"] = ["--prompt-cache"],
         ["dtype"] = ["--dtype"], ["device"] = ["--device"], ["checkpointing"] = ["--checkpointing"], ["max_batch_tokens"] = ["--max-batch-tokens"],
     };
 

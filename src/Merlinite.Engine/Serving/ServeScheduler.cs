@@ -29,18 +29,23 @@ public sealed class ServeScheduler : IDisposable
     private readonly int _perSequence;
     private readonly float[] _scratch;
     private readonly int[] _endOfGeneration;
-    private long _requests, _promptTokens, _generatedTokens;
+    private long _requests, _promptTokens, _generatedTokens, _cachedTokens;
     private int _queued, _live, _reserved;
 
     private readonly IReadOnlyDictionary<string, (LlamaLoraAdapter Adapter, float Scale)> _named;
     private string? _activeAdapter;
+    private readonly bool _promptCache;
 
     /// <param name="maxQueued">Requests waiting beyond the running ones; more are refused (<see cref="TryEnqueue"/>).</param>
     /// <param name="named">Adapters a request may name, loaded here and freed with the scheduler. llama.cpp applies
     /// adapters per context, so requests are queued by adapter: one with another adapter waits until the running
     /// requests end, then the context switches.</param>
-    public ServeScheduler(LoadedModel model, int maxQueued, IReadOnlyDictionary<string, LoraSpec>? named = null)
+    /// <param name="promptCache">Reuse a free sequence's cached prompt prefix
+    /// (<see cref="ServeSettings.PromptCache"/>).</param>
+    public ServeScheduler(LoadedModel model, int maxQueued, IReadOnlyDictionary<string, LoraSpec>? named = null,
+        bool promptCache = true)
     {
+        _promptCache = promptCache;
         var adapters = new Dictionary<string, (LlamaLoraAdapter, float)>(StringComparer.Ordinal);
         try
         {
@@ -69,7 +74,8 @@ public sealed class ServeScheduler : IDisposable
     public int ContextSize => _cells;
 
     public ServeMetrics Metrics => new(Interlocked.Read(ref _requests), Interlocked.Read(ref _promptTokens), Interlocked.Read(ref _generatedTokens),
-        Volatile.Read(ref _queued), Volatile.Read(ref _live), Volatile.Read(ref _reserved), _cells);
+        Volatile.Read(ref _queued), Volatile.Read(ref _live), Volatile.Read(ref _reserved), _cells,
+        Interlocked.Read(ref _cachedTokens));
 
     /// <summary>Tokens one choice may use, prompt and answer together: its sequence's own buffer, or the shared
     /// one.</summary>
@@ -158,6 +164,13 @@ public sealed class ServeScheduler : IDisposable
         var live = new List<Choice>();
         var free = new SortedSet<int>(Enumerable.Range(0, Sequences));
         var reservedBy = new Dictionary<ServeRequest, (int Cells, int Running)>();
+        // The prompt-prefix cache: a free sequence keeps the prompt body (all but the last token) of the request it
+        // served, and a new request starts on the free sequence whose body shares the longest start with its own, so
+        // the system prompt and the history of a chat are decoded once (llama-server's slot reuse). Its cells are the
+        // sequence's own buffer (serve gives each sequence one when it runs several; one sequence alone has the whole
+        // context), so a kept prefix never takes a cell another request reserved.
+        var cached = new int[Sequences][];
+        for (int q = 0; q < cached.Length; q++) cached[q] = [];
         ServeRequest? waiting = null;
         // The request whose prompt is being decoded, a chunk per step beside the running choices (chunked prefill),
         // on the first of the sequences it was given.
@@ -186,6 +199,8 @@ public sealed class ServeScheduler : IDisposable
                         if (waiting.Adapter is { } name) adapters.Add(_named[name]);
                         context.SetLoraAdapters(adapters);
                         _activeAdapter = waiting.Adapter;
+                        // Keys and values computed under the other adapters are not this one's.
+                        for (int q = 0; q < cached.Length; q++) Forget(q);
                     }
                     int cells = waiting.PromptTokens.Length + waiting.N * Math.Max(1, waiting.Sampling.MaxTokens);
                     if (free.Count < waiting.N || (_perSequence == 0 && _reserved + cells > _cells)) break;
@@ -244,18 +259,38 @@ public sealed class ServeScheduler : IDisposable
 
         void Dequeued() => Interlocked.Decrement(ref _queued);
 
+        void Forget(int q)
+        {
+            context.Memory.SeqRemove(q);
+            cached[q] = [];
+        }
+
         // Gives a request its sequences (and, with a shared buffer, its cells); its prompt is decoded by the steps that
         // follow, or at once when the prompt itself is scored (echo).
         void Admit(ServeRequest r, int cells)
         {
             Interlocked.Add(ref _promptTokens, r.PromptTokens.Length);
-            var seqs = free.Take(r.N).ToArray();
+            var body = r.PromptTokens.AsSpan(0, r.PromptTokens.Length - 1);
+            // Echo scores every position of the prompt, so it decodes it whole.
+            int first = -1, reused = 0;
+            if (!r.PromptLogprobs && _promptCache)
+                foreach (int q in free)
+                    if (body.CommonPrefixLength(cached[q]) is var m && m > reused) (first, reused) = (q, m);
+            var seqs = (first >= 0 ? [first] : Array.Empty<int>()).Concat(free.Where(q => q != first))
+                .Take(r.N).ToArray();
             foreach (int q in seqs) free.Remove(q);
+            foreach (int q in seqs.Skip(reused > 0 ? 1 : 0)) Forget(q);
+            if (reused > 0)
+            {
+                context.Memory.SeqRemove(seqs[0], reused, -1);
+                cached[seqs[0]] = [];
+                Interlocked.Add(ref _cachedTokens, reused);
+            }
             Interlocked.Add(ref _reserved, cells);
             reservedBy[r] = (cells, r.N);
             if (!r.PromptLogprobs)
             {
-                opening = (r, seqs, 0);
+                opening = (r, seqs, reused);
                 return;
             }
             r.Events.Writer.TryWrite(ScorePrompt(r, seqs[0]));
@@ -282,7 +317,7 @@ public sealed class ServeScheduler : IDisposable
         // Frees a request that produced no choices (cancelled while its prompt was decoded, or echo with max_tokens 0).
         void Release(ServeRequest r, int[] seqs)
         {
-            foreach (int q in seqs) { context.Memory.SeqRemove(q); free.Add(q); }
+            foreach (int q in seqs) { Forget(q); free.Add(q); }
             if (reservedBy.Remove(r, out var held)) Interlocked.Add(ref _reserved, -held.Cells);
             Complete(r, null);
         }
@@ -320,7 +355,14 @@ public sealed class ServeScheduler : IDisposable
             live.Remove(c);
             Volatile.Write(ref _live, live.Count);
             c.Dispose();
-            context.Memory.SeqRemove(c.Seq);
+            // The prompt body stays for the next request that starts the same way; the answer goes.
+            int body = c.Request.PromptTokens.Length - 1;
+            if (_promptCache)
+            {
+                context.Memory.SeqRemove(c.Seq, body, -1);
+                cached[c.Seq] = c.Request.PromptTokens[..body];
+            }
+            else Forget(c.Seq);
             free.Add(c.Seq);
             var r = c.Request;
             if (reason != FinishReason.Stop || c.Stops.Find(c.Text.ToString(), c.Text.Length) < 0)

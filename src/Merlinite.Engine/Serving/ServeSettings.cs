@@ -24,6 +24,9 @@ public sealed record ServeSettings
     /// <summary>Never end a choice at an end-of-generation token unless a request says otherwise (llama-server's
     /// --ignore-eos: fixed-length answers for benchmarks and tests).</summary>
     public bool IgnoreEos { get; init; }
+    /// <summary>Keep each sequence's last prompt and reuse its longest shared start for the next request there
+    /// (llama-server's cache_prompt). Off: every prompt is decoded whole (a benchmark's baseline).</summary>
+    public bool PromptCache { get; init; } = true;
     /// <summary>Largest request body accepted (413 beyond).</summary>
     public long MaxBodyBytes { get; init; } = 4 << 20;
     /// <summary>How long a shutdown waits for requests in flight.</summary>

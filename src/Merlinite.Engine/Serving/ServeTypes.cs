@@ -47,7 +47,10 @@ public sealed record PromptScored(IReadOnlyList<int> Tokens, IReadOnlyList<doubl
 public sealed record RequestFailed(string Message) : ServeEvent;
 
 /// <summary>What <see cref="ServeScheduler.Metrics"/> reports.</summary>
-public sealed record ServeMetrics(long Requests, long PromptTokens, long GeneratedTokens, int Queued, int LiveSequences, int CellsReserved, int Cells);
+/// <param name="CachedPromptTokens">Prompt tokens not decoded because a sequence still held them from an earlier
+/// request (the prompt-prefix cache).</param>
+public sealed record ServeMetrics(long Requests, long PromptTokens, long GeneratedTokens, int Queued, int LiveSequences,
+    int CellsReserved, int Cells, long CachedPromptTokens = 0);
 
 /// <summary>Why a request can never run on this server: <see cref="Key"/> is the setting it exceeds ("n", or
 /// "context" for prompt + max_tokens), so the API can name the field.</summary>
