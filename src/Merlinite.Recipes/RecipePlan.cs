@@ -59,18 +59,6 @@ public static class RecipePlan
             sb.AppendLine(inv, $"cluster: sample, reward and held-out eval in {r.Cluster.Shards} shards each, executor {r.Cluster.Executor.ToString().ToLowerInvariant()} (flags may override)");
         sb.AppendLine();
         sb.Append(PlanLines(plan ?? Planning.RoundPlan.For(r)));
-        string policy = r.Lab is { Phases.Count: > 0 } l0 ? $"lab/{l0.Phases[^1].Name}/model.gguf" : Name(r.Policy.Path);
-        var evals = new List<string[]>();
-        if (r.Eval.HeldOutAccuracy && r.Prompts.HeldOut > 0)
-            evals.Add(["6 eval", policy + " + LoRA", $"{r.Prompts.HeldOut} held-out prompts, greedy, exact-answer check"]);
-        foreach (var t in r.Eval.Tasks)
-            evals.Add([$"{5 + evals.Count + 1} eval {t.Name}", policy + " + LoRA" + (t.Judge is null ? "" : $", then judge {Name(t.Judge.Path)}"),
-                $"{t.Settings.Kind.Name()}: {Path.GetFileName(t.Data)}{(t.Settings.Limit is int lim ? $" (first {lim})" : "")}, {t.Settings.Shots}-shot, {t.Settings.HeadlineMetric}"]);
-        if (evals.Count > 0)
-        {
-            sb.AppendLine("then, on the round's policy (placed like phase 1; not in the time estimate):");
-            AppendTable(sb, evals);
-        }
         if (loaded.MissingFiles.Count > 0)
         {
             sb.AppendLine();

@@ -1,3 +1,4 @@
+using Merlinite.Engine.Evaluation;
 using Merlinite.Engine.Jobs;
 using Merlinite.Engine.Models;
 using Merlinite.Engine.Placement;
@@ -55,8 +56,21 @@ public sealed class RoundPlan
                 scoreOptions(r.Reference), WorkKind.Score, (double)prompts * (PromptTokens + n * answer), budget, host,
                 "reward.context or reward.parallel"),
             new("4 select", "-", $"best of {n} per prompt", "-", null, null, null, [], null),
-            Train(r, policyFile, budget, host, (double)prompts * (PromptTokens + answer) * (r.Sft.Train.Epochs ?? 1)),
         };
+        // Then the round's evaluations and its training, in the order a run makes them (RunPhases.Round). The
+        // evaluations load the policy as phase 1 does and are not in the time estimate.
+        if (r.Eval.HeldOutAccuracy && r.Prompts.HeldOut > 0)
+            phases.Add(new($"{phases.Count + 1} eval", policyFile + " + LoRA",
+                $"{r.Prompts.HeldOut} held-out prompts, greedy, exact-answer check", "like phase 1", null, null, null,
+                [], null));
+        foreach (var t in r.Eval.Tasks)
+            phases.Add(new($"{phases.Count + 1} eval {t.Name}",
+                policyFile + " + LoRA" + (t.Judge is null ? "" : $", then judge {Path.GetFileName(t.Judge.Path)}"),
+                $"{t.Settings.Kind.Name()}: {Path.GetFileName(t.Data)}" +
+                $"{(t.Settings.Limit is int lim ? $" (first {lim})" : "")}, {t.Settings.Shots}-shot, " +
+                t.Settings.HeadlineMetric, "like phase 1", null, null, null, [], null));
+        double trained = (double)prompts * (PromptTokens + answer) * (r.Sft.Train.Epochs ?? 1);
+        phases.Add(Train(r, policyFile, budget, host, trained, $"{phases.Count + 1} train (sidecar)"));
         return new RoundPlan(budget, host, phases);
     }
 
@@ -89,9 +103,8 @@ public sealed class RoundPlan
 
     /// <summary>The trainer: the memory plan it checks itself (<see cref="TrainingMemoryPlan"/>), on the GPU when the
     /// round plans for one (sft.device auto or cuda), with checkpointing when auto and only that fits.</summary>
-    private static PhasePlan Train(Recipe r, string policyFile, long? budget, long host, double tokens)
+    private static PhasePlan Train(Recipe r, string policyFile, long? budget, long host, double tokens, string name)
     {
-        const string name = "5 train (sidecar)";
         var t = r.Sft.Train;
         string work = "LoRA SFT on the winners";
         if (!File.Exists(r.Policy.Path))
