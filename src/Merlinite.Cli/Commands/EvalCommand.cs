@@ -90,7 +90,7 @@ public static class EvalCommand
                 string title = $"eval {k.Name()} {Path.GetFileName(job.Model.Path)}" +
                                (settings.Runs > 1 ? $" · run {run} of {settings.Runs}" : "");
                 var (summary, upToDate) = ProgressDisplay.Run(title, sink =>
-                    runJob.Run(Restart.Policy(parse, restart), (f, d) => sink.Report(f, d), ct));
+                    runJob.Run(Restart.Rule(parse, restart), (f, d) => sink.Report(f, d), ct));
                 if (settings.Runs == 1) foreach (var line in summary.Table()) Console.WriteLine(line);
                 Console.Error.WriteLine(upToDate ? Restart.UpToDate(runJob.Out) : $"wrote {runJob.Out} and {runJob.SummaryPath}");
                 summaries.Add(summary);

@@ -77,7 +77,7 @@ public static class GenerateDataCommand
                 return Task.FromResult(ExitCodes.UsageError);
             }
             var job = new GenerateDataJob(runtime.Model(parse, parse.GetValue(teacher)!), leaves, parse.GetValue(output)!.FullName, settings);
-            var report = job.Run(Restart.Policy(parse, restart), ProgressDisplay.Phase, ct);
+            var report = job.Run(Restart.Rule(parse, restart), ProgressDisplay.Phase, ct);
             return Task.FromResult(Summarize(job, report));
         });
         return cmd;

@@ -33,7 +33,7 @@ public static class LoraCommand
             if (File.Exists(folder)) throw new UsageException($"--out {folder}: is a file; give a folder");
             var outputs = PeftAdapter.Files(folder).Select(f => new Engine.Outputs.OutputFile(f)).ToList();
             var made = new Engine.Outputs.Fingerprint("lora export").AddFile("model", model).AddFile("input", adapter);
-            if (PrepareAll(outputs, made, Restart.Policy(parse, restart)))
+            if (PrepareAll(outputs, made, Restart.Rule(parse, restart)))
             {
                 Console.Error.WriteLine(Restart.UpToDate(folder));
                 return ExitCodes.Ok;
@@ -49,7 +49,7 @@ public static class LoraCommand
     /// <summary>Prepares every file of a multi-file output; true when all are complete. When one is refused, the
     /// records already written for the others go too, so a refused run leaves nothing behind.</summary>
     private static bool PrepareAll(IReadOnlyList<Engine.Outputs.OutputFile> outputs, Engine.Outputs.Fingerprint made,
-        Engine.Outputs.ReusePolicy reuse)
+        Engine.Outputs.ReuseRule reuse)
     {
         bool complete = true;
         try

@@ -44,7 +44,7 @@ public static class RewardCommand
         }
 
         public (IReadOnlyList<RewardResult> Rewards, JobResult Result) Run(ParseResult p, RewardJob job, CancellationToken ct) =>
-            ProgressDisplay.Run("reward", sink => job.Run(Infrastructure.Restart.Policy(p, Restart),
+            ProgressDisplay.Run("reward", sink => job.Run(Infrastructure.Restart.Rule(p, Restart),
                 (model, s) => sink.Report((model == "instruct" ? 0 : 0.5) + 0.5 * s.Done / Math.Max(1, s.Total), $"{model} model: {s.Done}/{s.Total} answers scored, {s.TokensPerSecond:F0} tokens/s"), ct));
     }
 

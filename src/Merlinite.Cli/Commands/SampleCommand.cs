@@ -45,7 +45,7 @@ public static class SampleCommand
             job.Validate();
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = ProgressDisplay.Run($"sample {Path.GetFileName(job.Input)} x {settings.N}", sink =>
-                job.Run(Restart.Policy(parse, restart), p => sink.Report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal,
+                job.Run(Restart.Rule(parse, restart), p => sink.Report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal,
                     $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.Live} answers being written, {p.TokensPerSecond:F0} tokens/s"), ct));
             Console.Error.WriteLine(result.UpToDate ? Restart.UpToDate(job.Out)
                 : $"wrote {job.Out} ({result.Tokens} tokens generated in {clock.Elapsed.TotalSeconds:F1} s)");

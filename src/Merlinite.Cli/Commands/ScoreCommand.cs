@@ -39,7 +39,7 @@ public static class ScoreCommand
                 parse.GetValue(output)!.FullName, settings);
             job.Validate();
             var result = ProgressDisplay.Run($"score {Path.GetFileName(job.Model.Path)}", sink =>
-                job.Run(Restart.Policy(parse, restart), p => sink.Report(p.Total == 0 ? 1 : (double)p.Done / p.Total, $"{p.Done}/{p.Total} scored, {p.TokensPerSecond:F0} tokens/s"), ct));
+                job.Run(Restart.Rule(parse, restart), p => sink.Report(p.Total == 0 ? 1 : (double)p.Done / p.Total, $"{p.Done}/{p.Total} scored, {p.TokensPerSecond:F0} tokens/s"), ct));
             if (result.UpToDate) Console.Error.WriteLine(Restart.UpToDate(job.Out));
             else ReportErrors(job.Out);
             return Task.FromResult(ExitCodes.Ok);

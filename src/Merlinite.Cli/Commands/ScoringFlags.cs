@@ -29,7 +29,7 @@ public sealed class ScoringFlags
     public ScoringSettings Read(ParseResult p) => new()
     {
         Eos = !p.GetValue(NoEos),
-        Truncate = p.GetValue(Truncate) == "left" ? TruncatePolicy.Left : TruncatePolicy.None,
+        Truncate = p.GetValue(Truncate) == "left" ? TruncateMode.Left : TruncateMode.None,
         Parallel = p.GetValue(Parallel),
         Batch = p.GetValue(Batch),
         Runtime = Runtime.Read(p),

@@ -78,7 +78,7 @@ public static class TrainCommand
                 return Task.FromResult(ExitCodes.Ok);
             }
             double? firstLoss = null; // the closing line shows where the loss started, as a plain log has no per-step lines
-            var result = ProgressDisplay.Run($"train {Path.GetFileName(job.Out)}", sink => job.Run(Restart.Policy(parse, restart), p =>
+            var result = ProgressDisplay.Run($"train {Path.GetFileName(job.Out)}", sink => job.Run(Restart.Rule(parse, restart), p =>
             {
                 if (p.Loss is double first && firstLoss is null && !p.Resumed) firstLoss = first;
                 sink.Report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,

@@ -10,8 +10,8 @@ public static class Restart
         "recompute the output from scratch. Without it a finished output made with the same inputs and settings is kept, an " +
         "unfinished one is resumed, and one made differently is refused (its .meta.json records what made it)", false);
 
-    public static ReusePolicy Policy(ParseResult parse, Option<bool> restart) =>
-        parse.GetValue(restart) ? ReusePolicy.Recompute : ReusePolicy.ResumeOrRefuse;
+    public static ReuseRule Rule(ParseResult parse, Option<bool> restart) =>
+        parse.GetValue(restart) ? ReuseRule.Recompute : ReuseRule.ResumeOrRefuse;
 
     /// <summary>The line printed when a job had nothing to do.</summary>
     public static string UpToDate(string output) =>

@@ -41,19 +41,19 @@ public sealed record GenerateDataJob(ModelSpec Teacher, IReadOnlyList<TaxonomyLe
 
     /// <summary>Every leaf, each under its own progress display (title, then the work that reports (fraction,
     /// detail)), then the combined files. A finished leaf made the same way is kept; an edited one is redone.</summary>
-    public GenerationReport Run(ReusePolicy reuse, Action<string, Action<Action<double, string?>>> display, CancellationToken ct)
+    public GenerationReport Run(ReuseRule reuse, Action<string, Action<Action<double, string?>>> display, CancellationToken ct)
     {
         Validate();
         JobSupport.CheckFiles("teacher", Teacher);
         var output = Output;
         output.EnsureWritable();
         // Per leaf like a build: an edited taxonomy changes the whole's record, but only its changed leaves are redone.
-        var leafReuse = reuse == ReusePolicy.Recompute ? reuse : ReusePolicy.ResumeOrRecompute;
+        var leafReuse = reuse == ReuseRule.Recompute ? reuse : ReuseRule.ResumeOrRecompute;
         if (output.Prepare(Fingerprint(), leafReuse)) return GenerationReport.Read(output.Path);
         for (int i = 0; i < Leaves.Count; i++)
         {
             var leaf = Leaf(i);
-            if (leafReuse != ReusePolicy.Recompute && leaf.Output.Check(leaf.Fingerprint()).Status == OutputStatus.Complete) continue;
+            if (leafReuse != ReuseRule.Recompute && leaf.Output.Check(leaf.Fingerprint()).Status == OutputStatus.Complete) continue;
             display(LeafTitle(i), report => leaf.Run(leafReuse, report, ct));
         }
         return Combine();
@@ -72,7 +72,7 @@ public sealed record GenerateDataJob(ModelSpec Teacher, IReadOnlyList<TaxonomyLe
         AtomicFile.WriteAllLines(SkillsPath, Lines(LeafKind.Skill));
         var report = new GenerationReport(leaves.Select(l => LeafReport.Read(l.ReportPath)).ToList());
         var output = Output;
-        output.Prepare(Fingerprint(), ReusePolicy.ResumeOrRecompute);
+        output.Prepare(Fingerprint(), ReuseRule.ResumeOrRecompute);
         AtomicFile.WriteAllText(output.Path, report.ToJson() + "\n");
         return report;
     }

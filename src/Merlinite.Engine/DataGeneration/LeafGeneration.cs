@@ -39,7 +39,7 @@ public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string 
     /// <summary>The steps' weights in the leaf's progress (question writing and answers decode the most tokens).</summary>
     private static readonly (string Name, double Weight)[] Steps = [("questions", 0.4), ("question check", 0.15), ("answers", 0.3), ("pair check", 0.15)];
 
-    public LeafReport Run(ReusePolicy reuse, Action<double, string?>? report, CancellationToken ct)
+    public LeafReport Run(ReuseRule reuse, Action<double, string?>? report, CancellationToken ct)
     {
         var output = Output;
         if (output.Prepare(Fingerprint(), reuse) && System.IO.File.Exists(ReportPath)) return LeafReport.Read(ReportPath);
@@ -169,7 +169,7 @@ public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string 
         }
         WriteIfChanged(input, prompts.Select(PromptFile.Format));
         double before = Steps.Take(index).Sum(s => s.Weight), weight = Steps[index].Weight;
-        new SampleJob(teacher, input, output, sampling).Run(ReusePolicy.ResumeOrRecompute, p => report?.Invoke(
+        new SampleJob(teacher, input, output, sampling).Run(ReuseRule.ResumeOrRecompute, p => report?.Invoke(
             before + weight * (p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal),
             $"{Steps[index].Name}: {p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct);
         report?.Invoke(before + weight, null);

@@ -139,7 +139,7 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
 
     /// <summary>Evaluates (or keeps a finished output made the same way) and writes the summary; <c>UpToDate</c> says
     /// nothing had to be computed.</summary>
-    public (EvalSummary Summary, bool UpToDate) Run(ReusePolicy reuse, Action<double, string?>? progress, CancellationToken ct)
+    public (EvalSummary Summary, bool UpToDate) Run(ReuseRule reuse, Action<double, string?>? progress, CancellationToken ct)
     {
         Validate();
         var output = Output;
@@ -215,7 +215,7 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         var questions = Take(EvalData.ReadJudged(Data));
         if (Settings.References is { } references) questions = ReferenceAnswers.Apply(questions, references);
         var answers = Answers;
-        if (!answers.Prepare(AnswersFingerprint(), ReusePolicy.ResumeOrRecompute))
+        if (!answers.Prepare(AnswersFingerprint(), ReuseRule.ResumeOrRecompute))
         {
             var generation = Settings.Generation(Settings.AnswerTokens);
             using var model = LoadedModel.Load(generation.LoadOptions(Model, []));

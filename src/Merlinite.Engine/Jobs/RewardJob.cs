@@ -75,7 +75,7 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
     }
 
     /// <param name="progress">Gets the model being run ("instruct" or "reference") and its progress.</param>
-    public (IReadOnlyList<RewardResult> Rewards, JobResult Result) Run(ReusePolicy reuse, Action<string, ScoreProgress>? progress, CancellationToken ct)
+    public (IReadOnlyList<RewardResult> Rewards, JobResult Result) Run(ReuseRule reuse, Action<string, ScoreProgress>? progress, CancellationToken ct)
     {
         Validate();
         var (output, instructOut, referenceOut) = (Output, InstructScores, ReferenceScores);
@@ -91,7 +91,7 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
         return output.Guard(() => Work(reuse, instructOut, referenceOut, pairs, progress, ct));
     }
 
-    private (IReadOnlyList<RewardResult>, JobResult) Work(ReusePolicy reuse, OutputFile instructOut, OutputFile referenceOut,
+    private (IReadOnlyList<RewardResult>, JobResult) Work(ReuseRule reuse, OutputFile instructOut, OutputFile referenceOut,
         IReadOnlyList<ScorePair> pairs, Action<string, ScoreProgress>? progress, CancellationToken ct)
     {
         IReadOnlyList<ScoreItem> all;
@@ -113,7 +113,7 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
         return ((IReadOnlyList<RewardResult>)results, new JobResult(false, 2L * items.Sum(i => (long)i.ResponseTokens.Length)));
     }
 
-    private void Score(OutputFile output, string key, ModelSpec model, IReadOnlyList<ScoreItem> all, IReadOnlyList<ScoreItem> items, ReusePolicy reuse,
+    private void Score(OutputFile output, string key, ModelSpec model, IReadOnlyList<ScoreItem> all, IReadOnlyList<ScoreItem> items, ReuseRule reuse,
         Action<ScoreProgress> progress, CancellationToken ct)
     {
         if (output.Prepare(ScoresFingerprint(key, model), reuse)) return;

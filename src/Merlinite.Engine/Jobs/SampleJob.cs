@@ -86,7 +86,7 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
     public IEnumerable<ShardedOutput> ShardedOutputs() =>
         [new(Output, Fingerprint, s => (ForShard(s).Output, ForShard(s).Fingerprint()))];
 
-    public JobResult Run(ReusePolicy reuse, Action<SampleProgress>? progress, CancellationToken ct)
+    public JobResult Run(ReuseRule reuse, Action<SampleProgress>? progress, CancellationToken ct)
     {
         Validate();
         var output = Output;

@@ -25,7 +25,7 @@ public sealed record ScoreJob(ModelSpec Model, string Input, string Out, ScoreSe
         return Settings.Scoring.AddTo(f, Settings.Template, Settings.System);
     }
 
-    public JobResult Run(ReusePolicy reuse, Action<ScoreProgress>? progress, CancellationToken ct)
+    public JobResult Run(ReuseRule reuse, Action<ScoreProgress>? progress, CancellationToken ct)
     {
         Validate();
         var output = Output;

@@ -12,7 +12,7 @@ public sealed record ScoringSettings
     /// <summary>Score the end-of-generation token after each response (Merlinite closes turns with &lt;|endoftext|&gt;,
     /// and RewardBench appends EOS), so the score also judges where an answer stops. Never with the raw template.</summary>
     public bool Eos { get; init; } = true;
-    public TruncatePolicy Truncate { get; init; } = TruncatePolicy.None;
+    public TruncateMode Truncate { get; init; } = TruncateMode.None;
     /// <summary>Sequences scored together; responses that share a prompt share its KV cells.</summary>
     public int Parallel { get; init; } = 16;
     /// <summary>Tokens per llama_decode call (2048 fills a GPU's batch; on a CPU any value above ~512 performs alike).</summary>

@@ -24,7 +24,7 @@ public static class ShardMerge
         var shards = Enumerable.Range(0, count).Select(k => new Shard(k, count)).ToList();
         foreach (var o in outputs)
         {
-            if (o.Whole.Prepare(o.Made(), ReusePolicy.ResumeOrRecompute)) continue;
+            if (o.Whole.Prepare(o.Made(), ReuseRule.ResumeOrRecompute)) continue;
             o.Whole.Guard(() =>
             {
                 var parts = shards.Select(s => (Shard: s, Part: o.Part(s))).ToList();

@@ -147,7 +147,7 @@ public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string
             .Add("dtype", s.Dtype.Name()).Add("device", s.Device).Add("max_batch_tokens", s.MaxBatchTokens);
     }
 
-    public TrainSummary Run(ReusePolicy reuse, Action<TrainerProgress>? progress, CancellationToken ct)
+    public TrainSummary Run(ReuseRule reuse, Action<TrainerProgress>? progress, CancellationToken ct)
     {
         Validate();
         TrainerSidecar.Locate(); // fail before any work when the sidecar is missing

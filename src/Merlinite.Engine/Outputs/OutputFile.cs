@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Merlinite.Engine.Outputs;
 
 /// <summary>What a job does with an output that already exists.</summary>
-public enum ReusePolicy
+public enum ReuseRule
 {
     /// <summary>Keep a complete output and resume a partial one if they were made the same way; refuse otherwise
     /// (what a command does without --restart).</summary>
@@ -76,17 +76,17 @@ public sealed class OutputFile
     /// applies <paramref name="reuse"/> to what is there, and records the fingerprint. Returns true when the output is
     /// already complete (nothing to do).
     /// </summary>
-    public bool Prepare(Fingerprint fingerprint, ReusePolicy reuse)
+    public bool Prepare(Fingerprint fingerprint, ReuseRule reuse)
     {
         EnsureWritable(fingerprint.InputFiles);
         var check = Check(fingerprint);
         switch (check.Status)
         {
-            case OutputStatus.Complete when reuse != ReusePolicy.Recompute:
+            case OutputStatus.Complete when reuse != ReuseRule.Recompute:
                 KeepComplete();
                 return true;
-            case OutputStatus.Partial when reuse != ReusePolicy.Recompute: return false;
-            case OutputStatus.Stale or OutputStatus.Unrecorded when reuse == ReusePolicy.ResumeOrRefuse:
+            case OutputStatus.Partial when reuse != ReuseRule.Recompute: return false;
+            case OutputStatus.Stale or OutputStatus.Unrecorded when reuse == ReuseRule.ResumeOrRefuse:
                 throw new StaleOutputException(this, fingerprint.Job, check);
         }
         Clear();

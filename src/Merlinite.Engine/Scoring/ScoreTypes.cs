@@ -17,7 +17,7 @@ public sealed record ScoreResult(string Id, IReadOnlyList<ScoredToken> Tokens, s
     public double Mean => Tokens.Count == 0 ? 0 : Sum / Tokens.Count;
 }
 
-public enum TruncatePolicy
+public enum TruncateMode
 {
     /// <summary>An item longer than the context is an error (reported per item; the rest is still scored).</summary>
     None,
@@ -29,7 +29,7 @@ public sealed record ScorerOptions
 {
     /// <summary>How many alternatives to report per response token (0 = none).</summary>
     public int TopK { get; init; }
-    public TruncatePolicy Truncate { get; init; } = TruncatePolicy.None;
+    public TruncateMode Truncate { get; init; } = TruncateMode.None;
     /// <summary>Decode a prompt once for all items that share it (off only to measure what sharing saves).</summary>
     public bool SharePrompts { get; init; } = true;
     /// <summary>Within a wave, a prompt that begins with another's first <see cref="Scorer.MinSharedPrefix"/>+ tokens

@@ -64,10 +64,10 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
         int room = model.Context.ContextSizePerSequence;
         if (need <= room) return (new Job(index, item, item.PromptTokens, 0), null);
         int cut = need - room;
-        if (options.Truncate == TruncatePolicy.None || cut > item.PromptTokens.Length - 2)
+        if (options.Truncate == TruncateMode.None || cut > item.PromptTokens.Length - 2)
             return (null, new ScoreResult(item.Id, [],
                 $"prompt ({item.PromptTokens.Length} tokens) + response ({item.ResponseTokens.Length}) need {need} positions but the context holds {room}" +
-                (options.Truncate == TruncatePolicy.None ? " (a larger context, or truncating the prompt on the left, would help)" : "; the response alone does not fit")));
+                (options.Truncate == TruncateMode.None ? " (a larger context, or truncating the prompt on the left, would help)" : "; the response alone does not fit")));
         // Keep BOS, drop the oldest prompt tokens after it.
         var prompt = new int[item.PromptTokens.Length - cut];
         prompt[0] = item.PromptTokens[0];

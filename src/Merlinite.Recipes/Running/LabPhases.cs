@@ -31,7 +31,7 @@ public sealed partial class RunPhases
         {
             var leaf = job.Leaf(i);
             yield return new Phase($"lab/generate/{leaf.Leaf.Path}", job.LeafTitle(i).Replace("generate: ", "generate data: "),
-                [new Step(leaf.Output, [], leaf.Fingerprint, (report, ct) => leaf.Run(ReusePolicy.ResumeOrRecompute, report, ct))]);
+                [new Step(leaf.Output, [], leaf.Fingerprint, (report, ct) => leaf.Run(ReuseRule.ResumeOrRecompute, report, ct))]);
         }
     }
 
@@ -53,7 +53,7 @@ public sealed partial class RunPhases
         [
             Draw(new OutputFile(layout.HeldOut), "held-out", round: null, () => Pool.HeldOut),
             new(job.Output, [layout.HeldOut, model.Path], job.Fingerprint, (report, ct) =>
-                job.Run(ReusePolicy.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts"), ct)),
+                job.Run(ReuseRule.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts"), ct)),
         ]);
     }
 
@@ -80,11 +80,11 @@ public sealed partial class RunPhases
         return new($"lab/{phase.Name}/train", $"sft phase {index + 1}/{lab.Phases.Count}: {phase.Name}" + (phase.Replay > 0 ? $" (+{phase.Replay:P0} replay)" : ""),
         [
             new(data, [own, .. earlier], Mixed, (_, _) => WholeFile(data, Mixed(), ReplayMix.Lines(own, earlier, phase.Replay, settings.Seed))),
-            new(train.Output, [data.Path, start], train.Fingerprint, (report, ct) => train.Run(ReusePolicy.ResumeOrRecompute,
+            new(train.Output, [data.Path, start], train.Fingerprint, (report, ct) => train.Run(ReuseRule.ResumeOrRecompute,
                 p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps, $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}"), ct)),
             new(merged, [start, train.Out], Merged, (report, _) =>
             {
-                merged.Prepare(Merged(), ReusePolicy.Recompute);
+                merged.Prepare(Merged(), ReuseRule.Recompute);
                 LoraMerger.Merge(start, [(train.Out, 1.0f)], merged.Path, f => report(f, null));
             }),
         ]);

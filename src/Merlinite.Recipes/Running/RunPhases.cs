@@ -48,7 +48,7 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         [
             Draw(new OutputFile(layout.Prompts(round)), "draw", round, () => Pool.Draw(recipe.Prompts.PerRound, recipe.Prompts.Seed, round)),
             new(job.Output, [layout.Prompts(round), .. Adapters(round)], job.Fingerprint, Sharded(shards, "sample", round, job.ShardedOutputs(),
-                (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct))),
+                (report, ct) => job.Run(ReuseRule.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct))),
         ]);
     }
 
@@ -60,7 +60,7 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         var job = RewardJob(round);
         return new($"round-{round}/reward", $"reward ({recipe.Prompts.PerRound * recipe.Sampling.N} samples)",
         [
-            new(job.Output, [layout.Samples(round)], job.Fingerprint, Sharded(shards, "reward", round, job.ShardedOutputs(), (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute,
+            new(job.Output, [layout.Samples(round)], job.Fingerprint, Sharded(shards, "reward", round, job.ShardedOutputs(), (report, ct) => job.Run(ReuseRule.ResumeOrRecompute,
                 (model, p) => report((model == "instruct" ? 0 : 0.5) + 0.5 * Share(p.Done, p.Total), $"{model} model: {p.Done}/{p.Total} answers scored"), ct))),
         ]);
     }
@@ -84,15 +84,15 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         {
             case "sample":
                 Need(layout.Prompts(round), "the prompt draw");
-                SampleJob(round).ForShard(shard).Run(ReusePolicy.ResumeOrRecompute, null, ct);
+                SampleJob(round).ForShard(shard).Run(ReuseRule.ResumeOrRecompute, null, ct);
                 break;
             case "reward":
                 Need(layout.Samples(round), "the sample file");
-                RewardJob(round).ForShard(shard).Run(ReusePolicy.ResumeOrRecompute, null, ct);
+                RewardJob(round).ForShard(shard).Run(ReuseRule.ResumeOrRecompute, null, ct);
                 break;
             case "eval":
                 Need(layout.HeldOut, "the held-out prompt file");
-                EvalJob(round).ForShard(shard).Run(ReusePolicy.ResumeOrRecompute, null, ct);
+                EvalJob(round).ForShard(shard).Run(ReuseRule.ResumeOrRecompute, null, ct);
                 break;
             default:
                 throw new Engine.Settings.SettingException("phase", $"'{phase}' cannot be sharded: the sharded phases are {string.Join(", ", ShardablePhases)}");
@@ -143,14 +143,14 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         [
             Draw(new OutputFile(layout.HeldOut), "held-out", round: null, () => Pool.HeldOut),
             new(job.Output, [layout.HeldOut, .. Adapters(round)], job.Fingerprint, Sharded(shards, "eval", round, job.ShardedOutputs(),
-                (report, ct) => job.Run(ReusePolicy.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts"), ct))),
+                (report, ct) => job.Run(ReuseRule.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts"), ct))),
         ]);
     }
 
     /// <summary>The recipe's benchmarks (eval.tasks) on the round's policy: `merlinite eval`'s job per task.</summary>
     public Phase EvalTasks(int round) => new($"round-{round}/eval-tasks", $"eval ({string.Join(", ", recipe.Eval.Tasks.Select(t => t.Name))})",
         EvalJobs(round).Select(job => new Step(job.Output, [job.Data, .. Adapters(round)], job.Fingerprint, (report, ct) =>
-            job.Run(ReusePolicy.ResumeOrRecompute, (f, d) => report(f, $"{job.Task}: {d}"), ct))).ToList());
+            job.Run(ReuseRule.ResumeOrRecompute, (f, d) => report(f, $"{job.Task}: {d}"), ct))).ToList());
 
     private IEnumerable<EvalJob> EvalJobs(int round) => recipe.Eval.Tasks.Select(t => new EvalJob(t.Name, PolicyAt(round), t.Data,
         layout.EvalTask(round, t.Name), t.Settings with { Runtime = t.Settings.Runtime with { Threads = threads } }, t.Judge));
@@ -167,7 +167,7 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         return new($"round-{round}/train", $"train (round {round}'s winners{(fromBase && round > 0 ? " and earlier" : "")})",
         [
             new(job.Output, [.. inputs, .. init is null ? Array.Empty<string>() : [init]], job.Fingerprint, (report, ct) =>
-                job.Run(ReusePolicy.ResumeOrRecompute, p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
+                job.Run(ReuseRule.ResumeOrRecompute, p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
                     $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}"), ct)),
         ]);
     }
@@ -180,7 +180,7 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         Fingerprint Made() => new Fingerprint("merge").AddFile("model", Policy.Path).AddFile("lora", adapter);
         return new("result", $"merge round {peak}'s policy -> result.gguf", [new(output, adapter is null ? [] : [adapter], Made, (report, _) =>
         {
-            output.Prepare(Made(), ReusePolicy.Recompute);
+            output.Prepare(Made(), ReuseRule.Recompute);
             if (adapter is not null) LoraMerger.Merge(Policy.Path, [(adapter, 1.0f)], layout.Result, f => report(f, null));
             else { File.Copy(Policy.Path, output.PartialPath, overwrite: true); File.Move(output.PartialPath, layout.Result, overwrite: true); }
         })]);
@@ -204,7 +204,7 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         [
             new(output, adapter is null ? [] : [adapter], Made, (report, ct) =>
             {
-                output.Prepare(Made(), ReusePolicy.Recompute);
+                output.Prepare(Made(), ReuseRule.Recompute);
                 PackWriter.Write(request, path, engine, (done, total) => report((double)done / total, null), ct);
             }),
         ]);
@@ -255,7 +255,7 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
 
     private static void WholeFile(OutputFile output, Fingerprint made, IEnumerable<string> lines)
     {
-        output.Prepare(made, ReusePolicy.Recompute);
+        output.Prepare(made, ReuseRule.Recompute);
         AtomicFile.WriteAllLines(output.Path, lines);
     }
 }

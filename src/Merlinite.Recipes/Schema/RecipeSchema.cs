@@ -149,7 +149,7 @@ public static class RecipeSchema
             new Field("beta", Number((r, v) => Reward(r, s => s with { Beta = v }))),
             new Field("norm", OneOf([("sum", RewardNorm.Sum), ("mean", RewardNorm.Mean)], (r, v) => Reward(r, s => s with { Norm = v }))),
             new Field("template", OneOf(Templates, (r, v) => Reward(r, s => s with { Template = v }))),
-            new Field("truncate", OneOf([("none", TruncatePolicy.None), ("left", TruncatePolicy.Left)], (r, v) => Scoring(r, s => s with { Truncate = v }))),
+            new Field("truncate", OneOf([("none", TruncateMode.None), ("left", TruncateMode.Left)], (r, v) => Scoring(r, s => s with { Truncate = v }))),
             new Field("parallel", Int((r, v) => Scoring(r, s => s with { Parallel = v }))),
             new Field("batch", Int((r, v) => Scoring(r, s => s with { Batch = v }))),
             new Field("context", Int((r, v) => Scoring(r, s => s with { Runtime = s.Runtime with { Context = v } }))))),

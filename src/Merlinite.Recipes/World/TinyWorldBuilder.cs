@@ -32,7 +32,7 @@ public static class TinyWorldBuilder
         };
         var synth = new Fingerprint("synth").Add("seed", (long)o.Seed).Add("algorithm", ModelSynthesizer.AlgorithmVersion)
             .Add("dims", $"{o.EmbeddingLength},{o.BlockCount},{o.HeadCount},{o.FeedForwardLength}");
-        if (!random.Prepare(synth, ReusePolicy.ResumeOrRecompute))
+        if (!random.Prepare(synth, ReuseRule.ResumeOrRecompute))
         {
             ModelSynthesizer.Synthesize(new SynthOptions { Arch = SynthArch.Mistral, Preset = SynthPreset.Tiny, Dimensions = dims, Seed = o.Seed, Name = "tiny-world" }, random.Path);
             log.WriteLine($"tiny world: synthesized {random.Path}");
@@ -76,7 +76,7 @@ public static class TinyWorldBuilder
         // rates and answers questions in those prompts' words. Their own seeded streams: the files above stay as they were.
         var labFiles = new OutputFile(File(TaxonomyListFile));
         var taxonomy = new Fingerprint("tiny-world-taxonomy").Add("seed", (long)o.Seed).Add("version", 3);
-        if (!labFiles.Prepare(taxonomy, ReusePolicy.ResumeOrRecompute))
+        if (!labFiles.Prepare(taxonomy, ReuseRule.ResumeOrRecompute))
         {
             var files = TinyTaxonomy.Files(new Random((int)o.Seed + 2000)).ToList();
             foreach (var (relative, text) in files) AtomicFile.WriteAllText(File(relative), text);
@@ -113,7 +113,7 @@ public static class TinyWorldBuilder
 
     private static void WriteIfChanged(OutputFile output, Fingerprint made, IEnumerable<string> lines)
     {
-        if (output.Prepare(made, ReusePolicy.ResumeOrRecompute)) return;
+        if (output.Prepare(made, ReuseRule.ResumeOrRecompute)) return;
         AtomicFile.WriteAllLines(output.Path, lines);
     }
 
@@ -122,9 +122,9 @@ public static class TinyWorldBuilder
     {
         var job = new TrainJob(model, [data], adapter, null, settings);
         if (job.Output.Check(job.Fingerprint()).Status != OutputStatus.Complete)
-            display(title, report => job.Run(ReusePolicy.ResumeOrRecompute, p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps, $"step {p.Step}/{p.TotalSteps}"), ct));
+            display(title, report => job.Run(ReuseRule.ResumeOrRecompute, p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps, $"step {p.Step}/{p.TotalSteps}"), ct));
         var output = new OutputFile(merged);
         var made = new Fingerprint("merge").AddFile("model", model).AddFile("lora", adapter);
-        if (!output.Prepare(made, ReusePolicy.ResumeOrRecompute)) LoraMerger.Merge(model, [(adapter, 1.0f)], merged);
+        if (!output.Prepare(made, ReuseRule.ResumeOrRecompute)) LoraMerger.Merge(model, [(adapter, 1.0f)], merged);
     }
 }

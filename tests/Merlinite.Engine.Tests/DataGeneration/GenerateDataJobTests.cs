@@ -47,7 +47,7 @@ public sealed class GenerateDataJobTests(TinyModels models) : IDisposable
     public void A_filter_that_rejects_everything_is_reported_per_leaf_with_counts_not_a_crash()
     {
         var job = Job("empty", [Skill("compositional_skills/a"), Skill("compositional_skills/b")]);
-        var report = job.Run(ReusePolicy.ResumeOrRefuse, Display, default);
+        var report = job.Run(ReuseRule.ResumeOrRefuse, Display, default);
 
         Assert.Equal(0, report.Examples);
         Assert.Equal(2, report.Empty.Count);
@@ -72,12 +72,12 @@ public sealed class GenerateDataJobTests(TinyModels models) : IDisposable
     {
         TaxonomyLeaf[] leaves = [Skill("compositional_skills/a"), Skill("compositional_skills/b")];
         var whole = Job("whole", leaves);
-        whole.Run(ReusePolicy.ResumeOrRefuse, Display, default);
+        whole.Run(ReuseRule.ResumeOrRefuse, Display, default);
 
         var broken = Job("broken", leaves);
         using var cts = new CancellationTokenSource();
         // Kill leaf 2 while its teacher is writing questions (the first 40 % of a leaf's progress).
-        Assert.ThrowsAny<OperationCanceledException>(() => broken.Run(ReusePolicy.ResumeOrRefuse, (title, work) => work((f, _) =>
+        Assert.ThrowsAny<OperationCanceledException>(() => broken.Run(ReuseRule.ResumeOrRefuse, (title, work) => work((f, _) =>
         {
             if (title.Contains("leaf 2/2", StringComparison.Ordinal) && f is > 0.05 and < 0.4) cts.Cancel();
         }), cts.Token));
@@ -88,7 +88,7 @@ public sealed class GenerateDataJobTests(TinyModels models) : IDisposable
         var firstWritten = File.GetLastWriteTimeUtc(first.Path);
 
         var titles = new List<string>();
-        broken.Run(ReusePolicy.ResumeOrRefuse, (title, work) => { titles.Add(title); work((_, _) => { }); }, default);
+        broken.Run(ReuseRule.ResumeOrRefuse, (title, work) => { titles.Add(title); work((_, _) => { }); }, default);
         Assert.Equal(["generate: leaf 2/2 compositional_skills/b"], titles); // leaf 1 was kept, not redone
         Assert.Equal(firstWritten, File.GetLastWriteTimeUtc(first.Path));
         foreach (var file in Directory.GetFiles(whole.OutDir, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".meta.json", StringComparison.Ordinal)))
@@ -104,11 +104,11 @@ public sealed class GenerateDataJobTests(TinyModels models) : IDisposable
     public void An_edited_leaf_is_redone_and_the_others_are_kept()
     {
         var job = Job("edit", [Skill("compositional_skills/a"), Skill("compositional_skills/b")]);
-        job.Run(ReusePolicy.ResumeOrRefuse, Display, default);
+        job.Run(ReuseRule.ResumeOrRefuse, Display, default);
         var edited = job with { Leaves = [Skill("compositional_skills/a"), Skill("compositional_skills/b") with { Description = "Another task." }] };
         var titles = new List<string>();
         // What the command passes without --restart: a changed taxonomy is not refused, its changed leaf is redone.
-        edited.Run(ReusePolicy.ResumeOrRefuse, (title, work) => { titles.Add(title); work((_, _) => { }); }, default);
+        edited.Run(ReuseRule.ResumeOrRefuse, (title, work) => { titles.Add(title); work((_, _) => { }); }, default);
         Assert.Equal(["generate: leaf 2/2 compositional_skills/b"], titles);
         Assert.Contains("Another task.", File.ReadAllText(Path.Combine(edited.OutDir, "leaves", "compositional_skills", "b", "questions.prompts.jsonl")));
     }
@@ -119,7 +119,7 @@ public sealed class GenerateDataJobTests(TinyModels models) : IDisposable
         const int context = 512;
         var settings = Settings(context) with { ChunkWords = 1000 }; // the context, not the word cap, limits the passages
         var job = Job("knowledge", [Knowledge(3000)], settings);
-        var report = job.Run(ReusePolicy.ResumeOrRefuse, Display, default);
+        var report = job.Run(ReuseRule.ResumeOrRefuse, Display, default);
         Assert.True(report.Leaves[0].Passages > 3, $"{report.Leaves[0].Passages} passages");
 
         using var vocab = LoadedModel.LoadVocabulary(models.Mistral);
@@ -136,7 +136,7 @@ public sealed class GenerateDataJobTests(TinyModels models) : IDisposable
         Assert.True(room + settings.AnswerTokens + settings.CheckTokens + settings.Teacher.Sampler.MaxTokens < context);
 
         var tooSmall = Job("small", [Knowledge(200)], Settings(64));
-        var e = Assert.Throws<SettingException>(() => tooSmall.Run(ReusePolicy.ResumeOrRefuse, Display, default));
+        var e = Assert.Throws<SettingException>(() => tooSmall.Run(ReuseRule.ResumeOrRefuse, Display, default));
         Assert.Contains("knowledge/facts", e.Message);
         Assert.Contains("context", e.Message);
     }

@@ -87,7 +87,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         string shots = Write("arc-train.jsonl",
             """{"id":"s1","question":"Which one is wet?","choices":{"text":["water","sand"],"label":["A","B"]},"answerKey":"A"}""");
         var job = new EvalJob("arc", new ModelSpec(models.Mistral), data, Path("out/arc.jsonl"), Base with { Kind = EvalKind.Arc, Shots = 1, ShotsFile = shots });
-        var (summary, _) = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
+        var (summary, _) = job.Run(ReuseRule.ResumeOrRefuse, null, default);
 
         var lines = File.ReadAllLines(job.Out);
         Assert.Equal(3, lines.Length);
@@ -106,7 +106,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         byte[] complete = File.ReadAllBytes(job.Out);
         File.Move(job.Out, job.Output.PartialPath);
         File.WriteAllLines(job.Output.PartialPath, [lines[0]]);
-        job.Run(ReusePolicy.ResumeOrRefuse, null, default);
+        job.Run(ReuseRule.ResumeOrRefuse, null, default);
         Assert.Equal(complete, File.ReadAllBytes(job.Out));
     }
 
@@ -115,7 +115,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
     {
         string data = Write("wino.jsonl", """{"sentence":"The cat chased the dog because the _ was hungry.","option1":"cat","option2":"dog","answer":"1"}""");
         var job = new EvalJob("wino", new ModelSpec(models.Mistral), data, Path("wino.jsonl.out"), Base with { Kind = EvalKind.Winogrande });
-        var (summary, _) = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
+        var (summary, _) = job.Run(ReuseRule.ResumeOrRefuse, null, default);
         using var line = JsonDocument.Parse(File.ReadAllLines(job.Out).Single());
         var ll = line.RootElement.GetProperty("loglikelihoods").EnumerateArray().Select(e => e.GetDouble()).ToList();
         // As above: at most 2e-6 per token measured between batch shapes; 4 places.
@@ -131,7 +131,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         string data = Write("gsm.jsonl", """{"question":"Tom has 2 apples and buys 3. How many?","answer":"2 + 3 = 5\n#### 5"}""",
             """{"question":"What is 10 - 4?","answer":"#### 6"}""");
         var job = new EvalJob("gsm", new ModelSpec(models.Mistral), data, Path("gsm.jsonl.out"), Base with { Kind = EvalKind.Gsm8k, Shots = 1, MaxTokens = 12 });
-        var (summary, _) = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
+        var (summary, _) = job.Run(ReuseRule.ResumeOrRefuse, null, default);
         foreach (var l in File.ReadAllLines(job.Out))
         {
             using var doc = JsonDocument.Parse(l);
@@ -144,7 +144,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         Assert.Equal(["strict", "flexible"], summary.Metrics.Select(m => m.Name));
         // Greedy: a second run from scratch writes the same file.
         byte[] first = File.ReadAllBytes(job.Out);
-        job.Run(ReusePolicy.Recompute, null, default);
+        job.Run(ReuseRule.Recompute, null, default);
         Assert.Equal(first, File.ReadAllBytes(job.Out));
     }
 
@@ -156,7 +156,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         string prompt = Write("judge.txt", "Q: {question} A: {answer} R: {reference} ({category}, turn {turn})");
         var settings = Base with { Kind = EvalKind.MtBench, Template = ChatTemplate.Merlinite, MaxTokens = 6, JudgeTemplate = ChatTemplate.Raw, JudgeMaxTokens = 6 };
         var job = new EvalJob("mt", new ModelSpec(models.Mistral), data, Path("mt.jsonl.out"), settings with { JudgePrompt = prompt }, new ModelSpec(models.Mistral));
-        var (summary, _) = job.Run(ReusePolicy.ResumeOrRefuse, null, default);
+        var (summary, _) = job.Run(ReuseRule.ResumeOrRefuse, null, default);
 
         var lines = File.ReadAllLines(job.Out).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var turns = lines.SelectMany(l => l.GetProperty("turns").EnumerateArray()).ToList();
@@ -171,7 +171,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         var answersTime = File.GetLastWriteTimeUtc(job.Answers.Path);
         string other = Write("judge2.txt", "Grade {answer}");
         var rejudged = job with { Settings = job.Settings with { JudgePrompt = other } };
-        rejudged.Run(ReusePolicy.ResumeOrRecompute, null, default);
+        rejudged.Run(ReuseRule.ResumeOrRecompute, null, default);
         Assert.Equal(answersBefore, File.ReadAllBytes(job.Answers.Path));
         Assert.Equal(answersTime, File.GetLastWriteTimeUtc(job.Answers.Path));
     }
@@ -187,7 +187,7 @@ public sealed class EvalJobTests(TinyModels models) : IDisposable
         var badMetric = new EvalJob("x", new ModelSpec(models.Mistral), data, Path("o3.jsonl"), Base with { Metric = "strict" });
         Assert.Contains(Assert.Throws<SettingException>(badMetric.Validate).Problems, p => p.Key == "metric");
         var tooManyShots = new EvalJob("x", new ModelSpec(models.Mistral), data, Path("o4.jsonl"), Base with { Shots = 3 });
-        var e = Assert.Throws<InputFormatException>(() => tooManyShots.Run(ReusePolicy.ResumeOrRefuse, null, default));
+        var e = Assert.Throws<InputFormatException>(() => tooManyShots.Run(ReuseRule.ResumeOrRefuse, null, default));
         Assert.Contains($"{data}: 3-shot needs 3 examples but the shots file has 0", e.Message);
         Assert.False(File.Exists(Path("o4.jsonl")) || File.Exists(Path("o4.jsonl.meta.json")), "a refused run leaves nothing behind");
     }

@@ -18,17 +18,17 @@ public sealed class OutputFileTests : IDisposable
     {
         System.IO.File.WriteAllText(File("in.jsonl"), "{}\n");
         var output = new OutputFile(File("out.jsonl"));
-        Assert.False(output.Prepare(Made(2, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        Assert.False(output.Prepare(Made(2, File("in.jsonl")), ReuseRule.ResumeOrRefuse));
         System.IO.File.WriteAllText(output.Path, "done\n");
 
-        Assert.True(output.Prepare(Made(2, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
-        var e = Assert.Throws<StaleOutputException>(() => output.Prepare(Made(8, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        Assert.True(output.Prepare(Made(2, File("in.jsonl")), ReuseRule.ResumeOrRefuse));
+        var e = Assert.Throws<StaleOutputException>(() => output.Prepare(Made(8, File("in.jsonl")), ReuseRule.ResumeOrRefuse));
         Assert.Equal(("n", "2", "8"), (e.Check.Difference!.Key, e.Check.Difference.Then, e.Check.Difference.Now));
         Assert.False(e.Check.PartialOnly);
         Assert.Equal("done\n", System.IO.File.ReadAllText(output.Path)); // refusing touches nothing
 
         // A recipe recomputes instead: the old output is gone and the new fingerprint recorded.
-        Assert.False(output.Prepare(Made(8, File("in.jsonl")), ReusePolicy.ResumeOrRecompute));
+        Assert.False(output.Prepare(Made(8, File("in.jsonl")), ReuseRule.ResumeOrRecompute));
         Assert.False(System.IO.File.Exists(output.Path));
         Assert.Equal(OutputStatus.Missing, output.Check(Made(8, File("in.jsonl"))).Status);
     }
@@ -38,7 +38,7 @@ public sealed class OutputFileTests : IDisposable
     {
         System.IO.File.WriteAllText(File("in.jsonl"), "{\"a\":1}\n");
         var output = new OutputFile(File("out.jsonl"));
-        output.Prepare(Made(2, File("in.jsonl")), ReusePolicy.ResumeOrRefuse);
+        output.Prepare(Made(2, File("in.jsonl")), ReuseRule.ResumeOrRefuse);
         System.IO.File.WriteAllText(output.Path, "done\n");
         System.IO.File.WriteAllText(File("in.jsonl"), "{\"a\":2}\n");
         var check = output.Check(Made(2, File("in.jsonl")));
@@ -52,16 +52,16 @@ public sealed class OutputFileTests : IDisposable
     {
         System.IO.File.WriteAllText(File("in.jsonl"), "{}\n");
         var output = new OutputFile(File("out.jsonl"));
-        output.Prepare(Made(2, File("in.jsonl")), ReusePolicy.ResumeOrRefuse);
+        output.Prepare(Made(2, File("in.jsonl")), ReuseRule.ResumeOrRefuse);
         System.IO.File.WriteAllText(output.PartialPath, "half\n");
 
         Assert.Equal(OutputStatus.Partial, output.Check(Made(2, File("in.jsonl"))).Status);
-        Assert.False(output.Prepare(Made(2, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        Assert.False(output.Prepare(Made(2, File("in.jsonl")), ReuseRule.ResumeOrRefuse));
         Assert.Equal("half\n", System.IO.File.ReadAllText(output.PartialPath)); // kept for the job to resume
-        var e = Assert.Throws<StaleOutputException>(() => output.Prepare(Made(3, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        var e = Assert.Throws<StaleOutputException>(() => output.Prepare(Made(3, File("in.jsonl")), ReuseRule.ResumeOrRefuse));
         Assert.True(e.Check.PartialOnly);
 
-        Assert.False(output.Prepare(Made(3, File("in.jsonl")), ReusePolicy.Recompute));
+        Assert.False(output.Prepare(Made(3, File("in.jsonl")), ReuseRule.Recompute));
         Assert.False(System.IO.File.Exists(output.PartialPath));
     }
 
@@ -71,14 +71,14 @@ public sealed class OutputFileTests : IDisposable
         System.IO.File.WriteAllText(File("in.jsonl"), "{}\n");
         System.IO.File.WriteAllText(File("mine.jsonl"), "the user's own file\n");
         var output = new OutputFile(File("mine.jsonl"));
-        var e = Assert.Throws<StaleOutputException>(() => output.Prepare(Made(1, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        var e = Assert.Throws<StaleOutputException>(() => output.Prepare(Made(1, File("in.jsonl")), ReuseRule.ResumeOrRefuse));
         Assert.Null(e.Check.Difference);
         Assert.Equal("the user's own file\n", System.IO.File.ReadAllText(output.Path));
 
         var other = new OutputFile(File("other.jsonl"));
         System.IO.File.WriteAllText(other.PartialPath, "from an older version\n");
         Assert.Equal(OutputStatus.Missing, other.Check(Made(1, File("in.jsonl"))).Status);
-        Assert.False(other.Prepare(Made(1, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        Assert.False(other.Prepare(Made(1, File("in.jsonl")), ReuseRule.ResumeOrRefuse));
         Assert.False(System.IO.File.Exists(other.PartialPath));
     }
 
@@ -104,12 +104,12 @@ public sealed class OutputFileTests : IDisposable
         using (var ln = System.Diagnostics.Process.Start("ln", [File("in.jsonl"), File("hard.jsonl")])) ln.WaitForExit();
         foreach (var path in new[] { "in.jsonl", "link.jsonl", "hard.jsonl", "sub/up/in.jsonl" })
         {
-            var e = Assert.Throws<OutputPathException>(() => new OutputFile(File(path)).Prepare(Made(2, File("in.jsonl")), ReusePolicy.Recompute));
+            var e = Assert.Throws<OutputPathException>(() => new OutputFile(File(path)).Prepare(Made(2, File("in.jsonl")), ReuseRule.Recompute));
             Assert.Equal(("input", File("in.jsonl")), (e.InputKey, e.InputPath));
         }
         // OUT.partial, OUT.meta.json and the working files are written (and cleared) too.
         var working = new OutputFile(File("in"), "out", File("in.jsonl"));
-        Assert.Equal(File("in.jsonl"), Assert.Throws<OutputPathException>(() => working.Prepare(Made(2, File("in.jsonl")), ReusePolicy.Recompute)).Written);
+        Assert.Equal(File("in.jsonl"), Assert.Throws<OutputPathException>(() => working.Prepare(Made(2, File("in.jsonl")), ReuseRule.Recompute)).Written);
         var partial = Assert.Throws<OutputPathException>(() => new OutputFile(File("in")).EnsureWritable(File("in.partial")));
         Assert.Equal(File("in.partial"), partial.Written);
         Assert.Equal("{}\n", System.IO.File.ReadAllText(File("in.jsonl")));
@@ -121,12 +121,12 @@ public sealed class OutputFileTests : IDisposable
     {
         System.IO.File.WriteAllText(File("in.jsonl"), "{}\n");
         var output = new OutputFile(File("out.gguf"), "out", File("out.gguf.tokens.jsonl"), File("out.gguf.checkpoints"));
-        Assert.False(output.Prepare(Made(2, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        Assert.False(output.Prepare(Made(2, File("in.jsonl")), ReuseRule.ResumeOrRefuse));
         System.IO.File.WriteAllText(output.Path, "adapter");
         System.IO.File.WriteAllText(File("out.gguf.tokens.jsonl"), "tokens");
         Directory.CreateDirectory(File("out.gguf.checkpoints"));
 
-        Assert.True(output.Prepare(Made(2, File("in.jsonl")), ReusePolicy.ResumeOrRefuse));
+        Assert.True(output.Prepare(Made(2, File("in.jsonl")), ReuseRule.ResumeOrRefuse));
         Assert.False(System.IO.File.Exists(File("out.gguf.tokens.jsonl")));
         Assert.False(Directory.Exists(File("out.gguf.checkpoints")));
         Assert.Equal("adapter", System.IO.File.ReadAllText(output.Path));

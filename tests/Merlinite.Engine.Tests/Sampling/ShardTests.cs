@@ -26,7 +26,7 @@ public sealed class ShardTests(TinyModels models) : IDisposable
         // 150 prompts: three blocks of the sampler's grid (64 + 64 + 22), so 2, 3 and 4 shards all cut differently.
         File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 150).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"{new string('w', i % 7)} task {i}\"}}"));
         string whole = Path.Combine(_dir, "whole.jsonl");
-        Job(whole).Run(ReusePolicy.ResumeOrRecompute, null, default);
+        Job(whole).Run(ReuseRule.ResumeOrRecompute, null, default);
         byte[] expected = File.ReadAllBytes(whole);
         Assert.Equal(150, File.ReadAllLines(whole).Length);
 
@@ -35,12 +35,12 @@ public sealed class ShardTests(TinyModels models) : IDisposable
             string merged = Path.Combine(_dir, $"merged-{n}.jsonl");
             // Shards in reverse order: which one finishes first must not matter.
             foreach (int k in Enumerable.Range(0, n).Reverse())
-                Job(merged).ForShard(new Shard(k, n)).Run(ReusePolicy.ResumeOrRecompute, null, default);
+                Job(merged).ForShard(new Shard(k, n)).Run(ReuseRule.ResumeOrRecompute, null, default);
             ShardMerge.Join(n, [.. Job(merged).ShardedOutputs()]);
             Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(merged)), $"{n} shards joined differ from one process");
             Assert.Empty(Directory.GetFiles(_dir, $"merged-{n}.shard-*"));
             // The join carries the one-process record: the one-process job finds its output complete.
-            Assert.True(Job(merged).Run(ReusePolicy.ResumeOrRefuse, null, default).UpToDate);
+            Assert.True(Job(merged).Run(ReuseRule.ResumeOrRefuse, null, default).UpToDate);
         }
     }
 
@@ -53,13 +53,13 @@ public sealed class ShardTests(TinyModels models) : IDisposable
         // 160 prompts x 2 answers = 320 pairs: five blocks of the scorer's 64, so 2 and 3 shards cut inside the file.
         File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 160).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"task {i}\"}}"));
         string samples = Path.Combine(_dir, "samples.jsonl");
-        Job(samples).Run(ReusePolicy.ResumeOrRecompute, null, default);
+        Job(samples).Run(ReuseRule.ResumeOrRecompute, null, default);
         var whole = Reward(samples, Path.Combine(_dir, "rewards.jsonl"));
-        whole.Run(ReusePolicy.ResumeOrRecompute, null, default);
+        whole.Run(ReuseRule.ResumeOrRecompute, null, default);
         foreach (int n in new[] { 2, 3 })
         {
             var job = Reward(samples, Path.Combine(_dir, $"rewards-{n}.jsonl"));
-            foreach (int k in Enumerable.Range(0, n).Reverse()) job.ForShard(new Shard(k, n)).Run(ReusePolicy.ResumeOrRecompute, null, default);
+            foreach (int k in Enumerable.Range(0, n).Reverse()) job.ForShard(new Shard(k, n)).Run(ReuseRule.ResumeOrRecompute, null, default);
             ShardMerge.Join(n, [.. job.ShardedOutputs()]);
             foreach (var (one, joined) in new[] { (whole.Output, job.Output), (whole.InstructScores, job.InstructScores), (whole.ReferenceScores, job.ReferenceScores) })
                 Assert.True(File.ReadAllBytes(one.Path).AsSpan().SequenceEqual(File.ReadAllBytes(joined.Path)), $"{joined.Name} differs from {one.Name}");
@@ -75,13 +75,13 @@ public sealed class ShardTests(TinyModels models) : IDisposable
         // finds its empty output complete and up to date (it once failed reading it back: "no items").
         File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 5).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"task {i}\"}}"));
         string samples = Path.Combine(_dir, "samples.jsonl");
-        Job(samples).Run(ReusePolicy.ResumeOrRecompute, null, default);
+        Job(samples).Run(ReuseRule.ResumeOrRecompute, null, default);
         var shards = Enumerable.Range(0, 2).Select(k => Reward(samples, Path.Combine(_dir, "few.jsonl")).ForShard(new Shard(k, 2))).ToList();
-        var first = shards.Select(s => s.Run(ReusePolicy.ResumeOrRecompute, null, default).Rewards.Count).ToList();
+        var first = shards.Select(s => s.Run(ReuseRule.ResumeOrRecompute, null, default).Rewards.Count).ToList();
         Assert.Equal([0, 10], first.Order());
         foreach (var shard in shards)
         {
-            var (rewards, result) = shard.Run(ReusePolicy.ResumeOrRecompute, null, default);
+            var (rewards, result) = shard.Run(ReuseRule.ResumeOrRecompute, null, default);
             Assert.True(result.UpToDate);
             Assert.Contains(rewards.Count, first);
         }
@@ -92,7 +92,7 @@ public sealed class ShardTests(TinyModels models) : IDisposable
     {
         File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 70).Select(i => $"{{\"id\":\"p{i}\",\"prompt\":\"task {i}\"}}"));
         string merged = Path.Combine(_dir, "m.jsonl");
-        Job(merged).ForShard(new Shard(0, 2)).Run(ReusePolicy.ResumeOrRecompute, null, default);
+        Job(merged).ForShard(new Shard(0, 2)).Run(ReuseRule.ResumeOrRecompute, null, default);
         var e = Assert.Throws<InvalidOperationException>(() => ShardMerge.Join(2, [.. Job(merged).ShardedOutputs()]));
         Assert.Contains("shard 1/2 has not finished m.shard-1-of-2.jsonl: the file is not there", e.Message);
         Assert.False(File.Exists(merged));
@@ -100,7 +100,7 @@ public sealed class ShardTests(TinyModels models) : IDisposable
 
         // Shard 1 made with another seed (an edited recipe whose shard task never ran again): refused, not joined.
         var other = Job(merged) with { Settings = Job(merged).Settings with { Sampler = Job(merged).Settings.Sampler with { Seed = 12 } } };
-        other.ForShard(new Shard(1, 2)).Run(ReusePolicy.ResumeOrRecompute, null, default);
+        other.ForShard(new Shard(1, 2)).Run(ReuseRule.ResumeOrRecompute, null, default);
         e = Assert.Throws<InvalidOperationException>(() => ShardMerge.Join(2, [.. Job(merged).ShardedOutputs()]));
         Assert.Contains("made by different settings", e.Message);
         Assert.False(File.Exists(merged));

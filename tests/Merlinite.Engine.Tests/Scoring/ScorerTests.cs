@@ -51,7 +51,7 @@ public class ScorerTests(TinyModels models)
         Assert.True(results[1].Ok);
         Assert.Equal(response.Length, results[1].Count);
 
-        var truncated = new Scorer(m, new ScorerOptions { Truncate = TruncatePolicy.Left }).Score([new ScoreItem("long", prompt, response)]);
+        var truncated = new Scorer(m, new ScorerOptions { Truncate = TruncateMode.Left }).Score([new ScoreItem("long", prompt, response)]);
         Assert.True(truncated[0].Ok);
         Assert.True(truncated[0].TruncatedPromptTokens > 0);
     }
