@@ -94,6 +94,28 @@ install_libs() { # variant files...
   echo "$variant" > native/lib/.variant
 }
 
+# Configures and builds TARGET of the pinned llama.cpp source in TREE with OPTIONS, then writes STAMP into the tree
+# (callers compare it to decide whether to come here). On failure it returns 1 and says why in TREE_FAILURE.
+cmake_tree() { # tree options target stamp what
+  local tree=$1 options=$2 target=$3 stamp=$4 what=$5
+  TREE_FAILURE=""
+  headers
+  command -v cmake >/dev/null 2>&1 || apt_install cmake:cmake || true
+  command -v g++ >/dev/null 2>&1 || apt_install g++:g++ || true
+  command -v cmake >/dev/null 2>&1 || { TREE_FAILURE="no cmake"; return 1; }
+  command -v g++ >/dev/null 2>&1 || { TREE_FAILURE="no g++"; return 1; }
+  say "compiling $what into $tree (llama.cpp v0.5.0 source): once"
+  local log; log=$(mktemp)
+  rm -f "$tree/.merlinite-stamp"
+  # shellcheck disable=SC2086
+  if ! { cmake -S .cache/llama.cpp -B "$tree" $options && cmake --build "$tree" --target "$target" -j "$(nproc)"; } \
+       >"$log" 2>&1; then
+    TREE_FAILURE="the CMake build failed; its last lines: $(tail -3 "$log" | tr '\n' ' ')"; rm -f "$log"; return 1
+  fi
+  rm -f "$log"
+  echo "$stamp" > "$tree/.merlinite-stamp"
+}
+
 # The same llama.cpp release (the source bundle npm node-llama-cpp ships) compiled for this CPU. Only ggml's CPU backend
 # (libggml-cpu) depends on the instruction set: libllama, libggml and libggml-base are compiled for the x86-64 baseline
 # whatever GGML_NATIVE says, so this tree builds just libggml-cpu and takes the rest from the portable build (it builds
@@ -111,21 +133,8 @@ native_cpu_libs() {
   if [ ! -f "$NATIVE_BUILD/.merlinite-stamp" ] || [ "$(cat "$NATIVE_BUILD/.merlinite-stamp")" != "$stamp" ] \
      || [ ! -f "$NATIVE_BUILD/bin/libggml-cpu.so" ] \
      || { [ $target = llama ] && [ ! -f "$NATIVE_BUILD/bin/libllama.so" ]; }; then
-    headers
-    command -v cmake >/dev/null 2>&1 || apt_install cmake:cmake || true
-    command -v g++ >/dev/null 2>&1 || apt_install g++:g++ || true
-    command -v cmake >/dev/null 2>&1 || { NATIVE_FAILURE="no cmake"; return 1; }
-    command -v g++ >/dev/null 2>&1 || { NATIVE_FAILURE="no g++"; return 1; }
-    say "compiling llama.cpp's CPU backend (v0.5.0 source) for this CPU into $NATIVE_BUILD: once"
-    local log; log=$(mktemp)
-    rm -f "$NATIVE_BUILD/.merlinite-stamp"
-    # shellcheck disable=SC2086
-    if ! { cmake -S .cache/llama.cpp -B "$NATIVE_BUILD" $NATIVE_OPTIONS \
-           && cmake --build "$NATIVE_BUILD" --target $target -j "$(nproc)"; } >"$log" 2>&1; then
-      NATIVE_FAILURE="the CMake build failed; its last lines: $(tail -3 "$log" | tr '\n' ' ')"; rm -f "$log"; return 1
-    fi
-    rm -f "$log"
-    echo "$stamp" > "$NATIVE_BUILD/.merlinite-stamp"
+    cmake_tree "$NATIVE_BUILD" "$NATIVE_OPTIONS" $target "$stamp" "llama.cpp's CPU backend for this CPU" \
+      || { NATIVE_FAILURE=$TREE_FAILURE; return 1; }
     rm -f native/lib/.variant   # the libraries changed: copy them again
   fi
   # Both the plain names (which the binding opens) and the SONAMEs (which the libraries NEED) must be present. The
@@ -156,25 +165,11 @@ portable_libs() {
   local stamp; stamp="$(echo "$PORTABLE_OPTIONS"; g++ --version 2>/dev/null | head -1)"
   if [ ! -f "$PORTABLE_BUILD/.merlinite-stamp" ] || [ "$(cat "$PORTABLE_BUILD/.merlinite-stamp")" != "$stamp" ] \
      || [ ! -f "$PORTABLE_BUILD/bin/libllama.so" ]; then
-    headers
-    command -v cmake >/dev/null 2>&1 || apt_install cmake:cmake || true
-    command -v g++ >/dev/null 2>&1 || apt_install g++:g++ || true
-    if ! command -v cmake >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then
-      say "no cmake or g++: the reproducible mode (portable llama.cpp build) will not be available"
+    if ! cmake_tree "$PORTABLE_BUILD" "$PORTABLE_OPTIONS" llama "$stamp" \
+         "llama.cpp for x86-64-v3 (the reproducible mode's build)"; then
+      say "the portable llama.cpp build is not available ($TREE_FAILURE): the reproducible mode will not be"
       rm -rf native/lib-portable; return 0
     fi
-    say "compiling llama.cpp (v0.5.0 source) for x86-64-v3 into $PORTABLE_BUILD (the reproducible mode's build): once"
-    local log; log=$(mktemp)
-    rm -f "$PORTABLE_BUILD/.merlinite-stamp"
-    # shellcheck disable=SC2086
-    if ! { cmake -S .cache/llama.cpp -B "$PORTABLE_BUILD" $PORTABLE_OPTIONS \
-           && cmake --build "$PORTABLE_BUILD" --target llama -j "$(nproc)"; } >"$log" 2>&1; then
-      say "the portable llama.cpp build failed (the reproducible mode will not be available); its last lines:" \
-        "$(tail -3 "$log" | tr '\n' ' ')"
-      rm -f "$log"; rm -rf native/lib-portable; return 0
-    fi
-    rm -f "$log"
-    echo "$stamp" > "$PORTABLE_BUILD/.merlinite-stamp"
     rm -rf native/lib-portable
     rm -f native/lib/.variant   # the fast build takes its libllama from here: copy it again
   fi
@@ -195,19 +190,8 @@ static_libs() {
   local stamp; stamp="$(echo "$STATIC_OPTIONS"; g++ --version 2>/dev/null | head -1)"
   if [ ! -f "$STATIC_BUILD/.merlinite-stamp" ] || [ "$(cat "$STATIC_BUILD/.merlinite-stamp")" != "$stamp" ] \
      || [ ! -f "$STATIC_BUILD/src/libllama.a" ]; then
-    headers
-    command -v cmake >/dev/null 2>&1 || { STATIC_FAILURE="no cmake"; return 1; }
-    command -v g++ >/dev/null 2>&1 || { STATIC_FAILURE="no g++"; return 1; }
-    say "compiling llama.cpp (v0.5.0 source) for x86-64-v3 into $STATIC_BUILD (linked into bin/merlinite): once"
-    local log; log=$(mktemp)
-    rm -f "$STATIC_BUILD/.merlinite-stamp"
-    # shellcheck disable=SC2086
-    if ! { cmake -S .cache/llama.cpp -B "$STATIC_BUILD" $STATIC_OPTIONS \
-           && cmake --build "$STATIC_BUILD" --target llama -j "$(nproc)"; } >"$log" 2>&1; then
-      STATIC_FAILURE="the CMake build failed; its last lines: $(tail -3 "$log" | tr '\n' ' ')"; rm -f "$log"; return 1
-    fi
-    rm -f "$log"
-    echo "$stamp" > "$STATIC_BUILD/.merlinite-stamp"
+    cmake_tree "$STATIC_BUILD" "$STATIC_OPTIONS" llama "$stamp" "llama.cpp for x86-64-v3 (linked into bin/merlinite)" \
+      || { STATIC_FAILURE=$TREE_FAILURE; return 1; }
   fi
   local gomp; gomp=$(gcc -print-file-name=libgomp.a 2>/dev/null || true)
   [ -f "$gomp" ] || { STATIC_FAILURE="no libgomp.a (OpenMP's static runtime, package libgcc-12-dev)"; return 1; }
@@ -231,7 +215,6 @@ publish() {
   STATIC_PROPS=()
   if [ "$LIBS" = static ] && ! static_libs; then
     say "could not build the single-file binary ($STATIC_FAILURE); bin/merlinite loads the libraries beside it instead"
-    STATIC_PROPS=()
   fi
   say "dotnet publish (Native AOT) -> bin/merlinite${STATIC_PROPS[*]:+ (one file: llama.cpp linked in)}"
   local log; log=$(mktemp)

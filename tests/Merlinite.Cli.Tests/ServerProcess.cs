@@ -17,11 +17,11 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Starts the server; without <paramref name="waitUntilHealthy"/> it returns as soon as the process runs, so
     /// a test can watch it load (then call <see cref="WaitUntilHealthy"/>).</summary>
     public ServerProcess(string model, bool waitUntilHealthy, params string[] extra)
-        : this(FreePort(), port => ["serve", "-m", model, "--port", Text(port), "-t", "1", .. extra],
+        : this(FreePort(), port => [MerliniteBinary.Path, "serve", "-m", model, "--port", Text(port), "-t", "1", .. extra],
             waitUntilHealthy) { }
 
-    /// <summary>Another executable that serves (a chat binary): <paramref name="command"/> gives its start for a free
-    /// port, file first.</summary>
+    /// <summary>Another executable that serves (a chat binary): <paramref name="command"/> gives its command line for
+    /// a free port, the file first.</summary>
     public static ServerProcess Start(Func<int, string[]> command) => new(FreePort(), command, waitUntilHealthy: true);
 
     private static string Text(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -30,12 +30,11 @@ public sealed class ServerProcess : IDisposable
     {
         Port = port;
         string[] line = command(port);
-        bool own = line[0] == "serve";
-        var psi = new ProcessStartInfo(own ? MerliniteBinary.Path : line[0])
+        var psi = new ProcessStartInfo(line[0])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in own ? line : line[1..]) psi.ArgumentList.Add(a);
+        foreach (var a in line[1..]) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };

@@ -78,7 +78,7 @@ public static class PackedChat
         if (m.Source is { } s)
             Console.WriteLine($"source     recipe {s.Recipe}, run {s.Run}: round {s.Round}'s policy" +
                               (s.Why is null ? "" : $" ({s.Why})"));
-        string dir = Path.Combine(PackUnpacker.Folder(), m.Model.Sha256[..16]);
+        string dir = PackUnpacker.FolderOf(m.Model);
         string unpacked = Directory.Exists(dir) ? dir : $"not yet (at the first start, into {PackUnpacker.Folder()})";
         Console.WriteLine($"unpacked   {unpacked}");
         return ExitCodes.Ok;

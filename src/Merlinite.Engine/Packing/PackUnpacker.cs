@@ -21,10 +21,9 @@ public static class PackUnpacker
     public static Unpacked Unpack(string executable, PackManifest manifest, Action<string>? notice = null,
         Action<long, long>? progress = null)
     {
-        string root = Folder();
         string Place(PackPart part, string file)
         {
-            string dir = Path.Combine(root, part.Sha256[..16]);
+            string dir = FolderOf(part);
             string path = Path.Combine(dir, file);
             if (new FileInfo(path) is { Exists: true } f && f.Length == part.Length) return path;
             Directory.CreateDirectory(dir);
@@ -57,7 +56,7 @@ public static class PackUnpacker
         // The model takes the chat's name: the REPL shows it and the server lists it as the model id.
         string model = Place(manifest.Model, FileName(manifest.Name) + ".gguf");
         var adapters = manifest.Adapters.Select(a => Place(a, FileName(a.File))).ToArray();
-        return new Unpacked(model, adapters, root);
+        return new Unpacked(model, adapters, Folder());
     }
 
     /// <summary>Partial copies left by first starts that were killed (their process is gone): a copy is never
@@ -81,6 +80,9 @@ public static class PackUnpacker
         string safe = new([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]);
         return safe.Trim('.') is { Length: > 0 } s ? s : "model";
     }
+
+    /// <summary>Where one part is unpacked: a folder named by its SHA-256, so the same bytes are unpacked once.</summary>
+    public static string FolderOf(PackPart part) => Path.Combine(Folder(), part.Sha256[..16]);
 
     /// <summary>Where parts are unpacked: <c>packs/</c> in merlinite's cache folder, or the temporary folder for a
     /// user without a home.</summary>

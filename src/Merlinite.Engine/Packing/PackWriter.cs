@@ -1,4 +1,5 @@
 using System.Text;
+using Merlinite.Engine.Chat;
 using Merlinite.Engine.Outputs;
 using Merlinite.Gguf;
 using Merlinite.Llama;
@@ -19,7 +20,9 @@ public static class PackWriter
         output = Path.GetFullPath(output);
         PackChecks.Inputs(request);
         var files = request.Adapters.Select(a => a.Path).Prepend(request.Model).ToArray();
-        long total = PackLayout.Align(engine.Length) + files.Sum(f => PackLayout.Align(new FileInfo(f).Length)) + 65536;
+        // The manifest and trailer are a few KiB: one more alignment unit holds them.
+        long total = PackLayout.Align(engine.Length) + files.Sum(f => PackLayout.Align(new FileInfo(f).Length))
+                     + PackLayout.Alignment;
         PackChecks.Output(output, request, engine, total);
 
         string partial = AtomicFile.PartialPath(output);
@@ -64,7 +67,7 @@ public static class PackWriter
                     ModelSummary = Summary(request.Model),
                     Adapters = adapters,
                     System = request.System,
-                    Template = request.Template.ToString().ToLowerInvariant(),
+                    Template = request.Template.Name(),
                     Source = request.Source,
                 };
                 byte[] json = Encoding.UTF8.GetBytes(manifest.ToJson());
