@@ -71,6 +71,27 @@ public sealed unsafe class LlamaContext : IDisposable
         return LlamaNative.llama_decode(Ptr, batch.Native);
     }
 
+    /// <summary><c>llama_decode</c>, any failure thrown with what it means.</summary>
+    public void DecodeOrThrow(LlamaBatch batch)
+    {
+        int rc = Decode(batch);
+        if (rc != 0)
+            throw new LlamaException(rc == 1
+                ? "llama_decode found no room in the KV cache for a batch of " + batch.Count +
+                  " tokens (a larger context, or fewer parallel sequences, would help)"
+                : $"llama_decode failed with code {rc}" + LastLogError());
+    }
+
+    // What llama.cpp logged about the failure (an invalid batch says which positions), if anything.
+    private static string LastLogError()
+    {
+        var lines = LlamaRuntime.DrainRecentLogErrors();
+        // The reason comes first; "failed to initialize batch" and "failed to decode" follow it.
+        var said = lines.Select(l => l.Trim()).Where(l => l.Length > 0 && !l.Contains("failed to decode")
+            && !l.Contains("failed to initialize batch")).ToList();
+        return said.Count > 0 ? ": " + said[^1] : "";
+    }
+
     /// <summary><c>llama_decode</c> of <c>llama_batch_get_one</c>: tokens of sequence 0 at automatic positions, logits
     /// for the last one only.</summary>
     public int Decode(ReadOnlySpan<int> tokens)

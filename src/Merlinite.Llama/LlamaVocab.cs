@@ -69,6 +69,11 @@ public sealed unsafe class LlamaVocab
     public float GetScore(int token) { Check(token); return LlamaNative.llama_vocab_get_score(Pointer, token); }
     public LlamaTokenAttr GetAttr(int token) { Check(token); return LlamaNative.llama_vocab_get_attr(Pointer, token); }
     /// <summary>End of generation (EOS, EOT, ...)?</summary>
+    /// <summary>Every end-of-generation token of the vocabulary.</summary>
+    public IReadOnlyList<int> EndOfGenerationTokens =>
+        _endOfGeneration ??= Enumerable.Range(0, Count).Where(IsEog).ToArray();
+    private int[]? _endOfGeneration;
+
     public bool IsEog(int token) => IsValid(token) && LlamaNative.llama_vocab_is_eog(Pointer, token);
     public bool IsControl(int token) => IsValid(token) && LlamaNative.llama_vocab_is_control(Pointer, token);
 

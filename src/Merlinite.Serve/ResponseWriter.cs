@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Merlinite.Engine.Core;
 using Merlinite.Engine.Serving;
 using Microsoft.AspNetCore.Http;
 

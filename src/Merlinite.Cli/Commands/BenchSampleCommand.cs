@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Merlinite.Cli.Infrastructure;
+using Merlinite.Engine.Core;
 using Merlinite.Engine.Generation;
 using Merlinite.Engine.Models;
 using Merlinite.Engine.Sampling;
@@ -77,7 +78,7 @@ public static class BenchSampleCommand
     }
 
     /// <summary>The time of the fastest of <paramref name="reps"/> runs, model loading excluded, and its timings by phase.</summary>
-    private static (double Seconds, SamplerTimings Timings) Best(int reps, ModelLoadOptions load, int[] prompt, int n, int parallel, int genTokens)
+    private static (double Seconds, DecodeTimings Timings) Best(int reps, ModelLoadOptions load, int[] prompt, int n, int parallel, int genTokens)
     {
         using var model = LoadedModel.Load(load with { Sequences = BestOfNSampler.SequencesFor(parallel) });
         var options = new BestOfNOptions
@@ -86,7 +87,7 @@ public static class BenchSampleCommand
         };
         var sampler = new BestOfNSampler(model, options);
         double best = double.MaxValue;
-        SamplerTimings timings = new();
+        DecodeTimings timings = new();
         for (int i = 0; i < reps; i++)
         {
             long tokens = 0;

@@ -5,12 +5,13 @@ namespace Merlinite.Engine.Generation;
 /// <summary>Builds llama.cpp's sampler chain in the order llama.cpp's own tools use.</summary>
 public static class SamplerChain
 {
-    /// <param name="banned">Tokens that must never be drawn (e.g. end-of-generation tokens for a fixed-length benchmark).</param>
-    public static LlamaSampler Create(SamplingOptions o, int vocabSize, IReadOnlyList<int>? banned = null)
+    /// <param name="banEndOfGeneration">Never draw an end-of-generation token (fixed-length output).</param>
+    public static LlamaSampler Create(SamplingOptions o, LlamaVocab vocab, bool banEndOfGeneration = false)
     {
         var chain = LlamaSampler.CreateChain();
-        if (banned is { Count: > 0 })
-            chain.Add(LlamaSampler.LogitBias(vocabSize, banned.Select(t => (t, float.NegativeInfinity))));
+        int vocabSize = vocab.Count;
+        if (banEndOfGeneration)
+            chain.Add(LlamaSampler.LogitBias(vocabSize, vocab.EndOfGenerationTokens.Select(t => (t, float.NegativeInfinity))));
         if (o.RepeatPenalty != 1.0f) chain.Add(LlamaSampler.Penalties(vocabSize, SamplingOptions.RepeatLastN, o.RepeatPenalty));
         if (o.Temperature <= 0)
             return chain.Add(LlamaSampler.Greedy());

@@ -27,13 +27,3 @@ public readonly record struct SampleProgress(int PromptsDone, int PromptsTotal, 
 {
     public double TokensPerSecond => Elapsed.TotalSeconds > 0 ? Tokens / Elapsed.TotalSeconds : 0;
 }
-
-/// <summary>Where a <see cref="BestOfNSampler.Run"/> spent its time: decoding prompt bodies, decoding the samples' next
-/// tokens (with any prompt tokens that ride along in the same batch), and choosing tokens (the sampler chains).</summary>
-public sealed class SamplerTimings
-{
-    public TimeSpan Prompt { get; internal set; }
-    public TimeSpan Decode { get; internal set; }
-    public TimeSpan Choose { get; internal set; }
-    public int Steps { get; internal set; }
-}

@@ -16,6 +16,14 @@ public static class LogSoftmax
         return max + Math.Log(sum);
     }
 
+    /// <summary><paramref name="token"/>'s log-probability in a row of logits, and the row's <paramref name="topK"/>
+    /// best tokens: the one per-position scoring of every path (scoring, echo, generated tokens' log-probs).</summary>
+    public static ScoredToken Score(ReadOnlySpan<float> logits, int token, int topK, Span<float> scratch)
+    {
+        double lse = LogSumExp(logits, scratch);
+        return new ScoredToken(token, logits[token] - lse, Top(logits, lse, topK));
+    }
+
     /// <summary>The <paramref name="k"/> highest-probability tokens of the row, best first.</summary>
     public static TokenLogProb[] Top(ReadOnlySpan<float> logits, double logSumExp, int k)
     {

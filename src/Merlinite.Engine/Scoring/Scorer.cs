@@ -186,12 +186,10 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
 
     private void Predict(Target target, ReadOnlySpan<float> logits)
     {
-        double lse = LogSoftmax.LogSumExp(logits, _scratch);
         foreach (var job in target.Jobs)
         {
             job.Tokens ??= new ScoredToken[job.Response.Length];
-            int token = job.Response[target.ResponseIndex];
-            job.Tokens[target.ResponseIndex] = new ScoredToken(token, logits[token] - lse, LogSoftmax.Top(logits, lse, options.TopK));
+            job.Tokens[target.ResponseIndex] = LogSoftmax.Score(logits, job.Response[target.ResponseIndex], options.TopK, _scratch);
         }
     }
 
@@ -211,8 +209,7 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
         public void Flush()
         {
             if (_batch.Count == 0) return;
-            int rc = context.Decode(_batch);
-            if (rc != 0) throw new LlamaException($"llama_decode failed with code {rc} while scoring" + (rc == 1 ? " (no room in the KV cache: a larger context would help)" : ""));
+            context.DecodeOrThrow(_batch);
             foreach (var (index, target) in _targets) onLogits(target, context.GetLogitsIth(index));
             _targets.Clear();
             _batch.Clear();

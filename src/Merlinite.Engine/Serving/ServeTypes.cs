@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Merlinite.Engine.Generation;
-using Merlinite.Engine.Scoring;
+using Merlinite.Engine.Core;
 
 namespace Merlinite.Engine.Serving;
 
@@ -27,24 +27,8 @@ public sealed class ServeRequest
     /// <summary>Never draw an end-of-generation token: every choice runs to max_tokens (or a stop string).</summary>
     public bool IgnoreEos { get; init; }
     public CancellationToken Cancellation { get; init; }
-    public Channel<ServeEvent> Events { get; } = Channel.CreateUnbounded<ServeEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    public Channel<GenerateEvent> Events { get; } = Channel.CreateUnbounded<GenerateEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 }
-
-public abstract record ServeEvent;
-
-/// <summary>One generated token of a choice (<see cref="Token"/> -1: none, only text released at the end): its piece,
-/// its log-probs when asked, and <see cref="Text"/>, the choice's text that can be shown now (text that might begin a
-/// stop string is held back, so <see cref="Text"/> need not be <see cref="Piece"/>).</summary>
-public sealed record ChoiceDelta(int Index, int Token, string Piece, string Text, double? LogProb, IReadOnlyList<TokenLogProb> Top) : ServeEvent;
-
-/// <summary>A choice ended: why, and how many tokens it generated.</summary>
-public sealed record ChoiceFinished(int Index, FinishReason Reason, int Tokens) : ServeEvent;
-
-/// <summary>The prompt's tokens with their log-probs (the first has none).</summary>
-public sealed record PromptScored(IReadOnlyList<int> Tokens, IReadOnlyList<double?> LogProbs, IReadOnlyList<IReadOnlyList<TokenLogProb>> Top) : ServeEvent;
-
-/// <summary>The request failed after it was accepted.</summary>
-public sealed record RequestFailed(string Message) : ServeEvent;
 
 /// <summary>What <see cref="ServeScheduler.Metrics"/> reports.</summary>
 /// <param name="CachedPromptTokens">Prompt tokens not decoded because a sequence still held them from an earlier
