@@ -87,7 +87,7 @@ public sealed class DecodeLoop
         var context = _model.Context;
         var live = new List<Choice>();
         var starting = new List<OpenRequest>(); // prompt decoded, choices still to start
-        OpenRequest? opening = null;            // prompt being decoded
+        var opening = new List<OpenRequest>();  // prompts being decoded, a chunk per step beside the choices
         GenerateRequest? waiting = null;
         var timings = Timings = new DecodeTimings();
         using var batch = new LlamaBatch(Math.Max(_seqs.Count, context.BatchSize));
@@ -98,28 +98,22 @@ public sealed class DecodeLoop
             {
                 ct.ThrowIfCancellationRequested();
                 DropCancelled();
-                opening ??= Admit(idle: live.Count == 0 && starting.Count == 0);
+                Admit(batch.Capacity);
                 PromptReady();
                 StartChoices();
-                if (live.Count == 0 && opening is null)
+                if (live.Count == 0 && opening.Count == 0)
                 {
                     if (waiting is null && starting.Count == 0) break;
                     continue;
                 }
 
-                batch.Clear();
-                foreach (var c in live)
-                {
-                    c.Row = batch.Count;
-                    batch.Add(c.NextToken, c.NextPosition, c.Seq, logits: true);
-                }
-                int firstPromptRow = batch.Count, chunk = opening is null ? 0 : AddPromptChunk(opening, batch);
+                var chunks = Fill(batch, live, opening);
                 bool choosing = live.Count > 0;
                 long t0 = Stopwatch.GetTimestamp();
                 context.DecodeOrThrow(batch);
                 long t1 = Stopwatch.GetTimestamp();
                 foreach (var c in live) c.Decoded();
-                if (opening is not null) PromptDecoded(opening, firstPromptRow, chunk);
+                foreach (var (open, row, count) in chunks) PromptDecoded(open, row, count);
                 foreach (var c in live.ToList()) Step(c);
                 if (!choosing) timings.Prompt += Stopwatch.GetElapsedTime(t0, t1);
                 else timings.Decode += Stopwatch.GetElapsedTime(t0, t1);
@@ -133,7 +127,7 @@ public sealed class DecodeLoop
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The model cannot go on: every request in flight learns why.
-            var inFlight = live.Select(c => c.Open).Concat(starting).Append(opening).OfType<OpenRequest>().Distinct();
+            var inFlight = live.Select(c => c.Open).Concat(starting).Concat(opening).Distinct();
             foreach (var r in inFlight.Select(o => o.Request).Append(waiting).OfType<GenerateRequest>())
             {
                 r.Sink.On(new RequestFailed(e.Message));
@@ -147,11 +141,14 @@ public sealed class DecodeLoop
             if (!clean) Reset();
         }
 
-        OpenRequest? Admit(bool idle)
+        // Admits requests while sequences, cells and the batch have room: several prompts are decoded side by side
+        // (a burst of new chat requests is prefilled together, as llama-server does).
+        void Admit(int capacity)
         {
-            while (true)
+            while (opening.Sum(o => o.Request.BodyCells - o.Decoded) < capacity - live.Count)
             {
-                if (waiting is null && (waiting = next(idle)) is null) return null;
+                bool idle = live.Count == 0 && starting.Count == 0 && opening.Count == 0;
+                if (waiting is null && (waiting = next(idle)) is null) return;
                 var r = waiting;
                 string? refusal = r.Cancellation.IsCancellationRequested ? null : CheckFits(r);
                 if (r.Cancellation.IsCancellationRequested || refusal is not null)
@@ -163,14 +160,20 @@ public sealed class DecodeLoop
                 }
                 if (r.Adapter != _adapter)
                 {
-                    if (live.Count > 0 || starting.Count > 0) return null; // when the current adapter's requests end
+                    if (!idle) return; // when the current adapter's requests end
                     _options.SetAdapter?.Invoke(r.Adapter);
                     _adapter = r.Adapter;
                     _seqs.ForgetFree();
                 }
-                int cells = CellsAtAdmission(r), free = _seqs.FreeFor(null).Count();
-                if (_reserved + cells > _sharedCells || free == 0) return null;
-                if (r.StartTogether && (free < r.ChoicesToRun || live.Count + r.ChoicesToRun > MaxLive)) return null;
+                // Sequences the prompts being decoded will take for their other choices when they start together.
+                int promised = opening.Where(o => o.Request.StartTogether).Sum(o => Math.Max(0, o.Request.ChoicesToRun - 1));
+                int cells = CellsAtAdmission(r), free = _seqs.FreeFor(null).Count() - promised;
+                if (_reserved + cells > _sharedCells || free < 1) return;
+                // Choices that start one by one take sequences as they free up: one such prompt at a time, so the
+                // holders do not take the sequences its choices need.
+                if (!r.StartTogether && opening.Count > 0) return;
+                if (r.StartTogether && (free < r.ChoicesToRun || live.Count + promised + opening.Count + r.ChoicesToRun > MaxLive))
+                    return;
                 waiting = null;
                 var (seq, shared) = _seqs.Best(r.PromptTokens.AsSpan(0, r.BodyCells), useCache: !r.ScorePrompt);
                 int kept = _seqs.Take(seq, shared);
@@ -181,22 +184,24 @@ public sealed class DecodeLoop
                 Interlocked.Add(ref _promptTokens, r.PromptTokens.Length);
                 Interlocked.Add(ref _cached, kept);
                 r.Sink.Admitted();
-                return open;
+                opening.Add(open);
             }
         }
 
-        // The prompt is all in its holder's cache: its choices may start (or, scoring only, it is done).
+        // Prompts all in their holders' caches: their choices may start (or, scoring only, they are done).
         void PromptReady()
         {
-            if (opening is not { PromptReady: true } open) return;
-            opening = null;
-            var r = open.Request;
-            _seqs.Free(open.Seq, r.PromptTokens[..r.BodyCells]);
-            if (open.PromptScores is { } scores)
-                r.Sink.On(new PromptScored(r.PromptTokens, scores.Select(s => s?.LogProb).ToArray(),
-                    scores.Select(s => s?.Top ?? []).ToArray()));
-            if (open.Done) Finish(open);
-            else starting.Add(open);
+            foreach (var open in opening.Where(o => o.PromptReady).ToList())
+            {
+                opening.Remove(open);
+                var r = open.Request;
+                _seqs.Free(open.Seq, r.PromptTokens[..r.BodyCells]);
+                if (open.PromptScores is { } scores)
+                    r.Sink.On(new PromptScored(r.PromptTokens, scores.Select(s => s?.LogProb).ToArray(),
+                        scores.Select(s => s?.Top ?? []).ToArray()));
+                if (open.Done) Finish(open);
+                else starting.Add(open);
+            }
         }
 
         void StartChoices()
@@ -268,9 +273,9 @@ public sealed class DecodeLoop
                 starting.Remove(open);
                 if (open.Done) Finish(open);
             }
-            if (opening is { } o && o.Request.Cancellation.IsCancellationRequested)
+            foreach (var o in opening.Where(o => o.Request.Cancellation.IsCancellationRequested).ToList())
             {
-                opening = null;
+                opening.Remove(o);
                 _seqs.Free(o.Seq, _seqs.KeepAcrossRequests ? o.Request.PromptTokens[..o.Decoded] : []);
                 Finish(o);
             }
@@ -301,14 +306,39 @@ public sealed class DecodeLoop
         return others.MinBy(_seqs.CachedTokens);
     }
 
-    // The opening prompt's next body tokens onto its holder, as many as the batch has room for; with logits where the
-    // prompt itself is scored.
-    private static int AddPromptChunk(OpenRequest open, LlamaBatch batch)
+    // One step's batch: every live choice's next token, and as much of the prompts being decoded as the batch has room
+    // for (in admission order), with logits where a prompt itself is scored. Rows go in sequence order: with a KV
+    // buffer per sequence llama.cpp splits a batch into micro-batches of consecutive sequence ids (split_equal), so any
+    // other order would run the step as several small graphs.
+    private static List<(OpenRequest Open, int Row, int Count)> Fill(LlamaBatch batch, List<Choice> live,
+        List<OpenRequest> opening)
     {
-        var prompt = open.Request.PromptTokens;
-        int from = open.Decoded, count = Math.Min(open.Request.BodyCells - from, batch.Capacity - batch.Count);
-        for (int p = from; p < from + count; p++) batch.Add(prompt[p], p, open.Seq, logits: open.PromptScores is not null);
-        return count;
+        int room = batch.Capacity - live.Count;
+        var counts = new Dictionary<OpenRequest, int>();
+        foreach (var o in opening)
+        {
+            counts[o] = Math.Min(o.Request.BodyCells - o.Decoded, room);
+            room -= counts[o];
+        }
+        batch.Clear();
+        var chunks = new List<(OpenRequest, int, int)>();
+        var bySeq = live.Select(c => (c.Seq, Choice: (Choice?)c, Open: (OpenRequest?)null))
+            .Concat(opening.Select(o => (o.Seq, Choice: (Choice?)null, Open: (OpenRequest?)o)))
+            .OrderBy(x => x.Seq);
+        foreach (var (seq, choice, open) in bySeq)
+        {
+            if (choice is not null)
+            {
+                choice.Row = batch.Count;
+                batch.Add(choice.NextToken, choice.NextPosition, seq, logits: true);
+                continue;
+            }
+            var prompt = open!.Request.PromptTokens;
+            chunks.Add((open, batch.Count, counts[open]));
+            for (int p = open.Decoded; p < open.Decoded + counts[open]; p++)
+                batch.Add(prompt[p], p, seq, logits: open.PromptScores is not null);
+        }
+        return chunks;
     }
 
     private void PromptDecoded(OpenRequest open, int firstRow, int count)

@@ -16,26 +16,19 @@ internal static class EvalBlocks
     public static void Run<T>(IReadOnlyList<T> items, Func<T, string> id, int blockSize, OutputFile outFile,
         Func<IReadOnlyList<T>, IReadOnlyList<string>> evaluate, string unit, Action<double, string?>? progress, CancellationToken ct)
     {
-        using var output = new ResumableJsonl(outFile);
-        int done = items.Count(i => output.DoneIds.Contains(id(i)));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        int doneAtStart = done;
-        progress?.Invoke(items.Count == 0 ? 1 : (double)done / items.Count, $"{done}/{items.Count} {unit}");
-        foreach (var block in items.Chunk(blockSize))
+        int doneAtStart = -1;
+        BlockRun.Run(items, id, blockSize, outFile, (block, write) =>
         {
-            if (block.All(i => output.DoneIds.Contains(id(i)))) continue;
-            ct.ThrowIfCancellationRequested();
             var lines = evaluate(block);
-            for (int k = 0; k < block.Length; k++)
-            {
-                if (output.DoneIds.Contains(id(block[k]))) continue;
-                output.Append(id(block[k]), lines[k]);
-                done++;
-            }
+            for (int k = 0; k < block.Count; k++) write(k, lines[k]);
+        }, done =>
+        {
+            if (doneAtStart < 0) doneAtStart = done;
             double rate = (done - doneAtStart) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-            progress?.Invoke((double)done / items.Count, $"{done}/{items.Count} {unit}, {rate:F1}/s");
-        }
-        output.Complete();
+            progress?.Invoke(items.Count == 0 ? 1 : (double)done / items.Count,
+                done == doneAtStart ? $"{done}/{items.Count} {unit}" : $"{done}/{items.Count} {unit}, {rate:F1}/s");
+        }, ct);
     }
 
     /// <summary>One sample per request (greedy at temperature 0), by id.</summary>

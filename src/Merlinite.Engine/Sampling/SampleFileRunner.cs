@@ -39,28 +39,24 @@ public static class SampleFileRunner
         foreach (var r in requests)
             if (sampler.CheckFits(r) is { } error) throw new Settings.SettingException("context", $"prompt '{r.Id}': {error}");
 
-        using var output = new ResumableJsonl(outFile);
-        int done = requests.Count(r => output.DoneIds.Contains(r.Id));
+        int done = 0;
         long tokensBefore = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int start = 0; start < requests.Count; start += blockSize)
-        {
-            var block = requests.Skip(start).Take(blockSize).ToList();
-            if (block.All(r => output.DoneIds.Contains(r.Id))) continue;
-            long blockTokens = 0;
-            sampler.Run(block, result =>
+        Data.BlockRun.Run(Enumerable.Range(0, requests.Count).ToList(), i => requests[i].Id, blockSize, outFile,
+            (block, write) =>
             {
-                if (output.DoneIds.Contains(result.Request.Id)) return;
-                output.Append(result.Request.Id, SampleFile.Format(items[start + block.IndexOf(result.Request)], result));
-                done++;
-            }, p =>
-            {
-                blockTokens = p.Tokens;
-                progress?.Invoke(new SampleProgress(done, requests.Count, tokensBefore + p.Tokens, p.Live, clock.Elapsed));
-            }, ct);
-            tokensBefore += blockTokens;
-        }
-        output.Complete();
+                long blockTokens = 0;
+                int k = 0; // the sampler hands the prompts back in input order
+                sampler.Run(block.Select(i => requests[i]).ToList(),
+                    result => { write(k, SampleFile.Format(items[block[k]], result)); k++; },
+                    p =>
+                    {
+                        blockTokens = p.Tokens;
+                        progress?.Invoke(new SampleProgress(done, requests.Count, tokensBefore + p.Tokens, p.Live,
+                            clock.Elapsed));
+                    }, ct);
+                tokensBefore += blockTokens;
+            }, n => done = n, ct);
         return tokensBefore;
     }
 }

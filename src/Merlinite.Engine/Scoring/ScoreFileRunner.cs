@@ -23,25 +23,22 @@ public static class ScoreFileRunner
     public static void Run(LoadedModel model, ScorerOptions options, IReadOnlyList<ScoreItem> items, OutputFile outFile,
         bool withTokens, Action<ScoreProgress>? progress, CancellationToken ct)
     {
-        using var output = new ResumableJsonl(outFile);
-        int done = items.Count(i => output.DoneIds.Contains(i.Id));
+        int done = 0;
         long tokens = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var scorer = new Scorer(model, options);
-        progress?.Invoke(new ScoreProgress(done, items.Count, 0, clock.Elapsed));
-        foreach (var block in items.Chunk(BlockItems))
+        BlockRun.Run(items, i => i.Id, BlockItems, outFile, (block, write) =>
         {
-            if (block.All(i => output.DoneIds.Contains(i.Id))) continue;
-            ct.ThrowIfCancellationRequested();
+            int k = 0; // results come in input order
             scorer.Score(block, r =>
             {
-                if (output.DoneIds.Contains(r.Id)) return;
-                output.Append(r.Id, ScoreJson.Format(r, model.Vocab, withTokens));
-                done++;
                 tokens += r.Count;
-                progress?.Invoke(new ScoreProgress(done, items.Count, tokens, clock.Elapsed));
+                write(k++, ScoreJson.Format(r, model.Vocab, withTokens));
             }, ct);
-        }
-        output.Complete();
+        }, n =>
+        {
+            done = n;
+            progress?.Invoke(new ScoreProgress(done, items.Count, tokens, clock.Elapsed));
+        }, ct);
     }
 }
