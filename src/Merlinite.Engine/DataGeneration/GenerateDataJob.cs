@@ -25,6 +25,18 @@ public sealed record GenerateDataJob(ModelSpec Teacher, IReadOnlyList<TaxonomyLe
     /// <summary>The report is written last: its presence says the whole taxonomy is done.</summary>
     public OutputFile Output => new(Path.Combine(OutDir, ReportFile));
 
+    /// <summary>The last step as a job of its own (a run makes the leaves as jobs first): the leaves' data combined.
+    /// </summary>
+    public Jobs.IJob Combining => new CombineJob(this);
+
+    private sealed class CombineJob(GenerateDataJob job) : Jobs.IJob
+    {
+        public OutputFile Output => job.Output;
+        public IReadOnlyList<string> Inputs => job.Leaves.Select((_, i) => job.Leaf(i).Output.Path).ToList();
+        public Fingerprint Fingerprint() => job.Fingerprint();
+        public void Make(Action<double, string?> report, CancellationToken ct) => job.Combine();
+    }
+
     public LeafGeneration Leaf(int index) =>
         new(Teacher, Leaves[index], Path.Combine(OutDir, "leaves", Leaves[index].Path.Replace('/', Path.DirectorySeparatorChar)), Settings);
 

@@ -23,10 +23,12 @@ namespace Merlinite.Engine.DataGeneration;
 /// The steps in between (parsing, de-duplication, thresholds) are pure functions of the files before them, so they
 /// are redone on every run instead of stored. data.jsonl appears only when the leaf is done; leaf.json has its counts.
 /// </summary>
-public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string dir, GenerateSettings settings)
+public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string dir, GenerateSettings settings) : Jobs.IJob
 {
     public TaxonomyLeaf Leaf => leaf;
     public OutputFile Output => new(Path.Combine(dir, "data.jsonl"));
+    public IReadOnlyList<string> Inputs => [];
+    public void Make(Action<double, string?> report, CancellationToken ct) => Run(ReuseRule.ResumeOrRecompute, report, ct);
     public string ReportPath => Path.Combine(dir, "leaf.json");
     private string File(string name) => Path.Combine(dir, name);
 

@@ -90,11 +90,16 @@ public sealed record EvalTaskSettings
 /// MT-Bench also keeps the policy's answers (OUT.answers.jsonl) apart from the judgments, so changing the judge
 /// re-judges without re-answering.
 /// </summary>
-public sealed record EvalJob(string Task, ModelSpec Model, string Data, string Out, EvalTaskSettings Settings, ModelSpec? Judge = null)
+public sealed record EvalJob(string Task, ModelSpec Model, string Data, string Out, EvalTaskSettings Settings,
+    ModelSpec? Judge = null) : IJob
 {
     public const string Kind = "eval";
 
     public OutputFile Output => new(Out);
+    public IReadOnlyList<string> Inputs => [Data, Model.Path, .. Model.Loras.Select(l => l.Path)];
+
+    public void Make(Action<double, string?> report, CancellationToken ct) =>
+        Run(ReuseRule.ResumeOrRecompute, (f, d) => report(f, $"{Task}: {d}"), ct);
     public string SummaryPath => Sibling(".summary.json");
     public OutputFile Answers => new(Sibling(".answers.jsonl"));
 

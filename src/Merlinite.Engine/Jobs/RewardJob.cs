@@ -31,6 +31,7 @@ public sealed record RewardSettings
 /// into OUT. Both models score the token ids the instruct model's tokenizer and template produced.
 /// </summary>
 public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string Input, string Out, RewardSettings Settings)
+    : IJob
 {
     public const string Kind = "reward";
 
@@ -38,6 +39,11 @@ public sealed record RewardJob(ModelSpec Instruct, ModelSpec Reference, string I
     public Shard? Shard { get; init; }
 
     public OutputFile Output => new(Out);
+    public IReadOnlyList<string> Inputs => [Input];
+
+    public void Make(Action<double, string?> report, CancellationToken ct) =>
+        Run(ReuseRule.ResumeOrRecompute, (model, p) => report((model == "instruct" ? 0 : 0.5) +
+            0.5 * (p.Total == 0 ? 1 : (double)p.Done / p.Total), $"{model} model: {p.Done}/{p.Total} answers scored"), ct);
     public OutputFile InstructScores => new(SidePath("instruct-scores"));
     public OutputFile ReferenceScores => new(SidePath("reference-scores"));
 

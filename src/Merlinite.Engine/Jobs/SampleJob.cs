@@ -57,7 +57,7 @@ public sealed record SampleSettings
 }
 
 /// <summary>Samples every prompt of a JSONL file into a resumable sample file (<see cref="SampleFile"/>).</summary>
-public sealed record SampleJob(ModelSpec Model, string Input, string Out, SampleSettings Settings)
+public sealed record SampleJob(ModelSpec Model, string Input, string Out, SampleSettings Settings) : IJob
 {
     public const string Kind = "sample";
 
@@ -65,6 +65,11 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
     public Shard? Shard { get; init; }
 
     public OutputFile Output => new(Out);
+    public IReadOnlyList<string> Inputs => [Input, Model.Path, .. Model.Loras.Select(l => l.Path)];
+
+    public void Make(Action<double, string?> report, CancellationToken ct) =>
+        Run(ReuseRule.ResumeOrRecompute, p => report(p.PromptsTotal == 0 ? 1 : (double)p.PromptsDone / p.PromptsTotal,
+            $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct);
 
     public void Validate() => SettingException.ThrowIfAny(Settings.Problems().Concat(JobSupport.ModelProblems("model", Model))
         .Append(JobSupport.InputProblem("input", Input)));

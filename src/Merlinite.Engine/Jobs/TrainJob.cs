@@ -119,13 +119,19 @@ public sealed record TrainSummary(int Steps, double? FinalLoss, bool UpToDate = 
 /// scoring tokenizes, trained by the TorchSharp sidecar, written as a llama.cpp GGUF adapter. Resumable through the
 /// trainer's checkpoints; the tokenized data and the checkpoints are removed once the adapter is written.
 /// </summary>
-public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string Out, string? InitAdapter, TrainSettings Settings)
+public sealed record TrainJob(string Model, IReadOnlyList<string> Inputs, string Out, string? InitAdapter,
+    TrainSettings Settings) : IJob
 {
     public const string Kind = "train";
     public const string StepsKey = "merlinite.training.steps", LossKey = "merlinite.training.final_loss",
         EpochLossKey = "merlinite.training.last_epoch_loss";
 
     public OutputFile Output => new(Out, "out", TokensPath, CheckpointDir);
+    IReadOnlyList<string> IJob.Inputs => [.. Inputs, Model, .. InitAdapter is null ? Array.Empty<string>() : [InitAdapter]];
+
+    public void Make(Action<double, string?> report, CancellationToken ct) =>
+        Run(ReuseRule.ResumeOrRecompute, p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
+            $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}"), ct);
     private string TokensPath => Out + ".tokens.jsonl";
     private string CheckpointDir => Out + ".checkpoints";
 

@@ -31,7 +31,7 @@ public sealed partial class RunPhases
         {
             var leaf = job.Leaf(i);
             yield return new Phase($"lab/generate/{leaf.Leaf.Path}", job.LeafTitle(i).Replace("generate: ", "generate data: "),
-                [new Step(leaf.Output, [], leaf.Fingerprint, (report, ct) => leaf.Run(ReuseRule.ResumeOrRecompute, report, ct))]);
+                [leaf]);
         }
     }
 
@@ -40,7 +40,7 @@ public sealed partial class RunPhases
     {
         var job = Generation(lab);
         return new("lab/generate", "generate data: combine the leaves",
-            [new Step(job.Output, [], job.Fingerprint, (_, _) => job.Combine())]);
+            [job.Combining]);
     }
 
     public GenerationReport GenerationReport(LabSettings lab) => Engine.DataGeneration.GenerationReport.Read(Generation(lab).Output.Path);
@@ -51,9 +51,8 @@ public sealed partial class RunPhases
         var job = HeldOutJob(model, output);
         return new($"lab/{key}/eval", $"eval {key} ({recipe.Prompts.HeldOut} held-out prompts)",
         [
-            Draw(new OutputFile(layout.HeldOut), "held-out", round: null, () => Pool.HeldOut),
-            new(job.Output, [layout.HeldOut, model.Path], job.Fingerprint, (report, ct) =>
-                job.Run(ReuseRule.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts"), ct)),
+            Draw(layout.HeldOut, "held-out", round: null, () => Pool.HeldOut),
+            job,
         ]);
     }
 
@@ -70,23 +69,15 @@ public sealed partial class RunPhases
         string own = LabOwnData(lab, index);
         // Replay draws from the earlier phases' own generated data (not their mixes, which would replay replays).
         var earlier = lab.Phases.Take(index).Select(p => generated.DataPath(p.Data)).Where(f => f != own).Distinct().ToList();
-        var data = new OutputFile(layout.LabPhaseData(phase.Name));
         var settings = phase.Train(recipe.Sft.Train) with { Seed = recipe.Sft.Train.Seed + 1000 + index, Threads = threads };
-        Fingerprint Mixed() => new Fingerprint("lab-data").AddFile("data", own).AddFiles("earlier", earlier).Add("replay", phase.Replay).Add("seed", settings.Seed);
+        var data = new MixJob(layout.LabPhaseData(phase.Name), own, earlier, phase.Replay, settings.Seed);
         string start = LabStart(lab, index);
-        var train = new TrainJob(start, [data.Path], layout.LabAdapter(phase.Name), null, settings);
-        var merged = new OutputFile(layout.LabModel(phase.Name));
-        Fingerprint Merged() => new Fingerprint("merge").AddFile("model", start).AddFile("lora", train.Out);
+        var train = new TrainJob(start, [data.Output.Path], layout.LabAdapter(phase.Name), null, settings);
         return new($"lab/{phase.Name}/train", $"sft phase {index + 1}/{lab.Phases.Count}: {phase.Name}" + (phase.Replay > 0 ? $" (+{phase.Replay:P0} replay)" : ""),
         [
-            new(data, [own, .. earlier], Mixed, (_, _) => WholeFile(data, Mixed(), ReplayMix.Lines(own, earlier, phase.Replay, settings.Seed))),
-            new(train.Output, [data.Path, start], train.Fingerprint, (report, ct) => train.Run(ReuseRule.ResumeOrRecompute,
-                p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps, $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}"), ct)),
-            new(merged, [start, train.Out], Merged, (report, _) =>
-            {
-                merged.Prepare(Merged(), ReuseRule.Recompute);
-                LoraMerger.Merge(start, [(train.Out, 1.0f)], merged.Path, f => report(f, null));
-            }),
+            data,
+            train,
+            new MergeJob(start, train.Out, layout.LabModel(phase.Name)),
         ]);
     }
 

@@ -1,3 +1,4 @@
+using Merlinite.Engine.Jobs;
 using Merlinite.Engine.Outputs;
 
 namespace Merlinite.Recipes.Running;
@@ -99,7 +100,7 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
         var digests = new List<string>();
         int next = 0;
         // Whether the step is complete as it stands; a stale or unrecorded one says why it is made again.
-        bool Kept(Step step)
+        bool Kept(IJob step)
         {
             ct.ThrowIfCancellationRequested();
             var fingerprint = step.Fingerprint();
@@ -111,18 +112,18 @@ public sealed class RecipeRunner(LoadedRecipe loaded, int threads, PhaseDisplay 
             step.Output.KeepComplete();
             return true;
         }
-        while (next < phase.Steps.Count && Kept(phase.Steps[next])) next++;
+        while (next < phase.Jobs.Count && Kept(phase.Jobs[next])) next++;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        bool making = next < phase.Steps.Count;
+        bool making = next < phase.Jobs.Count;
         if (making)
             display(where + phase.Title, report =>
             {
-                int first = next, count = phase.Steps.Count - first;
-                for (int i = first; i < phase.Steps.Count; i++)
+                int first = next, count = phase.Jobs.Count - first;
+                for (int i = first; i < phase.Jobs.Count; i++)
                 {
-                    if (i > first && Kept(phase.Steps[i])) continue;
+                    if (i > first && Kept(phase.Jobs[i])) continue;
                     int done = i - first;
-                    phase.Steps[i].Make((fraction, detail) => report((done + fraction) / count, detail), ct);
+                    phase.Jobs[i].Make((fraction, detail) => report((done + fraction) / count, detail), ct);
                 }
             });
         manifest.MarkDone(phase.Key, digests, making ? clock.Elapsed.TotalSeconds : null, join: _joinSeconds.GetValueOrDefault(phase.Key));

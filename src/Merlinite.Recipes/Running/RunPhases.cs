@@ -10,15 +10,9 @@ using Merlinite.Recipes.Schema;
 
 namespace Merlinite.Recipes.Running;
 
-/// <summary>
-/// One output of a run: what it is made from (<see cref="Inputs"/>: files other steps may produce), the fingerprint
-/// that says whether the file on disk is still what the recipe asks for, and how to make it. Making resumes a
-/// partial output made the same way and recomputes one made differently.
-/// </summary>
-public sealed record Step(OutputFile Output, IReadOnlyList<string> Inputs, Func<Fingerprint> Fingerprint, Action<Action<double, string?>, CancellationToken> Make);
-
-/// <summary>A phase of a round as the manifest and the progress display name it (round-0/sample), and its steps.</summary>
-public sealed record Phase(string Key, string Title, IReadOnlyList<Step> Steps);
+/// <summary>A phase of a round as the manifest and the progress display name it (round-0/sample), and its jobs (each
+/// one output, <see cref="IJob"/>), made in order.</summary>
+public sealed record Phase(string Key, string Title, IReadOnlyList<IJob> Jobs);
 
 /// <summary>
 /// The phases of a recipe's rounds, built from the same typed Engine jobs the commands run (sample, reward, train),
@@ -46,9 +40,8 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         var job = SampleJob(round);
         return new($"round-{round}/sample", $"sample ({recipe.Prompts.PerRound} prompts x {job.Settings.N})",
         [
-            Draw(new OutputFile(layout.Prompts(round)), "draw", round, () => Pool.Draw(recipe.Prompts.PerRound, recipe.Prompts.Seed, round)),
-            new(job.Output, [layout.Prompts(round), .. Adapters(round)], job.Fingerprint, Sharded(shards, "sample", round, job.ShardedOutputs(),
-                (report, ct) => job.Run(ReuseRule.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts, {p.TokensPerSecond:F0} tokens/s"), ct))),
+            Draw(layout.Prompts(round), "draw", round, () => Pool.Draw(recipe.Prompts.PerRound, recipe.Prompts.Seed, round)),
+            Sharded(job, shards, "sample", round, job.ShardedOutputs()),
         ]);
     }
 
@@ -59,10 +52,7 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
     {
         var job = RewardJob(round);
         return new($"round-{round}/reward", $"reward ({recipe.Prompts.PerRound * recipe.Sampling.N} samples)",
-        [
-            new(job.Output, [layout.Samples(round)], job.Fingerprint, Sharded(shards, "reward", round, job.ShardedOutputs(), (report, ct) => job.Run(ReuseRule.ResumeOrRecompute,
-                (model, p) => report((model == "instruct" ? 0 : 0.5) + 0.5 * Share(p.Done, p.Total), $"{model} model: {p.Done}/{p.Total} answers scored"), ct))),
-        ]);
+            [Sharded(job, shards, "reward", round, job.ShardedOutputs())]);
     }
 
     /// <summary>Seconds each sharded phase made in this process spent joining its shards' outputs, by phase key.</summary>
@@ -99,30 +89,15 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         }
     }
 
-    /// <summary>A step's making: in this process, or by the shard processes and then the join of their outputs under
-    /// the one-process records (the shard files go once joined, so the run folder is that of a one-process run).</summary>
-    private Action<Action<double, string?>, CancellationToken> Sharded(Sharding? sharding, string phase, int round,
-        IEnumerable<ShardedOutput> outputs, Action<Action<double, string?>, CancellationToken> inProcess) =>
-        sharding is not { Count: > 1 } sh ? inProcess : (report, ct) =>
-        {
-            report(0, $"{sh.Count} shards starting");
-            sh.Runner(phase, round, sh.Count, states => report(Share(states.Done, sh.Count), states.ToString()), ct);
-            var join = System.Diagnostics.Stopwatch.StartNew();
-            ShardMerge.Join(sh.Count, [.. outputs]);
-            JoinSeconds[$"round-{round}/{phase}"] = join.Elapsed.TotalSeconds;
-            report(1, $"{sh.Count} shards joined in {join.Elapsed.TotalMilliseconds:F0} ms");
-        };
+    /// <summary>The job in this process, or made by shard processes and joined (<see cref="ShardedJob"/>).</summary>
+    private IJob Sharded(IJob job, Sharding? sharding, string phase, int round, IEnumerable<ShardedOutput> outputs) =>
+        sharding is not { Count: > 1 } sh ? job
+            : new ShardedJob(job, sh, phase, round, outputs, t => JoinSeconds[$"round-{round}/{phase}"] = t.TotalSeconds);
 
-    private static double Share(int done, int total) => total == 0 ? 1 : (double)done / total;
+    public SelectJob SelectJob(int round) =>
+        new(layout.Samples(round), layout.Rewards(round), layout.Winners(round), recipe.Selection);
 
-    public Phase Select(int round)
-    {
-        var output = new OutputFile(layout.Winners(round));
-        Fingerprint Made() => new Fingerprint("select").AddFile("samples", layout.Samples(round)).AddFile("rewards", layout.Rewards(round))
-            .Add("min_reward", recipe.Selection.MinReward).Add("min_margin", recipe.Selection.MinMargin);
-        return new($"round-{round}/select", "select", [new(output, [layout.Samples(round), layout.Rewards(round)], Made, (_, _) =>
-            WholeFile(output, Made(), Selection(round).Winners.Select(WinnerFile.Format)))]);
-    }
+    public Phase Select(int round) => new($"round-{round}/select", "select", [SelectJob(round)]);
 
     /// <summary>Round <paramref name="round"/>'s held-out evaluation: one greedy answer per held-out prompt.</summary>
     public SampleJob EvalJob(int round) => HeldOutJob(PolicyAt(round), layout.Eval(round));
@@ -141,16 +116,14 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         var job = EvalJob(round);
         return new($"round-{round}/eval", $"eval ({recipe.Prompts.HeldOut} held-out prompts)",
         [
-            Draw(new OutputFile(layout.HeldOut), "held-out", round: null, () => Pool.HeldOut),
-            new(job.Output, [layout.HeldOut, .. Adapters(round)], job.Fingerprint, Sharded(shards, "eval", round, job.ShardedOutputs(),
-                (report, ct) => job.Run(ReuseRule.ResumeOrRecompute, p => report(Share(p.PromptsDone, p.PromptsTotal), $"{p.PromptsDone}/{p.PromptsTotal} prompts"), ct))),
+            Draw(layout.HeldOut, "held-out", round: null, () => Pool.HeldOut),
+            Sharded(job, shards, "eval", round, job.ShardedOutputs()),
         ]);
     }
 
     /// <summary>The recipe's benchmarks (eval.tasks) on the round's policy: `merlinite eval`'s job per task.</summary>
     public Phase EvalTasks(int round) => new($"round-{round}/eval-tasks", $"eval ({string.Join(", ", recipe.Eval.Tasks.Select(t => t.Name))})",
-        EvalJobs(round).Select(job => new Step(job.Output, [job.Data, .. Adapters(round)], job.Fingerprint, (report, ct) =>
-            job.Run(ReuseRule.ResumeOrRecompute, (f, d) => report(f, $"{job.Task}: {d}"), ct))).ToList());
+        EvalJobs(round).ToList<IJob>());
 
     private IEnumerable<EvalJob> EvalJobs(int round) => recipe.Eval.Tasks.Select(t => new EvalJob(t.Name, PolicyAt(round), t.Data,
         layout.EvalTask(round, t.Name), t.Settings with { Runtime = t.Settings.Runtime with { Threads = threads } }, t.Judge));
@@ -165,55 +138,28 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
         var job = new TrainJob(Policy.Path, inputs, layout.Adapter(round), init,
             recipe.Sft.Train with { Seed = recipe.Sft.Train.Seed + round, Threads = threads });
         return new($"round-{round}/train", $"train (round {round}'s winners{(fromBase && round > 0 ? " and earlier" : "")})",
-        [
-            new(job.Output, [.. inputs, .. init is null ? Array.Empty<string>() : [init]], job.Fingerprint, (report, ct) =>
-                job.Run(ReuseRule.ResumeOrRecompute, p => report(p.TotalSteps == 0 ? 0 : (double)p.Step / p.TotalSteps,
-                    $"step {p.Step}/{p.TotalSteps}{(p.Loss is double l ? $" loss {l:F4}" : "")}"), ct)),
-        ]);
+            [job]);
     }
 
     /// <summary>output.merge: the peak round's policy as one GGUF, for chat or shipping.</summary>
-    public Phase Merge(int peak)
-    {
-        var output = new OutputFile(layout.Result);
-        string? adapter = layout.PolicyAdapter(peak, recipe.StartAdapter);
-        Fingerprint Made() => new Fingerprint("merge").AddFile("model", Policy.Path).AddFile("lora", adapter);
-        return new("result", $"merge round {peak}'s policy -> result.gguf", [new(output, adapter is null ? [] : [adapter], Made, (report, _) =>
-        {
-            output.Prepare(Made(), ReuseRule.Recompute);
-            if (adapter is not null) LoraMerger.Merge(Policy.Path, [(adapter, 1.0f)], layout.Result, f => report(f, null));
-            else { File.Copy(Policy.Path, output.PartialPath, overwrite: true); File.Move(output.PartialPath, layout.Result, overwrite: true); }
-        })]);
-    }
+    public Phase Merge(int peak) => new("result", $"merge round {peak}'s policy -> result.gguf",
+        [new MergeJob(Policy.Path, layout.PolicyAdapter(peak, recipe.StartAdapter), layout.Result)]);
 
     /// <summary>output.pack: the peak round's policy, with the recipe's template and system prompt, as one executable
     /// that chats (merlinite pack); a new build of merlinite packs again.</summary>
     public Phase Pack(int peak)
     {
         string path = layout.ChatBinary(recipe.Name);
-        var output = new OutputFile(path);
         string? adapter = layout.PolicyAdapter(peak, recipe.StartAdapter);
-        var engine = PackEngine.Current();
         var request = new PackRequest(Policy.Path, adapter is null ? [] : [new LoraSpec(adapter, 1)],
             recipe.Prompts.System, recipe.Sampling.Template, Path.GetFileName(path),
             new PackSource(recipe.Name, layout.Dir, peak, "the highest batch reward"));
-        Fingerprint Made() => new Fingerprint("pack").AddFile("model", Policy.Path).AddFile("lora", adapter)
-            .Add("engine", engine.Sha256()).Add("system", request.System).Add("template", request.Template.Name())
-            .Add("round", peak);
-        return new("chat", $"pack round {peak}'s policy -> {Path.GetFileName(path)}",
-        [
-            new(output, adapter is null ? [] : [adapter], Made, (report, ct) =>
-            {
-                output.Prepare(Made(), ReuseRule.Recompute);
-                PackWriter.Write(request, path, engine, (done, total) => report((double)done / total, null), ct);
-            }),
-        ]);
+        return new("chat", $"pack round {peak}'s policy -> {Path.GetFileName(path)}", [new PackJob(request, path)]);
     }
 
     // ------------------------------------------------------------------ the round's figures, from its files
 
-    public (IReadOnlyList<Winner> Winners, SelectionStats Stats) Selection(int round) =>
-        Engine.Jobs.Selection.BestOfN(SampleFile.Read(layout.Samples(round)), RewardFile.Read(layout.Rewards(round)), recipe.Selection);
+    public (IReadOnlyList<Winner> Winners, SelectionStats Stats) Selection(int round) => SelectJob(round).Select();
 
     public double? SampleAccuracy(int round) =>
         AnswerChecks.ShareRight(SampleFile.Read(layout.Samples(round)), PromptFile.Read(layout.Prompts(round), null));
@@ -241,21 +187,6 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
     private string[] Adapters(int round) => layout.PolicyAdapter(round, recipe.StartAdapter) is { } a ? [a] : [];
 
     /// <summary>A prompt file drawn from the pool: the held-out split (round null) or a round's prompts.</summary>
-    private Step Draw(OutputFile output, string kind, int? round, Func<IReadOnlyList<PromptItem>> items)
-    {
-        Fingerprint Made()
-        {
-            var p = recipe.Prompts;
-            var f = new Fingerprint(kind).AddFiles("prompts.files", PromptFiles).Add("prompts.held_out", p.HeldOut)
-                .Add("prompts.seed", p.Seed).Add("prompts.system", SystemPrompt);
-            return round is int r ? f.Add("prompts.per_round", p.PerRound).Add("round", r) : f;
-        }
-        return new Step(output, [], Made, (_, _) => WholeFile(output, Made(), items().Select(PromptFile.Format)));
-    }
-
-    private static void WholeFile(OutputFile output, Fingerprint made, IEnumerable<string> lines)
-    {
-        output.Prepare(made, ReuseRule.Recompute);
-        AtomicFile.WriteAllLines(output.Path, lines);
-    }
+    private DrawJob Draw(string output, string kind, int? round, Func<IReadOnlyList<PromptItem>> items) =>
+        new(output, kind, round, recipe.Prompts, PromptFiles, SystemPrompt, items);
 }

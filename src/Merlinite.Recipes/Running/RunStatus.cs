@@ -1,4 +1,5 @@
 using Merlinite.Engine.Data;
+using Merlinite.Engine.Jobs;
 using Merlinite.Engine.Outputs;
 using Merlinite.Recipes.Schema;
 
@@ -31,7 +32,7 @@ public static class RunStatus
         var lines = new List<string> { $"what a run would do in {layout.Dir}:" };
         void Add(IEnumerable<Phase> list)
         {
-            foreach (var step in list.SelectMany(p => p.Steps).Where(s => listed.Add(s.Output.Path)))
+            foreach (var step in list.SelectMany(p => p.Jobs).Where(s => listed.Add(s.Output.Path)))
             {
                 string what = Status(step, changed, layout);
                 if (!what.StartsWith("keep", StringComparison.Ordinal)) changed.Add(step.Output.Path);
@@ -68,7 +69,7 @@ public static class RunStatus
     /// <summary>What a run will do to the step's output, and why. An input that is remade makes the output's fate
     /// depend on the new bytes, unless one of its own settings changed: then it is remade for that reason, which the
     /// run will name too (<see cref="Fingerprint.CompareTo"/> puts settings before files).</summary>
-    private static string Status(Step step, HashSet<string> changed, RunLayout layout)
+    private static string Status(IJob step, HashSet<string> changed, RunLayout layout)
     {
         string? remade = step.Inputs.FirstOrDefault(changed.Contains);
         Fingerprint now;
