@@ -63,7 +63,7 @@ public sealed class BadRecipeTests : IDisposable
         Assert.Equal(SftMode.FromBase, loaded.Recipe.Sft.Mode);
         // Keys the recipe does not give take the Engine's defaults, the same the commands have.
         Assert.Equal(new Merlinite.Engine.Jobs.TrainSettings().Rank, loaded.Recipe.Sft.Train.Rank);
-        Assert.Equal(new Merlinite.Engine.Generation.SamplingOptions().TopK, loaded.Recipe.Sampling.Sampler.TopK);
+        Assert.Equal(new Merlinite.Engine.Generation.SamplingOptions().TopK, loaded.Recipe.Sampling.Sampling.TopK);
         Assert.Equal(64, loaded.Sha256.Length);
     }
 

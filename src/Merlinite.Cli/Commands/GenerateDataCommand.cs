@@ -33,7 +33,7 @@ public static class GenerateDataCommand
         var restart = Restart.Create("recompute every leaf from scratch. Without it a finished leaf made with the same qna.yaml, " +
             "documents, teacher and settings is kept, an unfinished one is resumed, and a changed one is redone");
         var runtime = new RuntimeFlags();
-        var sampling = new SamplingFlags(D.Teacher.Sampler);
+        var sampling = new SamplingFlags(D.Teacher.Sampling);
 
         var cmd = new Command("generate-data",
             "LAB synthetic data: for each taxonomy leaf the teacher writes new questions from the seed examples (knowledge: about " +
@@ -61,7 +61,7 @@ public static class GenerateDataCommand
                 CheckTokens = parse.GetValue(checkTokens), MinQuestionRating = parse.GetValue(minQuestion), MinPairRating = parse.GetValue(minPair), ChunkWords = parse.GetValue(chunkWords), Prompts = prompts,
                 Teacher = D.Teacher with
                 {
-                    N = parse.GetValue(n), Parallel = parse.GetValue(parallel), Sampler = sampling.Read(parse), System = parse.GetValue(system),
+                    N = parse.GetValue(n), Parallel = parse.GetValue(parallel), Sampling = sampling.Read(parse), System = parse.GetValue(system),
                     Template = ChatTemplates.Parse(parse.GetValue(template)!), Runtime = runtime.Read(parse),
                 },
             };

@@ -37,7 +37,7 @@ public static class SampleCommand
         {
             var settings = new SampleSettings
             {
-                N = parse.GetValue(n), Sampler = sampling.Read(parse), Stop = parse.GetValue(stop) ?? [], Parallel = parse.GetValue(parallel),
+                N = parse.GetValue(n), Sampling = sampling.Read(parse), Stop = parse.GetValue(stop) ?? [], Parallel = parse.GetValue(parallel),
                 Template = ChatTemplates.Parse(parse.GetValue(template)!), System = parse.GetValue(system), Runtime = runtime.Read(parse),
             };
             var job = new SampleJob(runtime.Model(parse, parse.GetValue(model)!, parse.GetValue(lora)), parse.GetValue(input)!.FullName,

@@ -21,7 +21,7 @@ public sealed record GenerateSettings
     /// decoded once), sampled warm for variety. Answers and checks reuse the template, runtime and parallelism, greedy.</summary>
     public SampleSettings Teacher { get; init; } = new()
     {
-        N = 8, Parallel = 16, Sampler = new SamplingOptions { Temperature = 0.9f, TopK = 0, TopP = 1.0f, MinP = 0, MaxTokens = 128 },
+        N = 8, Parallel = 16, Sampling = new SamplingOptions { Temperature = 0.9f, TopK = 0, TopP = 1.0f, MinP = 0, MaxTokens = 128 },
     };
 
     /// <summary>Tokens of a generated answer.</summary>
@@ -61,7 +61,7 @@ public sealed record GenerateSettings
     public Fingerprint AddTo(Fingerprint f)
     {
         f.Add("questions", QuestionsPerLeaf).Add("seeds_per_prompt", SeedsPerPrompt).Add("n", Teacher.N).Add("parallel", Teacher.Parallel);
-        Teacher.Sampler.AddTo(f);
+        Teacher.Sampling.AddTo(f);
         f.Add("template", Teacher.Template.Name()).Add("system", Teacher.Template.SystemPrompt(Teacher.System)).AddRuntime(Teacher.Runtime)
             .Add("answer_tokens", AnswerTokens).Add("check_tokens", CheckTokens).Add("min_question_rating", MinQuestionRating).Add("min_pair_rating", MinPairRating).Add("chunk_words", ChunkWords);
         Prompts.AddTo(f);
@@ -71,6 +71,6 @@ public sealed record GenerateSettings
     /// <summary>The greedy settings of the answers and checks: one reply per prompt, the same teacher runtime.</summary>
     public SampleSettings Greedy(int maxTokens) => Teacher with
     {
-        N = 1, Sampler = Teacher.Sampler with { Temperature = 0, MaxTokens = maxTokens },
+        N = 1, Sampling = Teacher.Sampling with { Temperature = 0, MaxTokens = maxTokens },
     };
 }

@@ -108,7 +108,7 @@ public sealed class LeafGeneration(ModelSpec teacher, TaxonomyLeaf leaf, string 
             });
             return vocab.TokenizePrompt(renderer.Render(Messages(text))).Length + replies;
         }
-        int question = settings.Teacher.Sampler.MaxTokens, answer = settings.AnswerTokens;
+        int question = settings.Teacher.Sampling.MaxTokens, answer = settings.AnswerTokens;
         int longest = new[]
         {
             Tokens(settings.Prompts.GroundedQuestions, question),

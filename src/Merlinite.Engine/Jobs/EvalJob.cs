@@ -63,7 +63,7 @@ public sealed record EvalTaskSettings
     public SampleSettings Generation(int maxTokens) => new()
     {
         N = 1, Parallel = Parallel, Template = Template, System = System, Runtime = Runtime,
-        Sampler = new SamplingOptions { Temperature = 0, TopK = 0, TopP = 1, MinP = 0, MaxTokens = maxTokens, Seed = Seed },
+        Sampling = new SamplingOptions { Temperature = 0, TopK = 0, TopP = 1, MinP = 0, MaxTokens = maxTokens, Seed = Seed },
     };
 
     public IEnumerable<SettingProblem?> Problems()
@@ -211,7 +211,7 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         }
         var generation = Settings.Generation(Settings.AnswerTokens);
         using var model = LoadedModel.Load(generation.LoadOptions(Model, requests.Select(r => r.Prompt).ToList()));
-        var options = new BestOfNOptions { Sampling = generation.Sampler, N = 1, Stops = MathEvaluator.Stops };
+        var options = new BestOfNOptions { Sampling = generation.Sampling, N = 1, Stops = MathEvaluator.Stops };
         MathEvaluator.Run(model, options, requests, output, progress, ct);
     }
 
@@ -224,13 +224,13 @@ public sealed record EvalJob(string Task, ModelSpec Model, string Data, string O
         {
             var generation = Settings.Generation(Settings.AnswerTokens);
             using var model = LoadedModel.Load(generation.LoadOptions(Model, []));
-            ChatBenchmark.Answer(model, new BestOfNOptions { Sampling = generation.Sampler, N = 1 }, Settings.Template, Settings.System,
+            ChatBenchmark.Answer(model, new BestOfNOptions { Sampling = generation.Sampling, N = 1 }, Settings.Template, Settings.System,
                 Settings.Temperature, questions, answers, (f, d) => progress?.Invoke(0.5 * f, "answer: " + d), ct);
         }
         var judged = ChatBenchmark.ReadAnswers(answers.Path, questions);
         var judging = Settings.Generation(Settings.JudgeMaxTokens);
         using var judge = LoadedModel.Load(judging.LoadOptions(Judge!, []), "judge");
-        ChatBenchmark.Judge(judge, new BestOfNOptions { Sampling = judging.Sampler, N = 1 }, Settings.JudgeTemplate, judgePrompt, judged, output,
+        ChatBenchmark.Judge(judge, new BestOfNOptions { Sampling = judging.Sampling, N = 1 }, Settings.JudgeTemplate, judgePrompt, judged, output,
             (f, d) => progress?.Invoke(0.5 + 0.5 * f, "judge: " + d), ct);
     }
 }

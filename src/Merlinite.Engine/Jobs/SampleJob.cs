@@ -14,7 +14,7 @@ public sealed record SampleSettings
 {
     /// <summary>Samples per prompt, the N of best-of-N (8: the common rejection-sampling setting).</summary>
     public int N { get; init; } = 8;
-    public SamplingOptions Sampler { get; init; } = new();
+    public SamplingOptions Sampling { get; init; } = new();
     /// <summary>Strings that end a sample; they are cut from its text.</summary>
     public IReadOnlyList<string> Stop { get; init; } = [];
     /// <summary>Samples decoded together by one llama_decode (16 keeps a CPU's and a small GPU's matmuls busy).</summary>
@@ -36,8 +36,8 @@ public sealed record SampleSettings
     {
         int sequences = BestOfNSampler.SequencesFor(Parallel);
         int longest = requests.Count == 0 ? 1 : requests.Max(r => r.PromptTokens.Length);
-        int perSequence = (longest + Sampler.MaxTokens + 255) / 256 * 256;
-        bool own = Parallel * Sampler.MaxTokens >= KvPerSequenceFromCells && Runtime.Context > 0 && Runtime.Context / sequences >= perSequence;
+        int perSequence = (longest + Sampling.MaxTokens + 255) / 256 * 256;
+        bool own = Parallel * Sampling.MaxTokens >= KvPerSequenceFromCells && Runtime.Context > 0 && Runtime.Context / sequences >= perSequence;
         return new ModelLoadOptions
         {
             Model = model, Runtime = Runtime, Sequences = sequences, BatchSize = Math.Max(512, Parallel), KvPerSequence = own,
@@ -48,7 +48,7 @@ public sealed record SampleSettings
     {
         yield return Require.Between("n", N, 1, 255);
         yield return Require.Between("parallel", Parallel, 1, 255);
-        foreach (var p in Sampler.Problems()) yield return p;
+        foreach (var p in Sampling.Problems()) yield return p;
         foreach (var p in Runtime.Problems()) yield return p;
         // llama.cpp needs one context cell per sequence (the samples plus the one holding the shared prompt).
         if (Runtime.Context >= 16 && Parallel is >= 1 and <= 255 && Runtime.Context < BestOfNSampler.SequencesFor(Parallel))
@@ -78,7 +78,7 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
     {
         var s = Settings;
         var f = new Fingerprint(Kind).AddModel("model", Model).AddFile("input", Input).Add("n", s.N);
-        s.Sampler.AddTo(f);
+        s.Sampling.AddTo(f);
         f.Add("stop", s.Stop).Add("parallel", s.Parallel).Add("template", s.Template.Name())
             .Add("system", s.Template.SystemPrompt(s.System)).AddRuntime(s.Runtime);
         return Shard is null ? f : f.Add("shard", Shard.ToString()); // a whole run's fingerprint stays as it was
@@ -105,7 +105,7 @@ public sealed record SampleJob(ModelSpec Model, string Input, string Out, Sample
             using (var tokenizer = LoadedModel.LoadVocabulary(Model.Path))
                 requests = SampleFileRunner.Requests(tokenizer, items, Settings.Template);
             using var model = LoadedModel.Load(Settings.LoadOptions(Model, requests));
-            var options = new BestOfNOptions { Sampling = Settings.Sampler, N = Settings.N, Stops = Settings.Stop };
+            var options = new BestOfNOptions { Sampling = Settings.Sampling, N = Settings.N, Stops = Settings.Stop };
             return new JobResult(false, SampleFileRunner.Run(model, options, items, requests, output, progress, ct, Shard));
         });
     }

@@ -38,7 +38,7 @@ public sealed class RoundPlan
     {
         long? budget = VramBudget.Resolve(r.Vram);
         long host = Engine.Placement.HostMemory.Total;
-        int prompts = r.Prompts.PerRound, n = r.Sampling.N, answer = r.Sampling.Sampler.MaxTokens;
+        int prompts = r.Prompts.PerRound, n = r.Sampling.N, answer = r.Sampling.Sampling.MaxTokens;
         string policyFile = r.Lab is { Phases.Count: > 0 } l ? $"lab/{l.Phases[^1].Name}/model.gguf"
             : Path.GetFileName(r.Policy.Path);
         var sampleShape = r.Sampling.LoadOptions(r.Policy, [new SampleRequest("plan", new int[PromptTokens])]);
@@ -118,10 +118,10 @@ public sealed class RoundPlan
         catch (Exception e) when (e is Gguf.GgufFormatException or ArgumentException or KeyNotFoundException)
         { return new(name, policyFile, work, "? not a llama-architecture GGUF", null, null, null, [], null); }
         bool cuda = t.Device.StartsWith("cuda", StringComparison.Ordinal) || (t.Device == "auto" && budget is not null);
-        int seq = Math.Min(hp.ContextLength, r.Sampling.Sampler.MaxTokens + 512);
+        int seq = Math.Min(hp.ContextLength, r.Sampling.Sampling.MaxTokens + 512);
         var (rows, length) = t.MaxBatchTokens is int packed ? (1, Math.Max(seq, packed)) : (t.BatchSize, seq);
         long Plan(bool checkpointing) => TrainingMemoryPlan.Estimate(hp, new TrainingShape(t.Dtype.Bytes(), t.Rank,
-            t.Targets, rows, length, rows * r.Sampling.Sampler.MaxTokens, checkpointing, cuda)).Total;
+            t.Targets, rows, length, rows * r.Sampling.Sampling.MaxTokens, checkpointing, cuda)).Total;
         long limit = cuda ? budget ?? 0 : host;
         bool checkpointing = t.Checkpointing == "on" || (t.Checkpointing == "auto" && Plan(false) > limit);
         long need = Plan(checkpointing);

@@ -105,7 +105,7 @@ public sealed partial class RunPhases(Recipe recipe, RunLayout layout, int threa
     /// <summary>One greedy answer of <paramref name="model"/> per held-out prompt, into <paramref name="output"/>.</summary>
     private SampleJob HeldOutJob(ModelSpec model, string output) => new(model, layout.HeldOut, output, Sampling() with
     {
-        N = 1, Sampler = recipe.Sampling.Sampler with { Temperature = 0, MaxTokens = recipe.Eval.MaxTokens },
+        N = 1, Sampling = recipe.Sampling.Sampling with { Temperature = 0, MaxTokens = recipe.Eval.MaxTokens },
     });
 
     /// <summary>The base every round's adapter applies to: the recipe's policy, or the last LAB phase's model.</summary>

@@ -28,14 +28,14 @@ public static class RecipeSchema
 
     // Shorthands that write one field of a section's settings record.
     private static void Sampling(Recipe r, Func<SampleSettings, SampleSettings> f) => r.Sampling = f(r.Sampling);
-    private static void Sampler(Recipe r, Func<Engine.Generation.SamplingOptions, Engine.Generation.SamplingOptions> f) => r.Sampling = r.Sampling with { Sampler = f(r.Sampling.Sampler) };
+    private static void Sampler(Recipe r, Func<Engine.Generation.SamplingOptions, Engine.Generation.SamplingOptions> f) => r.Sampling = r.Sampling with { Sampling = f(r.Sampling.Sampling) };
     private static void Reward(Recipe r, Func<RewardSettings, RewardSettings> f) => r.Reward = f(r.Reward);
     private static void Scoring(Recipe r, Func<ScoringSettings, ScoringSettings> f) => r.Reward = r.Reward with { Scoring = f(r.Reward.Scoring) };
     private static void Train(Recipe r, Func<TrainSettings, TrainSettings> f) => r.Sft = r.Sft with { Train = f(r.Sft.Train) };
     private static void Lab(Recipe r, Func<LabSettings, LabSettings> f) => r.Lab = f(r.Lab ?? new LabSettings());
     private static void Generate(Recipe r, Func<Engine.DataGeneration.GenerateSettings, Engine.DataGeneration.GenerateSettings> f) => Lab(r, l => l with { Generate = f(l.Generate) });
     private static void Teacher(Recipe r, Func<SampleSettings, SampleSettings> f) => Generate(r, g => g with { Teacher = f(g.Teacher) });
-    private static void TeacherSampler(Recipe r, Func<Engine.Generation.SamplingOptions, Engine.Generation.SamplingOptions> f) => Teacher(r, t => t with { Sampler = f(t.Sampler) });
+    private static void TeacherSampler(Recipe r, Func<Engine.Generation.SamplingOptions, Engine.Generation.SamplingOptions> f) => Teacher(r, t => t with { Sampling = f(t.Sampling) });
     private static void Phase(Recipe r, Func<SftPhase, SftPhase> f) => Lab(r, l => l with { Phases = [.. l.Phases.SkipLast(1), f(l.Phases[^1])] });
     private static void Cluster(Recipe r, Func<ClusterSettings, ClusterSettings> f) => r.Cluster = f(r.Cluster);
     private static void Task(Recipe r, Func<EvalTask, EvalTask> f) => r.Eval = r.Eval with { Tasks = [.. r.Eval.Tasks.SkipLast(1), f(r.Eval.Tasks[^1])] };

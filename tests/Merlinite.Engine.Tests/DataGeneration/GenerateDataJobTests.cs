@@ -26,7 +26,7 @@ public sealed class GenerateDataJobTests(TinyModels models) : IDisposable
         {
             // A random model seldom ends a reply within 8 tokens; a stop string ends most (a cut-off question is dropped).
             N = 8, Parallel = 8, System = "", Stop = ["e"], Runtime = new RuntimeSettings { Context = context, Threads = 1 },
-            Sampler = new GenerateSettings().Teacher.Sampler with { MaxTokens = 8, Seed = 5 },
+            Sampling = new GenerateSettings().Teacher.Sampling with { MaxTokens = 8, Seed = 5 },
         },
     };
 
@@ -130,10 +130,10 @@ public sealed class GenerateDataJobTests(TinyModels models) : IDisposable
         foreach (var p in prompts)
         {
             int tokens = vocab.TokenizePrompt(renderer.Render(p.Messages)).Length;
-            Assert.True(tokens + settings.Teacher.Sampler.MaxTokens <= context, $"{tokens} prompt tokens + {settings.Teacher.Sampler.MaxTokens} do not fit {context}");
+            Assert.True(tokens + settings.Teacher.Sampling.MaxTokens <= context, $"{tokens} prompt tokens + {settings.Teacher.Sampling.MaxTokens} do not fit {context}");
         }
         // The answer and its check come later in the same context: the passage's room leaves space for them too.
-        Assert.True(room + settings.AnswerTokens + settings.CheckTokens + settings.Teacher.Sampler.MaxTokens < context);
+        Assert.True(room + settings.AnswerTokens + settings.CheckTokens + settings.Teacher.Sampling.MaxTokens < context);
 
         var tooSmall = Job("small", [Knowledge(200)], Settings(64));
         var e = Assert.Throws<SettingException>(() => tooSmall.Run(ReuseRule.ResumeOrRefuse, Display, default));

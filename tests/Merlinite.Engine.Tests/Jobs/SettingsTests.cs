@@ -19,7 +19,7 @@ public class SettingsTests
     [InlineData(256, 8, 9 * 512, 200, true)]
     public void Sampling_takes_a_kv_buffer_per_sequence_only_for_many_long_answers_that_fit(int maxTokens, int parallel, int context, int longestPrompt, bool expected)
     {
-        var settings = new SampleSettings { Parallel = parallel, Sampler = new() { MaxTokens = maxTokens }, Runtime = new() { Context = context } };
+        var settings = new SampleSettings { Parallel = parallel, Sampling = new() { MaxTokens = maxTokens }, Runtime = new() { Context = context } };
         var load = settings.LoadOptions(new ModelSpec("m.gguf"), [new SampleRequest("a", new int[10]), new SampleRequest("b", new int[longestPrompt])]);
         Assert.Equal(expected, load.KvPerSequence);
         Assert.Equal(parallel + 1, load.Sequences);

@@ -16,7 +16,7 @@ public sealed class ShardTests(TinyModels models) : IDisposable
 
     private SampleJob Job(string output) => new(new ModelSpec(models.Mistral), Path.Combine(_dir, "prompts.jsonl"), output, new SampleSettings
     {
-        N = 2, Parallel = 8, Sampler = new() { Temperature = 1.0f, MaxTokens = 8, Seed = 11 },
+        N = 2, Parallel = 8, Sampling = new() { Temperature = 1.0f, MaxTokens = 8, Seed = 11 },
         Runtime = new RuntimeSettings { Context = 2048, Threads = 1 },
     });
 
@@ -99,7 +99,7 @@ public sealed class ShardTests(TinyModels models) : IDisposable
         Assert.False(File.Exists(merged + ".meta.json"));
 
         // Shard 1 made with another seed (an edited recipe whose shard task never ran again): refused, not joined.
-        var other = Job(merged) with { Settings = Job(merged).Settings with { Sampler = Job(merged).Settings.Sampler with { Seed = 12 } } };
+        var other = Job(merged) with { Settings = Job(merged).Settings with { Sampling = Job(merged).Settings.Sampling with { Seed = 12 } } };
         other.ForShard(new Shard(1, 2)).Run(ReuseRule.ResumeOrRecompute, null, default);
         e = Assert.Throws<InvalidOperationException>(() => ShardMerge.Join(2, [.. Job(merged).ShardedOutputs()]));
         Assert.Contains("made by different settings", e.Message);
