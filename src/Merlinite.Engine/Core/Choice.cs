@@ -1,6 +1,5 @@
 using System.Text;
 using Merlinite.Engine.Generation;
-using Merlinite.Engine.Sampling;
 using Merlinite.Engine.Scoring;
 using Merlinite.Llama;
 

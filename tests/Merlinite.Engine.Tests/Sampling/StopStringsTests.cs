@@ -1,4 +1,4 @@
-using Merlinite.Engine.Sampling;
+using Merlinite.Engine.Core;
 
 namespace Merlinite.Engine.Tests.Sampling;
 

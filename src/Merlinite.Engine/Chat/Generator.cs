@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 using Merlinite.Engine.Core;
+using Merlinite.Engine.Generation;
 using Merlinite.Engine.Models;
 
-namespace Merlinite.Engine.Generation;
+namespace Merlinite.Engine.Chat;
 
 /// <summary>
 /// One answer at a time on the <see cref="DecodeLoop"/>. The loop's prompt cache remembers which tokens sit in the KV

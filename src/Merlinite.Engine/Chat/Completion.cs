@@ -1,6 +1,7 @@
+using Merlinite.Engine.Generation;
 using Merlinite.Engine.Models;
 
-namespace Merlinite.Engine.Generation;
+namespace Merlinite.Engine.Chat;
 
 /// <summary>One prompt in, one completion out, starting from an empty KV cache each time.</summary>
 public static class Completion

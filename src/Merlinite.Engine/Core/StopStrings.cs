@@ -1,4 +1,4 @@
-namespace Merlinite.Engine.Sampling;
+namespace Merlinite.Engine.Core;
 
 /// <summary>Finds the first --stop string in text that grows piece by piece, looking only where a new match can start.</summary>
 public sealed class StopStrings(IReadOnlyList<string> stops)
