@@ -6,7 +6,9 @@
 
 Each round runs, in this order: llama-batched-bench -pps (best-of-N shape: one 128-token prompt shared by N
 sequences, 64 new tokens each), `merlinite bench sample` on the same shape, llama-batched-bench prefill (8 x 192
-tokens), and `merlinite bench score` (4 prompts x 8 responses, 128 + 64 tokens, log-softmax included). This machine is
+tokens), `merlinite bench score` (4 prompts x 8 responses, 128 + 64 tokens, log-softmax included), and
+llama-perplexity on 192-token chunks, 8 per batch (llama.cpp's own path that computes every position's logits, as
+scoring must). This machine is
 noisy, so every ratio is the median of the per-round ratios (each round's two figures were measured a minute apart),
 with the range beside it.
 
@@ -14,9 +16,11 @@ Figures compared:
 - sampling: our tokens/s over the generation phase only (after the shared prompt is decoded; choosing tokens
   included) against batched-bench's S_TG, which also excludes the prompt;
 - scoring: our evaluated tokens/s (prompt tokens once per prompt + every response token but the last) against
-  batched-bench's S_PP, which computes no logits but the last per sequence.
+  batched-bench's S_PP, which computes no logits but the last per sequence, and against llama-perplexity's prompt-eval
+  tokens/s (all logits; its log-softmax, done after the decode, not counted).
 
-Needs ./build.sh (the default, compiled llama.cpp) and bench/build-llama-tools.sh.
+The tools are built with the kernels of bin/merlinite: the portable tree for the one-file build
+(bench/build-llama-tools.sh --portable), the per-CPU tree for a --native-cpu build (bench/build-llama-tools.sh).
 """
 import argparse, datetime, os, platform, re, statistics, subprocess, sys
 
@@ -30,9 +34,13 @@ ap.add_argument("--ours-args", default="", help="extra flags for both merlinite 
 args = ap.parse_args()
 
 M = os.path.join(ROOT, "bin/merlinite")
-BB = os.path.join(ROOT, ".cache/llama-native/bin/llama-batched-bench")
 if not os.path.exists(M): sys.exit("bin/merlinite missing: run ./build.sh")
-if not os.path.exists(BB): subprocess.run([os.path.join(ROOT, "bench/build-llama-tools.sh")], check=True)
+one_file = "linked into this executable" in subprocess.run([M, "info"], capture_output=True, text=True).stdout
+TOOLS = os.path.join(ROOT, ".cache/llama-server-portable/bin" if one_file else ".cache/llama-native/bin")
+BB, PPL = os.path.join(TOOLS, "llama-batched-bench"), os.path.join(TOOLS, "llama-perplexity")
+if not (os.path.exists(BB) and os.path.exists(PPL)):
+    subprocess.run([os.path.join(ROOT, "bench/build-llama-tools.sh")] + (["--portable"] if one_file else []), check=True)
+ENV = dict(os.environ, LD_LIBRARY_PATH=TOOLS)
 if not os.path.exists(args.model):
     os.makedirs(os.path.dirname(args.model), exist_ok=True)
     subprocess.run([M, "synth", "--preset", "small", "--type", "f16", "--seed", "1", "--out", args.model], check=True, capture_output=True)
@@ -41,7 +49,7 @@ t = str(args.threads)
 extra = args.ours_args.split()
 
 def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
     if r.returncode != 0: sys.exit(f"{' '.join(cmd)} failed:\n{r.stderr[-2000:]}")
     return r.stdout
 
@@ -64,6 +72,25 @@ def ours_score():
     m = re.search(r"shared-prompt batched.*\s([\d.]+)\s*$", out, re.M)
     return float(m.group(1))
 
+# Text for llama-perplexity: random words (what is computed does not depend on which tokens they are).
+TEXT = os.path.join(os.path.dirname(os.path.abspath(args.model)), "vs-llama-words.txt")
+if not os.path.exists(TEXT):
+    import random
+    words = ["alpha", "river", "stone", "seven", "garden", "light", "number", "quiet", "table", "north", "paper", "green"]
+    rng = random.Random(1)
+    with open(TEXT, "w") as f: f.write(" ".join(rng.choice(words) for _ in range(20000)))
+
+def perplexity():
+    """Tokens/s of llama-perplexity's whole pass (decode with every position's logits, then its own log-softmax), from
+    its log's timestamps between "calculating perplexity" and "Final estimate": 32 chunks x 192 tokens."""
+    r = subprocess.run([PPL, "-m", args.model, "-f", TEXT, "-c", "192", "-b", "1536", "-ub", "512", "--chunks", "32",
+                        "-t", t], capture_output=True, text=True, env=ENV)
+    def stamp(what):  # the log's M.SS.mmm.uuu prefix
+        m, sec, ms, us = map(int, re.search(r"(\d+)\.(\d+)\.(\d+)\.(\d+) I " + what, r.stderr).groups())
+        return 60 * m + sec + ms / 1e3 + us / 1e6
+    if r.returncode != 0: sys.exit(f"llama-perplexity failed:\n{r.stderr[-2000:]}")
+    return 32 * 192 / (stamp("Final estimate") - stamp("perplexity: calculating perplexity over"))
+
 series = {}
 def add(key, ours, theirs):
     series.setdefault(key, []).append((ours, theirs))
@@ -73,11 +100,14 @@ for r in range(args.rounds):
     ours = ours_sample()
     for n in ns: add(f"best-of-{n}, 128-token prompt, 64 new (tok/s) | S_TG", ours[n], tg[n]["S_TG"])
     pp = batched_bench(192, 1, [8], pps=False)
-    add("scoring, 4 prompts x 8 responses, 128 + 64 tokens (evaluated tok/s) | S_PP 8 x 192", ours_score(), pp[8]["S_PP"])
+    score = ours_score()
+    add("scoring, 4 prompts x 8 responses, 128 + 64 tokens (evaluated tok/s) | S_PP 8 x 192", score, pp[8]["S_PP"])
+    add("scoring, as above (evaluated tok/s) | llama-perplexity, 192-token chunks x 8, all logits", score, perplexity())
     print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-libs = open(os.path.join(ROOT, "native/lib/.variant")).read().strip() if os.path.exists(os.path.join(ROOT, "native/lib/.variant")) else "?"
+libs = "one-file build (x86-64-v3), tools from the portable tree" if one_file else \
+    open(os.path.join(ROOT, "native/lib/.variant")).read().strip() if os.path.exists(os.path.join(ROOT, "native/lib/.variant")) else "?"
 if os.environ.get("MERLINITE_LIB_DIR"): libs = f"ours from MERLINITE_LIB_DIR={os.environ['MERLINITE_LIB_DIR']}, the tools from {libs}"
 print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {cpu}, {os.cpu_count()} cores, threads {t}, "
       f"llama.cpp libraries: {libs}, model {os.path.basename(args.model)}, {args.rounds} rounds, ours: {' '.join(extra) or 'defaults'}")

@@ -11,7 +11,6 @@ namespace Merlinite.Engine.Scoring;
 /// </summary>
 public sealed class Scorer(LoadedModel model, ScorerOptions options)
 {
-    private readonly float[] _scratch = new float[model.Vocab.Count];
 
     /// <summary>Scores every item; results come back in input order, and <paramref name="onResult"/> sees them in that
     /// order as soon as each is final. An item that cannot be scored gets an <see cref="ScoreResult.Error"/>.</summary>
@@ -32,7 +31,7 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
             ct.ThrowIfCancellationRequested();
             RunWave(wave);
             foreach (var job in wave.SelectMany(g => g))
-                results[job.Index] = new ScoreResult(job.Item.Id, job.Tokens!, null, job.TruncatedPromptTokens);
+                results[job.Index] = new ScoreResult(job.Item.Id, job.Tokens, null, job.TruncatedPromptTokens);
             Emit();
         }
         return results!;
@@ -50,7 +49,7 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
         public int[] Prompt { get; } = prompt;
         public int[] Response => Item.ResponseTokens;
         public int TruncatedPromptTokens { get; } = truncated;
-        public ScoredToken[]? Tokens { get; set; }
+        public ScoredToken[] Tokens { get; } = new ScoredToken[item.ResponseTokens.Length];
         /// <summary>KV cells this job adds beyond its (shared) prompt.</summary>
         public int ExtraCells => Response.Length - 1;
     }
@@ -102,7 +101,8 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
     {
         var memory = model.Context.Memory;
         memory.Clear();
-        using var feeder = new BatchFeeder(model.Context, Predict);
+        using var feeder = new BatchFeeder(model.Context, model.Vocab.Count, Math.Max(1, model.Options.Runtime.Threads),
+            Predict);
 
         // Phase 1: each group's prompt once, on the group's first sequence. Its last position predicts response[0] of
         // every member of the group, so that one row of logits serves them all. With shared prefixes, a group whose
@@ -184,25 +184,27 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
     /// <summary>The jobs whose response token <see cref="ResponseIndex"/> a row of logits predicts.</summary>
     private sealed record Target(IReadOnlyList<Job> Jobs, int ResponseIndex);
 
-    private void Predict(Target target, ReadOnlySpan<float> logits)
+    // Writes only its own jobs' slot for its response index: rows may be scored on several threads at once.
+    private void Predict(Target target, ReadOnlySpan<float> logits, Span<float> scratch)
     {
         foreach (var job in target.Jobs)
-        {
-            job.Tokens ??= new ScoredToken[job.Response.Length];
-            job.Tokens[target.ResponseIndex] = LogSoftmax.Score(logits, job.Response[target.ResponseIndex], options.TopK, _scratch);
-        }
+            job.Tokens[target.ResponseIndex] = LogSoftmax.Score(logits, job.Response[target.ResponseIndex], options.TopK, scratch);
     }
 
-    /// <summary>Fills a llama_batch and decodes it whenever it is full, handing each requested output row to a callback.</summary>
-    private sealed class BatchFeeder(LlamaContext context, Action<Target, ReadOnlySpan<float>> onLogits) : IDisposable
+    private delegate void RowScorer(Target target, ReadOnlySpan<float> logits, Span<float> scratch);
+
+    /// <summary>Fills a llama_batch and decodes it whenever it is full, handing each requested output row to a callback.
+    /// The rows' log-softmax runs on <paramref name="threads"/> threads: the decode's threads are idle by then, and
+    /// llama-perplexity does the same.</summary>
+    private sealed unsafe class BatchFeeder(LlamaContext context, int vocab, int threads, RowScorer onLogits) : IDisposable
     {
         private readonly LlamaBatch _batch = new(context.BatchSize);
-        private readonly List<(int Index, Target Target)> _targets = new();
+        private readonly List<Target> _targets = new(); // in batch order: output row j is _targets[j]
 
         public void Add(int token, int pos, int seq, Target? target)
         {
             if (_batch.Count == _batch.Capacity) Flush();
-            if (target is not null) _targets.Add((_batch.Count, target));
+            if (target is not null) _targets.Add(target);
             _batch.Add(token, pos, seq, target is not null);
         }
 
@@ -210,9 +212,17 @@ public sealed class Scorer(LoadedModel model, ScorerOptions options)
         {
             if (_batch.Count == 0) return;
             context.DecodeOrThrow(_batch);
-            foreach (var (index, target) in _targets) onLogits(target, context.GetLogitsIth(index));
+            var targets = _targets.ToArray();
             _targets.Clear();
             _batch.Clear();
+            if (targets.Length == 0) return;
+            nint rows = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref context.GetLogits(targets.Length)[0]);
+            Parallel.For(0, targets.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new float[vocab],
+                (j, _, scratch) =>
+                {
+                    onLogits(targets[j], new ReadOnlySpan<float>((float*)rows + (long)j * vocab, vocab), scratch);
+                    return scratch;
+                }, _ => { });
         }
 
         public void Dispose() => _batch.Dispose();
