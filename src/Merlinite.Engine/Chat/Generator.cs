@@ -19,9 +19,10 @@ public sealed class Generator(LoadedModel model)
 
     public void Reset() => _loop.Reset();
 
-    /// <param name="ignoreEos">never stop at an end-of-generation token (they are never sampled): fixed-length output.</param>
-    public GenerationResult Generate(int[] prompt, SamplingOptions options, Action<string>? onText, CancellationToken ct,
-        bool ignoreEos = false)
+    /// <param name="ignoreEos">never stop at an end-of-generation token (they are never sampled): fixed-length
+    /// output.</param>
+    public GenerationResult Generate(int[] prompt, SamplingOptions options, Action<string>? onText,
+        CancellationToken ct, bool ignoreEos = false)
     {
         if (prompt.Length == 0) throw new Settings.SettingException("input", "the prompt tokenized to nothing");
         var stopwatch = Stopwatch.StartNew();

@@ -113,6 +113,7 @@ internal sealed class OpenRequest(GenerateRequest request, int seq, int decoded,
     public bool PromptReady => Decoded == Request.BodyCells;
     public bool AllStarted => Started == Request.ChoicesToRun;
     public bool Done => PromptReady && AllStarted && Running == 0;
-    /// <summary>The prompt's own scores as its chunks are decoded (<see cref="GenerateRequest.ScorePrompt"/>).</summary>
+    /// <summary>The prompt's own scores as its chunks are decoded (<see
+    /// cref="GenerateRequest.ScorePrompt"/>).</summary>
     public ScoredToken?[]? PromptScores { get; set; }
 }

@@ -46,7 +46,8 @@ public sealed class DecodeLoop
 
     /// <summary>Choices that generate at once.</summary>
     public int MaxLive { get; }
-    /// <summary>Tokens one choice may use, prompt and answer together: its sequence's own buffer, or the shared one.</summary>
+    /// <summary>Tokens one choice may use, prompt and answer together: its sequence's own buffer, or the shared
+    /// one.</summary>
     public int TokensPerSequence { get; }
     public bool SharedBuffer => _sharedCells != int.MaxValue;
     public DecodeTimings Timings { get; private set; } = new();
@@ -72,11 +73,13 @@ public sealed class DecodeLoop
         int n = r.PromptTokens.Length;
         if (n == 0) return "the prompt tokenized to nothing";
         if (n >= TokensPerSequence)
-            return $"the prompt is {n} tokens but {(SharedBuffer ? "the context" : "each sequence")} holds {TokensPerSequence}";
+            return $"the prompt is {n} tokens but {(SharedBuffer ? "the context" : "each sequence")} holds " +
+                $"{TokensPerSequence}";
         if (r.StartTogether && r.ChoicesToRun > MaxLive)
             return $"{r.Choices} choices must start together but {MaxLive} run at once";
         long need = CellsAtAdmission(r) + (r.StartTogether ? 0 : ChoiceCells(r));
-        return need > _sharedCells ? $"the prompt and its answers need {need} KV cells but the context holds {_sharedCells}" : null;
+        return need > _sharedCells
+            ? $"the prompt and its answers need {need} KV cells but the context holds {_sharedCells}" : null;
     }
 
     /// <summary>Runs requests until <paramref name="next"/> has none left: it is asked for the next one whenever a
@@ -166,14 +169,15 @@ public sealed class DecodeLoop
                     _seqs.ForgetFree();
                 }
                 // Sequences the prompts being decoded will take for their other choices when they start together.
-                int promised = opening.Where(o => o.Request.StartTogether).Sum(o => Math.Max(0, o.Request.ChoicesToRun - 1));
+                int promised = opening.Where(o => o.Request.StartTogether)
+                    .Sum(o => Math.Max(0, o.Request.ChoicesToRun - 1));
                 int cells = CellsAtAdmission(r), free = _seqs.FreeFor(null).Count() - promised;
                 if (_reserved + cells > _sharedCells || free < 1) return;
                 // Choices that start one by one take sequences as they free up: one such prompt at a time, so the
                 // holders do not take the sequences its choices need.
                 if (!r.StartTogether && opening.Count > 0) return;
-                if (r.StartTogether && (free < r.ChoicesToRun || live.Count + promised + opening.Count + r.ChoicesToRun > MaxLive))
-                    return;
+                int willRun = live.Count + promised + opening.Count + r.ChoicesToRun;
+                if (r.StartTogether && (free < r.ChoicesToRun || willRun > MaxLive)) return;
                 waiting = null;
                 var (seq, shared) = _seqs.Best(r.PromptTokens.AsSpan(0, r.BodyCells), useCache: !r.ScorePrompt);
                 int kept = _seqs.Take(seq, shared);
@@ -359,7 +363,8 @@ public sealed class DecodeLoop
     private int CellsAtAdmission(GenerateRequest r) =>
         r.BodyCells + (r.StartTogether ? r.ChoicesToRun * ChoiceCells(r) : 0);
 
-    /// <summary>KV cells one choice may add: the prompt's last token, then every generated token but the final one.</summary>
+    /// <summary>KV cells one choice may add: the prompt's last token, then every generated token but the final
+    /// one.</summary>
     private int ChoiceCells(GenerateRequest r) =>
         Math.Max(1, Math.Min(r.Sampling.MaxTokens, TokensPerSequence - r.PromptTokens.Length + 1));
 

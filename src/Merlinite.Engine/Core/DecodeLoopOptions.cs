@@ -14,7 +14,8 @@ public sealed record DecodeLoopOptions
 }
 
 /// <summary>Where a <see cref="DecodeLoop"/> spent its time: decoding prompts alone, decoding the choices' next
-/// tokens (with any prompt tokens that ride along in the same batch), and choosing tokens (the sampler chains).</summary>
+/// tokens (with any prompt tokens that ride along in the same batch), and choosing tokens (the sampler
+/// chains).</summary>
 public sealed class DecodeTimings
 {
     public TimeSpan Prompt { get; internal set; }

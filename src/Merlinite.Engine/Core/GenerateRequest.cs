@@ -21,7 +21,8 @@ public sealed class GenerateRequest
     public IReadOnlyList<string> Stops { get; init; } = [];
     /// <summary>Log-probs of every generated token with this many alternatives; null: none.</summary>
     public int? TopLogprobs { get; init; }
-    /// <summary>Also score the prompt's own tokens (<see cref="PromptScored"/>); with max_tokens 0, only that.</summary>
+    /// <summary>Also score the prompt's own tokens (<see cref="PromptScored"/>); with max_tokens 0, only
+    /// that.</summary>
     public bool ScorePrompt { get; init; }
     /// <summary>Never draw an end-of-generation token: every choice runs to max_tokens (or a stop string).</summary>
     public bool BanEndOfGeneration { get; init; }

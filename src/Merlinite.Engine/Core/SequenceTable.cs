@@ -94,7 +94,8 @@ internal sealed class SequenceTable
     }
 
     /// <summary>Sequence <paramref name="seq"/>'s cache begins with all of <paramref name="tokens"/>.</summary>
-    public bool StartsWith(int seq, ReadOnlySpan<int> tokens) => tokens.CommonPrefixLength(_cached[seq]) == tokens.Length;
+    public bool StartsWith(int seq, ReadOnlySpan<int> tokens) =>
+        tokens.CommonPrefixLength(_cached[seq]) == tokens.Length;
 
     /// <summary>Everything forgotten, every sequence free (the memory itself cleared by the caller).</summary>
     public void Reset()
@@ -107,7 +108,8 @@ internal sealed class SequenceTable
 
     public void Pin(int seq, OpenRequest open) => _pinned[seq] = open;
 
-    /// <summary>The holder's request has started every choice. In a shared buffer a free holder lets its cells go.</summary>
+    /// <summary>The holder's request has started every choice. In a shared buffer a free holder lets its cells
+    /// go.</summary>
     public void Unpin(int seq, OpenRequest open)
     {
         if (!_pinned.TryGetValue(seq, out var holder) || holder != open) return; // another request's by now

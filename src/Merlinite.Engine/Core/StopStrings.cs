@@ -1,6 +1,7 @@
 namespace Merlinite.Engine.Core;
 
-/// <summary>Finds the first --stop string in text that grows piece by piece, looking only where a new match can start.</summary>
+/// <summary>Finds the first --stop string in text that grows piece by piece, looking only where a new match can
+/// start.</summary>
 public sealed class StopStrings(IReadOnlyList<string> stops)
 {
     private readonly string[] _stops = stops.Where(s => s.Length > 0).ToArray();
@@ -8,7 +9,8 @@ public sealed class StopStrings(IReadOnlyList<string> stops)
 
     public bool Any => _stops.Length > 0;
 
-    /// <summary>Where the earliest stop string starts, or -1. <paramref name="appended"/> chars were just added.</summary>
+    /// <summary>Where the earliest stop string starts, or -1. <paramref name="appended"/> chars were just
+    /// added.</summary>
     public int Find(string text, int appended)
     {
         if (_stops.Length == 0) return -1;

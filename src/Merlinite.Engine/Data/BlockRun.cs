@@ -14,7 +14,8 @@ public static class BlockRun
 {
     /// <param name="runBlock">Runs one block: it hands each item of the block (its index in the block) and its line
     /// to the writer, in order, as soon as it has them.</param>
-    /// <param name="written">Called with the lines done so far: once before the first block, then after each line.</param>
+    /// <param name="written">Called with the lines done so far: once before the first block, then after each
+    /// line.</param>
     public static void Run<T>(IReadOnlyList<T> items, Func<T, string> id, int blockSize, OutputFile outFile,
         Action<IReadOnlyList<T>, Action<int, string>> runBlock, Action<int>? written, CancellationToken ct)
     {

@@ -34,5 +34,4 @@ public abstract class WholeFileJob : IJob
     /// <summary>Writes <see cref="Output"/> (atomically: a half-written file never carries its name).</summary>
     protected abstract void Write(Action<double, string?> report, CancellationToken ct);
 
-    protected static double Share(int done, int total) => total == 0 ? 1 : (double)done / total;
 }

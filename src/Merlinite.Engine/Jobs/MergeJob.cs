@@ -9,7 +9,8 @@ public sealed class MergeJob(string model, string? adapter, string output) : Who
     public override OutputFile Output => new(output);
     public override IReadOnlyList<string> Inputs => adapter is null ? [] : [adapter];
 
-    public override Fingerprint Fingerprint() => new Fingerprint("merge").AddFile("model", model).AddFile("lora", adapter);
+    public override Fingerprint Fingerprint() =>
+        new Fingerprint("merge").AddFile("model", model).AddFile("lora", adapter);
 
     protected override void Write(Action<double, string?> report, CancellationToken ct)
     {

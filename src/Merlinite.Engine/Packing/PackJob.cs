@@ -19,5 +19,6 @@ public sealed class PackJob(PackRequest request, string output) : WholeFileJob
         .Add("round", request.Source?.Round ?? 0);
 
     protected override void Write(Action<double, string?> report, CancellationToken ct) =>
-        PackWriter.Write(request, output, _engine, (done, total) => report(total > 0 ? (double)done / total : 1, null), ct);
+        PackWriter.Write(request, output, _engine,
+            (done, total) => report(total > 0 ? (double)done / total : 1, null), ct);
 }

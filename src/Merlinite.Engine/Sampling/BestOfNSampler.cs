@@ -21,7 +21,8 @@ public sealed class BestOfNSampler
         if (options.N < 1) throw new Settings.SettingException("n", $"must be at least 1 (got {options.N})");
         int slots = model.Context.MaxSequences - 1;
         if (slots < 1)
-            throw new InvalidOperationException($"the sampler needs a context with at least {SequencesFor(1)} sequences");
+            throw new InvalidOperationException(
+                $"the sampler needs a context with at least {SequencesFor(1)} sequences");
         _model = model;
         _options = options;
         _loop = new DecodeLoop(model, new DecodeLoopOptions { MaxLive = slots });
@@ -41,8 +42,8 @@ public sealed class BestOfNSampler
 
     /// <summary>Samples every request. <paramref name="onPrompt"/> gets the prompts in input order, each as soon as
     /// it and all before it are done.</summary>
-    public void Run(IReadOnlyList<SampleRequest> requests, Action<PromptSamples> onPrompt, Action<SampleProgress>? progress,
-        CancellationToken ct)
+    public void Run(IReadOnlyList<SampleRequest> requests, Action<PromptSamples> onPrompt,
+        Action<SampleProgress>? progress, CancellationToken ct)
     {
         foreach (var r in requests)
             if (CheckFits(r) is { } error) throw new Settings.SettingException("context", $"prompt '{r.Id}': {error}");
@@ -89,7 +90,8 @@ public sealed class BestOfNSampler
 
         public override void On(GenerateEvent e)
         {
-            if (e is ChoiceFinished f) _samples[f.Index] = new SampleOutput(f.Index, f.Seed, f.Text, f.Reason, f.Tokens);
+            if (e is ChoiceFinished f)
+                _samples[f.Index] = new SampleOutput(f.Index, f.Seed, f.Text, f.Reason, f.Tokens);
         }
 
         public override void Done()

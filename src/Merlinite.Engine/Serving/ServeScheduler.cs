@@ -32,7 +32,8 @@ public sealed class ServeScheduler : IDisposable
     private int _queued;
     private readonly IReadOnlyDictionary<string, (LlamaLoraAdapter Adapter, float Scale)> _named;
 
-    /// <param name="maxQueued">Requests waiting beyond the running ones; more are refused (<see cref="TryEnqueue"/>).</param>
+    /// <param name="maxQueued">Requests waiting beyond the running ones; more are refused (<see
+    /// cref="TryEnqueue"/>).</param>
     /// <param name="named">Adapters a request may name, loaded here and freed with the scheduler. llama.cpp applies
     /// adapters per context, so requests are queued by adapter: one with another adapter waits until the running
     /// requests end, then the context switches.</param>

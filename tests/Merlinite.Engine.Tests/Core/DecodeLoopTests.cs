@@ -11,7 +11,8 @@ namespace Merlinite.Engine.Tests.Core;
 [Collection("tiny models")]
 public class DecodeLoopTests(TinyModels models)
 {
-    private static readonly SamplingOptions Hot = new() { Temperature = 1, TopK = 0, TopP = 1, MinP = 0, MaxTokens = 20, Seed = 5 };
+    private static readonly SamplingOptions Hot =
+        new() { Temperature = 1, TopK = 0, TopP = 1, MinP = 0, MaxTokens = 20, Seed = 5 };
 
     /// <summary>Everything a request reported: as text, and its log-probs apart (they are compared within F32 rounding:
     /// a row's logits move by ~1e-7 with the other rows of its batch, measured here).</summary>
@@ -33,7 +34,8 @@ public class DecodeLoopTests(TinyModels models)
                     Lines.Add($"finished {f.Index} {f.Reason} {f.Tokens} {f.Seed} '{f.Text}'");
                     break;
                 case PromptScored p:
-                    Lines.Add($"prompt {p.Tokens.Count} [{string.Join(",", p.Top.Select(t => t.FirstOrDefault().Token))}]");
+                    var best = p.Top.Select(t => t.FirstOrDefault().Token);
+                    Lines.Add($"prompt {p.Tokens.Count} [{string.Join(",", best)}]");
                     LogProbs.AddRange(p.LogProbs.OfType<double>());
                     break;
                 default:
@@ -64,10 +66,10 @@ public class DecodeLoopTests(TinyModels models)
 
     private static List<GenerateRequest> Requests(LoadedModel m) =>
     [
-        new() { Id = "staged", PromptTokens = Prompt(m, "one"), Choices = 3, Sampling = Hot, SeedOf = k => 10u + (uint)k,
-            Sink = new Record() },
-        new() { Id = "together", PromptTokens = Prompt(m, "two"), Choices = 2, Sampling = Hot, SeedOf = k => 20u + (uint)k,
-            StartTogether = true, Deltas = true, TopLogprobs = 2, Stops = ["e"], Sink = new Record() },
+        new() { Id = "staged", PromptTokens = Prompt(m, "one"), Choices = 3, Sampling = Hot,
+            SeedOf = k => 10u + (uint)k, Sink = new Record() },
+        new() { Id = "together", PromptTokens = Prompt(m, "two"), Choices = 2, Sampling = Hot,
+            SeedOf = k => 20u + (uint)k, StartTogether = true, Deltas = true, TopLogprobs = 2, Stops = ["e"], Sink = new Record() },
         new() { Id = "echo", PromptTokens = Prompt(m, "three"), Sampling = Hot with { MaxTokens = 0 }, SeedOf = _ => 0,
             ScorePrompt = true, TopLogprobs = 1, Sink = new Record() },
         new() { Id = "greedy", PromptTokens = Prompt(m, "one more"), Sampling = Hot with { Temperature = 0 },
