@@ -8,7 +8,8 @@ namespace Merlinite.Recipes.World;
 /// The tiny world's benchmark files, in the public layouts `merlinite eval` reads: the digit tasks as multiple choice
 /// (the right digit among three others), as generation (GSM8K's layout, the answer after "#### "), and as two-turn
 /// chat questions (FastChat's layout) that a tiny judge rates. The judge is the instruct model tuned on answers
-/// labelled by the exact-match checker: "Rating: [[10]]" for a right one, "Rating: [[1]]" for a wrong one.
+/// labelled by the exact-match checker: "Rating: [[10]]" for a right one, "Rating: [[1]]" for a wrong one. Measured
+/// against the checker on held-out answers it is at chance (<see cref="JudgeAgreement"/>: issue 32).
 /// </summary>
 public static class TinyBenchmarks
 {
@@ -16,6 +17,9 @@ public static class TinyBenchmarks
 
     /// <summary>The judge's prompt: what it was trained on, with `merlinite eval`'s slots.</summary>
     public const string JudgePrompt = "Rate: {question} = {answer}";
+
+    /// <summary>The judge's ratings of a right and a wrong answer.</summary>
+    public const int RightRating = 10, WrongRating = 1;
 
     private static TinyTask Task(int i, Random rng) => TinyTasks.Make(TinyTasks.Sources[i % TinyTasks.Sources.Length], rng);
 
@@ -52,13 +56,20 @@ public static class TinyBenchmarks
         }.ToJsonString(JsonStyle.Compact);
     }).ToList();
 
-    public static IEnumerable<string> JudgeExamples(int count, Random rng) => Enumerable.Range(0, count).Select(i =>
+    public static IEnumerable<string> JudgeExamples(int count, Random rng) =>
+        JudgeItems(count, rng).Select((j, i) => PromptFile.Format(new PromptItem($"judge{i}",
+            [ChatMessage.User(j.Prompt), ChatMessage.Assistant($"Rating: [[{(j.Right ? RightRating : WrongRating)}]]")], null)))
+        .ToList();
+
+    /// <summary>Judge prompts with what the checker says of their answers.</summary>
+    public static List<(string Prompt, bool Right)> JudgeItems(int count, Random rng) => Enumerable.Range(0, count).Select(i =>
     {
         var task = Task(i, rng);
         // Right or wrong by a coin, not by position: the position decides the task family, and a judge would learn that.
         bool right = rng.Next(2) == 0;
-        string answer = right ? task.Right : task.Wrong;
-        string prompt = JudgePrompt.Replace("{question}", task.Prompt, StringComparison.Ordinal).Replace("{answer}", answer, StringComparison.Ordinal);
-        return PromptFile.Format(new PromptItem($"judge{i}", [ChatMessage.User(prompt), ChatMessage.Assistant(right ? "Rating: [[10]]" : "Rating: [[1]]")], null));
+        string prompt = JudgePrompt.Replace("{question}", task.Prompt, StringComparison.Ordinal)
+            .Replace("{answer}", right ? task.Right : task.Wrong, StringComparison.Ordinal)
+            .Replace("{reference}", task.Right, StringComparison.Ordinal);
+        return (prompt, right);
     }).ToList();
 }

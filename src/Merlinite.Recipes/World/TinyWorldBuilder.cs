@@ -70,6 +70,7 @@ public static class TinyWorldBuilder
         WriteIfChanged(new OutputFile(File("judge-data.jsonl")), evalData, TinyBenchmarks.JudgeExamples(o.JudgeExamples, evalRng));
         TrainAndMerge(File(InstructFile), File("judge-data.jsonl"), File("judge-adapter.gguf"), File(JudgeFile),
             settings with { Epochs = o.JudgeEpochs, Seed = (int)o.Seed + 2 }, display, "tiny world: tune the judge to rate answers", ct);
+        CheckJudge(File(JudgeFile), File(JudgeAgreement.File), o.Seed, threads, display, log, ct);
 
         if (!o.Lab) return;
         // LAB: a taxonomy of the digit skills (qna.yaml files, a document, the tiny prompts) and a teacher that writes,
@@ -86,6 +87,21 @@ public static class TinyWorldBuilder
         WriteIfChanged(new OutputFile(File("teacher-data.jsonl")), teacherData, TinyTaxonomy.TeacherExamples(o.TeacherExamples, new Random((int)o.Seed + 3000)));
         TrainAndMerge(File(InstructFile), File("teacher-data.jsonl"), File("teacher-adapter.gguf"), File(TinyTaxonomy.TeacherFile),
             settings with { Epochs = o.TeacherEpochs, Seed = (int)o.Seed + 3 }, display, "tiny world: tune the teacher to write, rate and answer questions", ct);
+    }
+
+    /// <summary>Measures the judge against the checker on held-out answers (once per judge) and says the figure.</summary>
+    private static void CheckJudge(string judge, string path, ulong seed, int threads, PhaseDisplay display,
+        TextWriter log, CancellationToken ct)
+    {
+        var made = new Fingerprint("judge-agreement").AddFile("judge", judge).Add("items", JudgeAgreement.Items)
+            .Add("seed", (long)seed);
+        if (new OutputFile(path).Check(made).Status != OutputStatus.Complete)
+            display("tiny world: the judge against the checker on held-out answers", report =>
+                JudgeAgreement.Write(path, JudgeAgreement.Measure(judge, seed, threads, ct), made));
+        var figures = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(path)).RootElement;
+        log.WriteLine(FormattableString.Invariant($"tiny world: the judge agrees with the checker on ") +
+            FormattableString.Invariant($"{figures.GetProperty("agreement").GetDouble() * 100:F1} % of ") +
+            FormattableString.Invariant($"{figures.GetProperty("items").GetInt32()} held-out answers"));
     }
 
     /// <summary>The taxonomy's files, listed once they are all written.</summary>
