@@ -8,18 +8,22 @@ namespace Merlinite.Recipes.World;
 /// The tiny world's benchmark files, in the public layouts `merlinite eval` reads: the digit tasks as multiple choice
 /// (the right digit among three others), as generation (GSM8K's layout, the answer after "#### "), and as two-turn
 /// chat questions (FastChat's layout) that a tiny judge rates. The judge is the instruct model tuned on answers
-/// labelled by the exact-match checker: "Rating: [[10]]" for a right one, "Rating: [[1]]" for a wrong one. Measured
-/// against the checker on held-out answers it is at chance (<see cref="JudgeAgreement"/>: issue 32).
+/// labelled by the exact-match checker: "Rating: [[9]]" for a right one, "Rating: [[2]]" for a wrong one. Like
+/// MT-Bench's judge for math and reasoning it grades against the reference answer, which its prompt puts right beside
+/// the answer: this 2-layer model cannot work a task out (asked "question = answer" it rated at chance) and compares
+/// two digits well only when they are next to each other (<see cref="JudgeAgreement"/>, issue 32: 98.8 % on held-out
+/// answers; 86.8 % with the question before them, 77 % with ", reference" between them). The labels share no token,
+/// so an unsure greedy judge is not pushed down one branch by a shared first token ("[[10]]" / "[[1]]" were).
 /// </summary>
 public static class TinyBenchmarks
 {
     public const string ChoiceFile = "eval-mc.jsonl", GenerationFile = "eval-gen.jsonl", ChatFile = "eval-chat.jsonl", JudgePromptFile = "judge-prompt.txt";
 
     /// <summary>The judge's prompt: what it was trained on, with `merlinite eval`'s slots.</summary>
-    public const string JudgePrompt = "Rate: {question} = {answer}";
+    public const string JudgePrompt = "Rate: {answer} {reference}";
 
     /// <summary>The judge's ratings of a right and a wrong answer.</summary>
-    public const int RightRating = 10, WrongRating = 1;
+    public const int RightRating = 9, WrongRating = 2;
 
     private static TinyTask Task(int i, Random rng) => TinyTasks.Make(TinyTasks.Sources[i % TinyTasks.Sources.Length], rng);
 

@@ -62,7 +62,7 @@ public static class TinyWorldBuilder
         // multiple choice, as generation, as a two-turn judged chat, and a judge that rates an answer by the checker.
         var evalRng = new Random((int)o.Seed + 1000);
         var evalData = new Fingerprint("tiny-world-eval").Add("seed", (long)o.Seed).Add("items", o.EvalItems)
-            .Add("judge_examples", o.JudgeExamples).Add("version", 2);
+            .Add("judge_examples", o.JudgeExamples).Add("version", 3);
         WriteIfChanged(new OutputFile(File(TinyBenchmarks.ChoiceFile)), evalData, TinyBenchmarks.Choices(o.EvalItems, evalRng));
         WriteIfChanged(new OutputFile(File(TinyBenchmarks.GenerationFile)), evalData, TinyBenchmarks.Generation(o.EvalItems, evalRng));
         WriteIfChanged(new OutputFile(File(TinyBenchmarks.ChatFile)), evalData, TinyBenchmarks.Chat(o.EvalItems / 2, evalRng));

@@ -22,9 +22,10 @@ public sealed record TinyWorldOptions
 
     /// <summary>Items of the multiple-choice and generation benchmarks (half as many two-turn chat questions).</summary>
     public int EvalItems { get; init; } = 64;
-    /// <summary>Answers, right and wrong, the judge learns to rate [[10]] and [[1]].</summary>
-    public int JudgeExamples { get; init; } = 400;
-    public int JudgeEpochs { get; init; } = 4;
+    /// <summary>Answers, right and wrong, the judge learns to rate [[9]] and [[2]] (400 x 4 epochs left it at
+    /// 60 %; this is 98.8 % on held-out answers, in 37 s).</summary>
+    public int JudgeExamples { get; init; } = 2000;
+    public int JudgeEpochs { get; init; } = 8;
 
     /// <summary>Also build the LAB part: the taxonomy, its prompts and the teacher (recipes/lab-tiny.yaml needs them;
     /// the teacher's tuning is most of the world's build time).</summary>
