@@ -24,7 +24,7 @@ internal sealed class ResponseWriter(HttpContext ctx, string id, string modelId,
     public async Task RunAsync(IReadOnlyList<ServeRequest> requests)
     {
         for (int i = 0; i < requests.Count * request.N; i++) _choices.Add(new ChoiceState(i));
-        _promptTokens = requests.Sum(r => r.PromptTokens.Length);
+        _promptTokens = requests.Sum(r => r.Work.PromptTokens.Length);
         if (request.Stream)
         {
             ctx.Response.ContentType = "text/event-stream";

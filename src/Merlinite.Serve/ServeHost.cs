@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Merlinite.Engine.Chat;
+using Merlinite.Engine.Core;
 using Merlinite.Engine.Generation;
 using Merlinite.Engine.Models;
+using Merlinite.Engine.Sampling;
 using Merlinite.Engine.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -268,12 +270,20 @@ public sealed class ServeHost(ModelSpec modelSpec, ServeSettings settings, IRead
         // Cancelled when the client goes away or the response cannot be written: the scheduler then drops the
         // request's sequences before its next step.
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
-        var requests = prompts.Select((p, i) => new ServeRequest
+        var sampling = new SamplingOptions
         {
-            Id = $"{id}/{i}", PromptTokens = p.Tokens, N = r.N, Stops = r.Stop, Cancellation = abandon.Token,
-            Sampling = new SamplingOptions { Temperature = r.Temperature, TopP = r.TopP, TopK = 0, MinP = 0, MaxTokens = maxTokens, Seed = seed },
-            TopLogprobs = r.Logprobs ? r.TopLogprobs : null, PromptLogprobs = r.Echo && r.Logprobs, IgnoreEos = r.IgnoreEos ?? settings.IgnoreEos, Stream = r.Stream, Adapter = adapterName,
-        }).ToList();
+            Temperature = r.Temperature, TopP = r.TopP, TopK = 0, MinP = 0, MaxTokens = maxTokens, Seed = seed,
+        };
+        var requests = prompts.Select((p, i) => new ServeRequest(r.Stream, sink => new GenerateRequest
+        {
+            Id = $"{id}/{i}", PromptTokens = p.Tokens, Choices = r.N, Stops = r.Stop, Cancellation = abandon.Token,
+            Sampling = sampling,
+            // Choice k's seed is (seed, "seed", k), so the same request with the same seed gives the same choices.
+            SeedOf = k => SampleSeeds.Derive(seed, "seed", k),
+            TopLogprobs = r.Logprobs ? r.TopLogprobs : null, ScorePrompt = r.Echo && r.Logprobs,
+            BanEndOfGeneration = r.IgnoreEos ?? settings.IgnoreEos, Adapter = adapterName,
+            StartTogether = true, Deltas = true, Sink = sink,
+        })).ToList();
         foreach (var q in requests)
             if (!_scheduler!.TryEnqueue(q))
             {

@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using Merlinite.Engine.Core;
 using Merlinite.Engine.Generation;
 using Merlinite.Engine.Models;
-using Merlinite.Engine.Sampling;
 using Merlinite.Llama;
 
 namespace Merlinite.Engine.Serving;
@@ -113,6 +112,7 @@ public sealed class ServeScheduler : IDisposable
             return false;
         }
         Interlocked.Increment(ref _requests);
+        request.LeftQueue = () => Interlocked.Decrement(ref _queued);
         _queue.Writer.TryWrite(request);
         return true;
     }
@@ -142,55 +142,7 @@ public sealed class ServeScheduler : IDisposable
             try { r = _queue.Reader.ReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult(); }
             catch (OperationCanceledException) { return null; }
         }
-        return new GenerateRequest
-        {
-            Id = r.Id,
-            PromptTokens = r.PromptTokens,
-            Choices = r.N,
-            Sampling = r.Sampling,
-            SeedOf = k => SampleSeeds.Derive(r.Sampling.Seed, "seed", k),
-            Stops = r.Stops,
-            TopLogprobs = r.TopLogprobs,
-            ScorePrompt = r.PromptLogprobs,
-            BanEndOfGeneration = r.IgnoreEos,
-            StartTogether = true,
-            Deltas = true,
-            Adapter = r.Adapter,
-            Cancellation = r.Cancellation,
-            Sink = new ChannelSink(r, () => Interlocked.Decrement(ref _queued)),
-        };
-    }
-
-    /// <summary>A request's events into its channel; a choice's are held until it ends when the request is not
-    /// streamed, so a reader waiting for the whole answer is not woken for every token.</summary>
-    private sealed class ChannelSink(ServeRequest r, Action admitted) : GenerateSink
-    {
-        private readonly Dictionary<int, List<GenerateEvent>> _held = new();
-        private bool _admitted;
-
-        public override void Admitted()
-        {
-            _admitted = true;
-            admitted();
-        }
-
-        public override void On(GenerateEvent e)
-        {
-            if (e is ChoiceDelta d && !r.Stream)
-            {
-                (_held.TryGetValue(d.Index, out var list) ? list : _held[d.Index] = new()).Add(d);
-                return;
-            }
-            if (e is ChoiceFinished f && _held.Remove(f.Index, out var held))
-                foreach (var h in held) r.Events.Writer.TryWrite(h);
-            r.Events.Writer.TryWrite(e);
-        }
-
-        public override void Done()
-        {
-            if (!_admitted) admitted(); // left the queue without running (cancelled, refused)
-            r.Events.Writer.TryComplete();
-        }
+        return r.Work;
     }
 
     // llama.cpp applies adapters per context: the server's own, and the request's named one on top.

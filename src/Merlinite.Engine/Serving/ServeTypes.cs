@@ -1,33 +1,61 @@
 using System.Threading.Channels;
-using Merlinite.Engine.Generation;
 using Merlinite.Engine.Core;
 
 namespace Merlinite.Engine.Serving;
 
-/// <summary>One client request as the scheduler runs it: a tokenized prompt, N choices drawn from it, and where the
-/// results go. Events arrive in order per choice on <see cref="Events"/>; the channel completes when the request is done.</summary>
-public sealed class ServeRequest
+/// <summary>
+/// One client request as the server runs it: the <see cref="GenerateRequest"/> the decode loop runs (its choices start
+/// together and report deltas), and the channel its events arrive on, in order per choice; the channel completes when
+/// the request is done. A request that is not streamed gets a choice's events together when the choice ends, so a
+/// reader waiting for the whole answer is not woken for every token.
+/// </summary>
+public sealed class ServeRequest : GenerateSink
 {
-    public required string Id { get; init; }
-    public required int[] PromptTokens { get; init; }
-    public int N { get; init; } = 1;
-    /// <summary>Temperature, top_p and friends; <see cref="SamplingOptions.Seed"/> seeds choice k through
-    /// (seed, request id "seed", k), so the same request with the same seed gives the same choices.</summary>
-    public required SamplingOptions Sampling { get; init; }
-    public IReadOnlyList<string> Stops { get; init; } = [];
-    /// <summary>Log-probs of every generated token with this many alternatives; null: none.</summary>
-    public int? TopLogprobs { get; init; }
-    /// <summary>Also score the prompt's own tokens (the legacy completions API's echo).</summary>
-    public bool PromptLogprobs { get; init; }
-    /// <summary>Events as tokens come (a streamed response); otherwise a choice's events are sent together when it ends,
-    /// so a request that waits for the whole answer does not wake its reader for every token.</summary>
-    public bool Stream { get; init; } = true;
-    /// <summary>A named adapter the request runs with (the model field), on top of the server's own; null: none.</summary>
-    public string? Adapter { get; init; }
-    /// <summary>Never draw an end-of-generation token: every choice runs to max_tokens (or a stop string).</summary>
-    public bool IgnoreEos { get; init; }
-    public CancellationToken Cancellation { get; init; }
-    public Channel<GenerateEvent> Events { get; } = Channel.CreateUnbounded<GenerateEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Dictionary<int, List<GenerateEvent>> _held = new();
+    private bool _admitted;
+
+    /// <param name="work">The loop's request for this one's sink (its choices are made to start together and report
+    /// deltas here).</param>
+    public ServeRequest(bool stream, Func<GenerateSink, GenerateRequest> work)
+    {
+        Stream = stream;
+        var w = work(this);
+        if (!w.StartTogether || !w.Deltas)
+            throw new ArgumentException("a served request's choices start together and report deltas", nameof(work));
+        Work = w;
+    }
+
+    public GenerateRequest Work { get; }
+    public bool Stream { get; }
+    public Channel<GenerateEvent> Events { get; } =
+        Channel.CreateUnbounded<GenerateEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    /// <summary>Called once when the request leaves the server's queue (admitted, or dropped before it ran).</summary>
+    internal Action? LeftQueue { get; set; }
+
+    public override void Admitted()
+    {
+        _admitted = true;
+        LeftQueue?.Invoke();
+    }
+
+    public override void On(GenerateEvent e)
+    {
+        if (e is ChoiceDelta d && !Stream)
+        {
+            (_held.TryGetValue(d.Index, out var list) ? list : _held[d.Index] = new()).Add(d);
+            return;
+        }
+        if (e is ChoiceFinished f && _held.Remove(f.Index, out var held))
+            foreach (var h in held) Events.Writer.TryWrite(h);
+        Events.Writer.TryWrite(e);
+    }
+
+    public override void Done()
+    {
+        if (!_admitted) LeftQueue?.Invoke(); // left the queue without running (cancelled, refused)
+        Events.Writer.TryComplete();
+    }
 }
 
 /// <summary>What <see cref="ServeScheduler.Metrics"/> reports.</summary>
